@@ -1,0 +1,141 @@
+"""Read reports from a corpus folder: ``<doc_id>.txt`` (UTF-8) with optional ``<doc_id>.json`` metadata."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+from .errors import CorpusError
+from .normalize import WordModel, normalize_report
+from .schema import Document
+
+logger = logging.getLogger(__name__)
+
+DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+MAX_REPORT_BYTES = 5_000_000
+# Jinan's districts and counties; a report is about the one it names most often.
+DISTRICTS = ("历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区", "莱芜区", "钢城区", "平阴县", "商河县")
+_YEAR = re.compile(r"(20\d\d)年")
+_META_FIELDS = ("title", "district", "year", "review_year", "source", "date")
+
+
+def corpus_hash(corpus_dir: Path) -> str:
+    """SHA-256 over the names and bytes of the corpus's ``.txt`` and ``.json`` files."""
+    digest = hashlib.sha256()
+    for path in _corpus_files(Path(corpus_dir)):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _corpus_files(corpus_dir: Path) -> list[Path]:
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix in (".txt", ".json"))
+
+
+def decode_report(data: bytes, name: str) -> str:
+    """Decode a report's bytes as UTF-8 (a BOM is allowed); raise ``CorpusError`` naming the file otherwise."""
+    if len(data) > MAX_REPORT_BYTES:
+        raise CorpusError(f"{name}: {len(data)} bytes is more than a report can be ({MAX_REPORT_BYTES} bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{name}: not UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 2]!r}); "
+            "convert it first, for example: iconv -f GB18030 -t UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise CorpusError(f"{name}: contains NUL characters; it is not a text report")
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        raise CorpusError(f"{name}: holds no Chinese text")
+    return text
+
+
+def infer_district(text: str) -> str | None:
+    """The Jinan district the text names most often (``历下`` counts for 历下区), or None."""
+    counts = Counter()
+    for district in DISTRICTS:
+        short = district[:-1]
+        counts[district] = len(re.findall(short, text))
+    counts["市中区"] = len(re.findall(r"(?<![全本城])市中(?!心|国)", text))
+    district, count = counts.most_common(1)[0]
+    return district if count >= 2 else None
+
+
+def infer_year(text: str) -> int | None:
+    """The year whose plans the report announces: the latest year it mentions as ``20xx年``, or None."""
+    years = [int(y) for y in _YEAR.findall(text)]
+    return max(years) if years else None
+
+
+def infer_title(text: str, headings: list[str]) -> str:
+    """The headline: the first heading naming a district with a colon, else the first heading, else the first line."""
+    for heading in headings:
+        if "：" in heading and any(d[:-1] in heading for d in DISTRICTS):
+            return heading
+    if headings:
+        return headings[0]
+    return text.split("\n", 1)[0][:40]
+
+
+def read_metadata(path: Path) -> dict:
+    """Read a metadata sidecar; raise ``CorpusError`` when it is not a JSON object with known field types."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path.name}: metadata is not valid UTF-8 JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{path.name}: metadata must be a JSON object")
+    for key in ("year", "review_year"):
+        if meta.get(key) is not None and not isinstance(meta[key], int):
+            raise CorpusError(f"{path.name}: {key} must be an integer year")
+    return meta
+
+
+def load_document(path: Path, words: WordModel | None = None) -> Document:
+    """Read one report and its metadata; fields missing from the sidecar are inferred from the text."""
+    doc_id = path.stem
+    if not DOC_ID.match(doc_id):
+        raise CorpusError(f"{path.name}: document ids may use letters, digits, '-', '_' and '.' only")
+    canonical = normalize_report(decode_report(path.read_bytes(), path.name), words)
+    text = canonical.text
+    headings = [text[p.start : p.end] for p in canonical.paragraphs if p.kind == "heading"]
+    meta_path = path.with_suffix(".json")
+    meta = read_metadata(meta_path) if meta_path.exists() else {}
+    inferred = {
+        "title": infer_title(text, headings),
+        "district": infer_district(text),
+        "year": infer_year(text),
+        "source": None,
+        "date": None,
+    }
+    inferred["review_year"] = inferred["year"] - 1 if inferred["year"] else None
+    values = {key: meta[key] if key in meta else inferred[key] for key in _META_FIELDS}
+    if "year" in meta and "review_year" not in meta and meta["year"]:
+        values["review_year"] = meta["year"] - 1
+    return Document(
+        doc_id=doc_id,
+        text=text,
+        source_file=meta.get("source_file", path.name),
+        metadata_origin="file" if meta else "inferred",
+        paragraphs=canonical.paragraphs,
+        **values,
+    )
+
+
+def load_corpus(corpus_dir: Path | str, words: WordModel | None = None) -> list[Document]:
+    """Read every ``.txt`` report in ``corpus_dir``, sorted by id.
+
+    Raises ``CorpusError`` when the folder is missing or holds no report, or when any report cannot be read: a
+    build never silently leaves a report out.
+    """
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder not found: {corpus_dir}")
+    paths = sorted(corpus_dir.glob("*.txt"))
+    if not paths:
+        raise CorpusError(f"no reports (*.txt) in {corpus_dir}")
+    documents = [load_document(path, words) for path in paths]
+    logger.info("read %d reports from %s", len(documents), corpus_dir)
+    return documents

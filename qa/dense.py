@@ -1,0 +1,52 @@
+"""Dense search: a FAISS inner-product index over unit vectors, so a score is a cosine similarity."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+
+class DenseIndex:
+    """Exact inner-product search over passage vectors, ids being passage positions."""
+
+    def __init__(self, index: faiss.Index) -> None:
+        self._index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray) -> "DenseIndex":
+        """Index the rows of a (n, d) float32 array of unit vectors."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        return cls(index)
+
+    @property
+    def dimension(self) -> int:
+        return self._index.d
+
+    def __len__(self) -> int:
+        return self._index.ntotal
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The ``k`` nearest rows to one unit vector, as (position, cosine), best first."""
+        k = min(k, len(self))
+        if k <= 0:
+            return []
+        scores, ids = self._index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of one unit vector to every row, in row order."""
+        found = self.search(vector, len(self))
+        out = np.zeros(len(self), dtype=np.float32)
+        for position, score in found:
+            out[position] = score
+        return out
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> "DenseIndex":
+        return cls(faiss.read_index(str(path)))

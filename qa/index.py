@@ -1,0 +1,254 @@
+"""The search index as a value object: built from documents, saved to a folder with a manifest, loaded with checks."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import __version__
+from .chunking import make_passages, split_sentences
+from .corpus import corpus_hash
+from .dense import DenseIndex
+from .embedding import Embedder
+from .errors import IndexMismatchError, IndexMissingError, StaleIndexError
+from .lexical import BM25
+from .periods import assign_periods
+from .schema import Document, Paragraph, Passage, Sentence
+from .tokenize import Tokenizer, derive_user_words
+
+logger = logging.getLogger(__name__)
+
+# Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
+FORMAT_VERSION = 1
+PARTS = ("manifest.json", "documents.json", "sentences.json", "passages.json", "tokens.json", "userdict.txt", "dense.faiss")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built from and with; ``load`` compares it with what the caller expects."""
+
+    format_version: int
+    code_version: str
+    embedding_model: str
+    dimension: int
+    tokenizer: str
+    user_words: int
+    corpus_hash: str
+    documents: int
+    passages: int
+    target_chars: int
+    overlap_chars: int
+    built_at: str
+    build_seconds: float
+
+
+class Index:
+    """Documents, their sentences and passages, a BM25 index and a FAISS index, and the manifest describing them."""
+
+    def __init__(
+        self,
+        *,
+        documents: tuple[Document, ...],
+        sentences: tuple[Sentence, ...],
+        passages: tuple[Passage, ...],
+        tokens: list[list[str]],
+        tokenizer: Tokenizer,
+        dense: DenseIndex,
+        manifest: Manifest,
+    ) -> None:
+        self.documents = documents
+        self.sentences = sentences
+        self.passages = passages
+        self.tokens = tokens
+        self.tokenizer = tokenizer
+        self.dense = dense
+        self.manifest = manifest
+        self.bm25 = BM25(tokens)
+        self.by_id = {doc.doc_id: doc for doc in documents}
+
+    @classmethod
+    def build(
+        cls,
+        documents: list[Document],
+        embedder: Embedder,
+        *,
+        corpus_digest: str = "",
+        target_chars: int = 220,
+        overlap_chars: int = 80,
+        progress: bool = False,
+    ) -> "Index":
+        """Split, tokenise and embed ``documents``; returns the index in memory (``save`` writes it)."""
+        started = time.perf_counter()
+        if not documents:
+            raise ValueError("cannot build an index of no documents")
+        sentences: list[Sentence] = []
+        passages: list[Passage] = []
+        for doc in documents:
+            doc_sentences = assign_periods(doc, split_sentences(doc))
+            sentences.extend(doc_sentences)
+            passages.extend(
+                make_passages(doc, doc_sentences, target_chars=target_chars, overlap_chars=overlap_chars, first_id=len(passages))
+            )
+        tokenizer = Tokenizer(derive_user_words(doc.text for doc in documents))
+        tokens = [tokenizer(p.text) for p in passages]
+        vectors = embedder.embed([p.text for p in passages], progress=progress)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            code_version=__version__,
+            embedding_model=embedder.name,
+            dimension=int(vectors.shape[1]),
+            tokenizer=f"{tokenizer.name} (jieba cut_for_search, HMM) + corpus user dictionary",
+            user_words=len(tokenizer.user_words),
+            corpus_hash=corpus_digest,
+            documents=len(documents),
+            passages=len(passages),
+            target_chars=target_chars,
+            overlap_chars=overlap_chars,
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            build_seconds=round(time.perf_counter() - started, 3),
+        )
+        logger.info("built index: %d documents, %d passages in %.1f s", len(documents), len(passages), manifest.build_seconds)
+        return cls(
+            documents=tuple(documents),
+            sentences=tuple(sentences),
+            passages=tuple(passages),
+            tokens=tokens,
+            tokenizer=tokenizer,
+            dense=DenseIndex.build(vectors),
+            manifest=manifest,
+        )
+
+    def save(self, directory: Path | str) -> None:
+        """Write the index to ``directory`` atomically: build aside, then swap, so a failure leaves the old one."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = directory.parent / f".{directory.name}.building-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            self._write_parts(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        retired = directory.parent / f".{directory.name}.old-{os.getpid()}"
+        if directory.exists():
+            os.replace(directory, retired)
+        try:
+            os.replace(staging, directory)
+        except BaseException:
+            if retired.exists():
+                os.replace(retired, directory)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
+        logger.info("saved index to %s", directory)
+
+    def _write_parts(self, folder: Path) -> None:
+        def dump(name: str, value: object) -> None:
+            (folder / name).write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+
+        documents = []
+        for doc in self.documents:
+            row = asdict(doc)
+            row["paragraphs"] = [[p.start, p.end, p.kind] for p in doc.paragraphs]
+            documents.append(row)
+        dump("documents.json", documents)
+        dump("sentences.json", [asdict(s) for s in self.sentences])
+        dump("passages.json", [asdict(p) for p in self.passages])
+        dump("tokens.json", self.tokens)
+        (folder / "userdict.txt").write_text("\n".join(self.tokenizer.user_words) + "\n", encoding="utf-8")
+        self.dense.save(folder / "dense.faiss")
+        # the manifest goes last: a folder without one is never taken for an index
+        (folder / "manifest.json").write_text(json.dumps(asdict(self.manifest), ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @staticmethod
+    def read_manifest(directory: Path | str) -> Manifest:
+        """Read just the manifest; raises ``IndexMissingError`` or ``StaleIndexError`` (unreadable or old format)."""
+        directory = Path(directory)
+        path = directory / "manifest.json"
+        if not path.exists():
+            raise IndexMissingError(f"no index in {directory}: build it with 'qa index'")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format_version") != FORMAT_VERSION:
+                raise StaleIndexError(
+                    f"the index in {directory} has format {data.get('format_version')}, this code reads {FORMAT_VERSION}: "
+                    "rebuild it with 'qa index'"
+                )
+            return Manifest(**data)
+        except (ValueError, TypeError) as exc:
+            raise StaleIndexError(f"the index manifest in {directory} is unreadable ({exc}): rebuild it with 'qa index'") from None
+
+    @classmethod
+    def check(cls, directory: Path | str, *, corpus_dir: Path | str | None = None, embedding_model: str | None = None) -> Manifest:
+        """Check an index folder without loading it; returns its manifest.
+
+        Raises ``IndexMissingError`` when there is none, ``StaleIndexError`` when it was built by another code version
+        or from another corpus than ``corpus_dir`` holds now, ``IndexMismatchError`` when built with another model.
+        """
+        manifest = cls.read_manifest(directory)
+        if manifest.code_version != __version__:
+            raise StaleIndexError(
+                f"the index in {directory} was built by qa {manifest.code_version}, this is {__version__}: rebuild it with 'qa index'"
+            )
+        if embedding_model is not None and manifest.embedding_model != embedding_model:
+            raise IndexMismatchError(
+                f"the index in {directory} was built with the embedding model {manifest.embedding_model!r}, "
+                f"not {embedding_model!r}: rebuild it with 'qa index' or choose that model"
+            )
+        if corpus_dir is not None and Path(corpus_dir).is_dir() and corpus_hash(Path(corpus_dir)) != manifest.corpus_hash:
+            raise StaleIndexError(
+                f"the corpus in {corpus_dir} has changed since the index in {directory} was built: rebuild it with 'qa index'"
+            )
+        return manifest
+
+    @classmethod
+    def load(
+        cls,
+        directory: Path | str,
+        *,
+        corpus_dir: Path | str | None = None,
+        embedding_model: str | None = None,
+    ) -> "Index":
+        """Load an index saved by ``save`` after the checks of ``check``; a damaged part raises ``StaleIndexError``."""
+        directory = Path(directory)
+        manifest = cls.check(directory, corpus_dir=corpus_dir, embedding_model=embedding_model)
+        try:
+            def read(name: str) -> object:
+                return json.loads((directory / name).read_text(encoding="utf-8"))
+
+            documents = tuple(
+                Document(**{**row, "paragraphs": tuple(Paragraph(*p) for p in row["paragraphs"])}) for row in read("documents.json")
+            )
+            sentences = tuple(Sentence(**row) for row in read("sentences.json"))
+            passages = tuple(Passage(**row) for row in read("passages.json"))
+            tokens = read("tokens.json")
+            user_words = [w for w in (directory / "userdict.txt").read_text(encoding="utf-8").split("\n") if w]
+            dense = DenseIndex.load(directory / "dense.faiss")
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+            raise StaleIndexError(f"the index in {directory} is damaged ({type(exc).__name__}: {exc}): rebuild it with 'qa index'") from None
+        if len(passages) != len(tokens) or len(passages) != len(dense) or dense.dimension != manifest.dimension:
+            raise StaleIndexError(f"the index in {directory} is inconsistent (parts of different builds): rebuild it with 'qa index'")
+        return cls(
+            documents=documents,
+            sentences=sentences,
+            passages=passages,
+            tokens=tokens,
+            tokenizer=Tokenizer(user_words),
+            dense=dense,
+            manifest=manifest,
+        )
+
+
+def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, **options) -> Index:
+    """Read ``corpus_dir``, build the index and save it atomically to ``index_dir``; returns the index."""
+    from .corpus import load_corpus
+
+    corpus_dir = Path(corpus_dir)
+    digest = corpus_hash(corpus_dir) if corpus_dir.is_dir() else ""
+    index = Index.build(load_corpus(corpus_dir), embedder, corpus_digest=digest, **options)
+    index.save(index_dir)
+    return index

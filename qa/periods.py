@@ -1,0 +1,59 @@
+"""Decide which year each sentence speaks for and whether it states a plan or a result.
+
+A report announces its own year's plans and reviews the year before, often in one text. Cues, strongest first:
+an explicit ``20xx年`` (earlier than the report's year is a result, else a plan); relative words (``今年``,
+``新的一年`` plan the report's year; ``去年``, ``过去一年``, ``回望`` review the year before). Both set the context that
+following sentences inherit, across paragraphs and headings, because reviews and plans run in long blocks.
+Weaker cues (``将``, ``计划``, ``力争`` for a plan; ``已经``, ``累计``, ``荣获`` for a result) mark only their own
+sentence. ``今年`` means the report's year, never today's.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .schema import Document, Sentence
+
+_EXPLICIT_YEAR = re.compile(r"(20\d\d)年")
+_PLAN_CONTEXT = re.compile(r"今年|新的一年|展望|明年")
+_RESULT_CONTEXT = re.compile(r"去年|过去的?一年|回望|回顾")
+_PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|计划|力争|确保|预期|要|争取")
+_RESULT_LOCAL = re.compile(r"已经|已(?!绘)|累计|荣获|获评|入选|先后|成功|完成了|实现了|目前")
+
+
+def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] | None, tuple[int | None, str] | None]:
+    """Return (context, local): the period a sentence sets for those after it, and the one it has on its own."""
+    plan = (doc.year, "plan")
+    result = (doc.review_year, "result")
+    explicit = _EXPLICIT_YEAR.search(text)
+    if explicit:
+        year = int(explicit.group(1))
+        stance = "result" if doc.year is not None and year < doc.year else "plan"
+        return (year, stance), None
+    for pattern, period in ((_PLAN_CONTEXT, plan), (_RESULT_CONTEXT, result)):
+        match = pattern.search(text)
+        if match:
+            other = _RESULT_CONTEXT if period is plan else _PLAN_CONTEXT
+            rival = other.search(text)
+            if rival is None or match.start() < rival.start():
+                return period, None
+            return result if period is plan else plan, None
+    if _PLAN_LOCAL.search(text):
+        return None, plan
+    if _RESULT_LOCAL.search(text):
+        return None, result
+    return None, None
+
+
+def assign_periods(doc: Document, sentences: list[Sentence]) -> list[Sentence]:
+    """Return ``sentences`` with ``year`` and ``stance`` set; headings and untagged text follow the context."""
+    context: tuple[int | None, str] = (doc.year, "plan")
+    out = []
+    for sentence in sentences:
+        text = doc.text[sentence.start : sentence.end]
+        sets, local = classify_sentence(text, doc) if sentence.kind != "heading" else (None, None)
+        if sets is not None:
+            context = sets
+        year, stance = sets or local or context
+        out.append(replace(sentence, year=year, stance=stance))
+    return out
