@@ -9,6 +9,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .chunking import make_passages, split_sentences
 from .corpus import corpus_hash
@@ -24,7 +26,10 @@ logger = logging.getLogger(__name__)
 
 # Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
 FORMAT_VERSION = 1
-PARTS = ("manifest.json", "documents.json", "sentences.json", "passages.json", "tokens.json", "userdict.txt", "dense.faiss")
+PARTS = (
+    "manifest.json", "documents.json", "sentences.json", "passages.json", "tokens.json", "userdict.txt", "dense.faiss",
+    "sentence_vectors.npy",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Index:
         tokens: list[list[str]],
         tokenizer: Tokenizer,
         dense: DenseIndex,
+        sentence_vectors: np.ndarray,
         manifest: Manifest,
     ) -> None:
         self.documents = documents
@@ -66,6 +72,7 @@ class Index:
         self.tokens = tokens
         self.tokenizer = tokenizer
         self.dense = dense
+        self.sentence_vectors = sentence_vectors  # unit vectors aligned with ``sentences``, to judge answer sentences
         self.manifest = manifest
         self.bm25 = BM25(tokens)
         self.by_id = {doc.doc_id: doc for doc in documents}
@@ -87,6 +94,11 @@ class Index:
             raise ValueError("cannot build an index of no documents")
         sentences: list[Sentence] = []
         passages: list[Passage] = []
+        by_id = {doc.doc_id: doc for doc in documents}
+
+        def doc_text(s: Sentence) -> str:
+            return by_id[s.doc_id].text[s.start : s.end]
+
         for doc in documents:
             doc_sentences = assign_periods(doc, split_sentences(doc))
             sentences.extend(doc_sentences)
@@ -96,6 +108,7 @@ class Index:
         tokenizer = Tokenizer(derive_user_words(doc.text for doc in documents))
         tokens = [tokenizer(p.text) for p in passages]
         vectors = embedder.embed([p.text for p in passages], progress=progress)
+        sentence_vectors = embedder.embed([doc_text(s) for s in sentences], progress=progress)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             code_version=__version__,
@@ -119,6 +132,7 @@ class Index:
             tokens=tokens,
             tokenizer=tokenizer,
             dense=DenseIndex.build(vectors),
+            sentence_vectors=sentence_vectors,
             manifest=manifest,
         )
 
@@ -161,6 +175,7 @@ class Index:
         dump("tokens.json", self.tokens)
         (folder / "userdict.txt").write_text("\n".join(self.tokenizer.user_words) + "\n", encoding="utf-8")
         self.dense.save(folder / "dense.faiss")
+        np.save(folder / "sentence_vectors.npy", self.sentence_vectors)
         # the manifest goes last: a folder without one is never taken for an index
         (folder / "manifest.json").write_text(json.dumps(asdict(self.manifest), ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -228,9 +243,15 @@ class Index:
             tokens = read("tokens.json")
             user_words = [w for w in (directory / "userdict.txt").read_text(encoding="utf-8").split("\n") if w]
             dense = DenseIndex.load(directory / "dense.faiss")
+            sentence_vectors = np.load(directory / "sentence_vectors.npy")
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise StaleIndexError(f"the index in {directory} is damaged ({type(exc).__name__}: {exc}): rebuild it with 'qa index'") from None
-        if len(passages) != len(tokens) or len(passages) != len(dense) or dense.dimension != manifest.dimension:
+        if (
+            len(passages) != len(tokens)
+            or len(passages) != len(dense)
+            or dense.dimension != manifest.dimension
+            or sentence_vectors.shape != (len(sentences), manifest.dimension)
+        ):
             raise StaleIndexError(f"the index in {directory} is inconsistent (parts of different builds): rebuild it with 'qa index'")
         return cls(
             documents=documents,
@@ -239,6 +260,7 @@ class Index:
             tokens=tokens,
             tokenizer=Tokenizer(user_words),
             dense=dense,
+            sentence_vectors=sentence_vectors,
             manifest=manifest,
         )
 

@@ -17,8 +17,8 @@ from .schema import Document, Sentence
 _EXPLICIT_YEAR = re.compile(r"(20\d\d)年")
 _PLAN_CONTEXT = re.compile(r"今年|新的一年|展望|明年")
 _RESULT_CONTEXT = re.compile(r"去年|过去的?一年|回望|回顾")
-_PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|计划|力争|确保|预期|要|争取")
-_RESULT_LOCAL = re.compile(r"已经|已(?!绘)|累计|荣获|获评|入选|先后|成功|完成了|实现了|目前")
+_PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|(?<!年度)(?<!年)计划|力争|确保|预期|要|争取")
+_RESULT_LOCAL = re.compile(r"已经|已(?!绘)|累计|荣获|获评|入选|先后|成功|完成了|实现了|目前|超额完成")
 
 
 def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] | None, tuple[int | None, str] | None]:
@@ -38,9 +38,12 @@ def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] 
             if rival is None or match.start() < rival.start():
                 return period, None
             return result if period is plan else plan, None
-    if _PLAN_LOCAL.search(text):
+    plan_cue, result_cue = _PLAN_LOCAL.search(text), _RESULT_LOCAL.search(text)
+    if plan_cue and result_cue:
+        return None, plan if plan_cue.start() < result_cue.start() else result
+    if plan_cue:
         return None, plan
-    if _RESULT_LOCAL.search(text):
+    if result_cue:
         return None, result
     return None, None
 

@@ -20,6 +20,7 @@ class Scores:
 
     lexical: np.ndarray
     dense: np.ndarray
+    query_vector: np.ndarray
 
 
 class Retriever:
@@ -35,8 +36,8 @@ class Retriever:
     def scores(self, query: str) -> Scores:
         """BM25 and cosine scores of every passage for ``query``."""
         lexical = self.index.bm25.scores(self.index.tokenizer(query))
-        dense = self.index.dense.scores(self.embedder.embed([query])[0])
-        return Scores(lexical, dense)
+        vector = self.embedder.embed([query])[0]
+        return Scores(lexical, self.index.dense.scores(vector), vector)
 
     def rank(self, scores: Scores, k: int, *, mode: str = "fused", lexical_weight: float | None = None, boost: np.ndarray | None = None) -> list[Hit]:
         """Turn scores into the ``k`` best hits; ``mode`` is fused, bm25 or dense; ``boost`` multiplies fused scores."""

@@ -62,6 +62,7 @@ def derive_user_words(texts: Iterable[str], *, min_count: int = 3, min_len: int 
                     aligned[gram] += base + i in boundaries and base + i + n in boundaries
                     left[gram].add(s[i - 1] if i > 0 else "^")
                     right[gram].add(s[i + n] if i + n < len(s) else "$")
+    accepted: dict[str, int] = {}
     for gram, count in counts.items():
         if (
             count < min_count
@@ -75,6 +76,17 @@ def derive_user_words(texts: Iterable[str], *, min_count: int = 3, min_len: int 
         # a run that always stands inside the same longer run is not a word of its own
         extended = [c + gram for c in left[gram] if c != "^"] + [gram + c for c in right[gram] if c != "$"]
         if any(counts[e] == count for e in extended):
+            continue
+        accepted[gram] = count
+    dictionary = jieba.dt.FREQ
+    for gram, count in accepted.items():
+        # a run made of an accepted name and one more word (区长 + 杨福涛) is a phrase, not a name of its own
+        splits = ((gram[:i], gram[i:]) for i in range(1, len(gram)))
+        if any(
+            (accepted.get(a, 0) > count and (b in accepted or dictionary.get(b, 0) > 0))
+            or (accepted.get(b, 0) > count and (a in accepted or dictionary.get(a, 0) > 0))
+            for a, b in splits
+        ):
             continue
         words.add(gram)
     return sorted(words)
@@ -96,11 +108,12 @@ class Tokenizer:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in self.user_words:
-            self._jieba.add_word(word, freq=max(2000, 500 * len(word)))
+            self._jieba.add_word(word, freq=max(2000, 500 * len(word)), tag="nz")
         # jieba's cutter splits at characters outside its word pattern (the "·" of 星火·链网); such words are
         # matched before jieba sees the text.
         protected = sorted((w for w in self.user_words if not JIEBA_CHARS.match(w)), key=len, reverse=True)
         self._protected = re.compile("|".join(map(re.escape, protected))) if protected else None
+        self._tagger = None
 
     def __call__(self, text: str) -> list[str]:
         text = text.lower()
@@ -122,3 +135,19 @@ class Tokenizer:
             for t in (token.strip() for token in self._jieba.cut_for_search(text, HMM=True))
             if t and t not in STOPWORDS and _TOKEN.match(t)
         ]
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """Part-of-speech tagged words of ``text`` (jieba.posseg over the same dictionary), covering it exactly."""
+        if self._tagger is None:
+            from jieba import posseg
+
+            self._tagger = posseg.POSTokenizer(self._jieba)
+        pairs: list[tuple[str, str]] = []
+        position = 0
+        matches = list(self._protected.finditer(text)) if self._protected is not None else []
+        for m in matches:
+            pairs.extend((p.word, p.flag) for p in self._tagger.cut(text[position : m.start()], HMM=False))
+            pairs.append((m.group(0), "nz"))
+            position = m.end()
+        pairs.extend((p.word, p.flag) for p in self._tagger.cut(text[position:], HMM=False))
+        return pairs

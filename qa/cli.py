@@ -1,0 +1,233 @@
+"""The ``qa`` command line: index, search, ask, eval, serve. A thin shell over the library."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .errors import IndexMissingError, QAError, QuestionError, StaleIndexError
+from .settings import ROOT, Settings
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("faiss", "faiss.loader", "sentence_transformers", "httpx", "jieba", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _paths(args: argparse.Namespace, settings: Settings) -> tuple[Path, Path, str]:
+    return (
+        Path(args.corpus or settings.corpus_dir),
+        Path(args.index or settings.index_dir),
+        args.model or settings.embedding_model,
+    )
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from .embedding import SentenceEmbedder
+    from .index import build_index
+
+    corpus, index_dir, model = _paths(args, settings)
+    index = build_index(
+        corpus, index_dir, SentenceEmbedder(model), progress=not args.quiet, target_chars=args.target_chars, overlap_chars=args.overlap_chars
+    )
+    m = index.manifest
+    size = sum(p.stat().st_size for p in index_dir.iterdir())
+    print(
+        f"indexed {m.documents} reports, {m.passages} passages with {m.embedding_model} (dim {m.dimension}), "
+        f"{m.user_words} user words, in {m.build_seconds:.1f} s; {size / 1024:.0f} KiB in {index_dir}"
+    )
+    return 0
+
+
+def _load_qa(args: argparse.Namespace, settings: Settings):
+    from .pipeline import QA
+
+    corpus, index_dir, model = _paths(args, settings)
+    return QA.load(index_dir, corpus_dir=corpus, embedding_model=model)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    qa = _load_qa(args, settings)
+    question = _read_question(args.question)
+    scores = qa.retriever.scores(question)
+    for mode in ("bm25", "dense", "fused"):
+        print(f"== {mode}")
+        for rank, hit in enumerate(qa.retriever.rank(scores, args.k, mode=mode), start=1):
+            p = hit.passage
+            snippet = p.text.replace("\n", " ")[:80]
+            print(
+                f"{rank}. [{p.doc_id} {p.start}-{p.end}] §{p.section[:24]}  "
+                f"fused={hit.score:.3f} bm25={hit.bm25:.2f} dense={hit.dense:.3f}\n   {snippet}"
+            )
+    return 0
+
+
+def _read_question(value: str) -> str:
+    from .question import validate_question
+
+    return validate_question(value)
+
+
+def result_to_json(result) -> dict:
+    """The JSON shape of a ``Result``, the same the API returns."""
+    data = asdict(result)
+    data["passages"] = [
+        {
+            "doc_id": h["passage"]["doc_id"],
+            "title": "",
+            "start": h["passage"]["start"],
+            "end": h["passage"]["end"],
+            "text": h["passage"]["text"],
+            "section": h["passage"]["section"],
+            "score": h["score"],
+            "bm25": h["bm25"],
+            "dense": h["dense"],
+        }
+        for h in data["passages"]
+    ]
+    return data
+
+
+def _print_result(result, qa) -> None:
+    if result.abstained:
+        print(f"（无答案）{result.message}")
+    else:
+        print(f"答案：{result.answer}    置信度 {result.confidence:.2f}")
+        print(result.message)
+        c = result.citations[0]
+        a, b = c.start - c.quote_start, c.end - c.quote_start
+        print(f"原文：{c.quote[:a]}【{c.quote[a:b]}】{c.quote[b:]}")
+        print(f"出处：{c.title}（{c.doc_id}，{c.district or ''}，{c.year or ''}年，字符 {c.start}-{c.end}）")
+        for other in result.answers[1:3]:
+            print(f"  其他候选：{other.text}（{other.score:.2f}，{other.citation.doc_id}）")
+    if result.resolved_question != result.question:
+        print(f"（理解为：{result.resolved_question}）")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    qa = _load_qa(args, settings)
+    titles = {d.doc_id: d.title for d in qa.documents}
+
+    def as_json(result) -> str:
+        data = result_to_json(result)
+        for p in data["passages"]:
+            p["title"] = titles.get(p["doc_id"], "")
+        return json.dumps(data, ensure_ascii=False)
+
+    if args.question is not None:
+        result = qa.ask(args.question, top_k=args.top_k)
+        print(as_json(result) if args.json else "", end="\n" if args.json else "")
+        if not args.json:
+            _print_result(result, qa)
+        return 0
+    if not args.json:
+        print("give a question, or --json to read one question per line from standard input", file=sys.stderr)
+        return 2
+    status = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            print(as_json(qa.ask(line, top_k=args.top_k)), flush=True)
+        except QuestionError as exc:
+            print(json.dumps({"question": line.rstrip("\n"), "error": str(exc)}, ensure_ascii=False), flush=True)
+            status = 1
+    return status
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluate import load_items, render_table, run_eval
+
+    qa = _load_qa(args, settings)
+    items = load_items(Path(args.eval_dir), args.split)
+    report = run_eval(qa, items, split=args.split)
+    out_dir = Path(args.eval_dir) / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{args.split}.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(render_table(report))
+    if args.failures:
+        for row in report["items"]:
+            if not row["em"]:
+                print(f"✗ {row['id']} [{row['type']}] {row['question']} → {row['predicted']!r} gold={row['answers']} conf={row['confidence']}")
+    print(f"\nwrote {out}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    sys.path.insert(0, str(ROOT))
+    import app  # the thin web shell lives at the repository root
+
+    argv = ["--host", args.host or settings.host, "--port", str(args.port or settings.port)]
+    return app.main(argv) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="报告问答: questions over government work reports")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--corpus", help="corpus folder (default: corpus/ or $QA_CORPUS_DIR)")
+        p.add_argument("--index", help="index folder (default: index/ or $QA_INDEX_DIR)")
+        p.add_argument("--model", help="embedding model name or folder (default: m3e-small or $QA_EMBEDDING_MODEL)")
+
+    p = sub.add_parser("index", help="build the index from the corpus")
+    common(p)
+    p.add_argument("--target-chars", type=int, default=220, help="passage size in characters")
+    p.add_argument("--overlap-chars", type=int, default=80, help="overlap between passages in characters")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="show the passages BM25, dense and fused retrieval find")
+    common(p)
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question, with its citation")
+    common(p)
+    p.add_argument("question", nargs="?")
+    p.add_argument("--json", action="store_true", help="print the whole result as JSON (one per line from stdin when no question)")
+    p.add_argument("--top-k", type=int, default=5)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="run the eval set and write a report to eval/results/")
+    common(p)
+    p.add_argument("--split", default="test", choices=("dev", "test"))
+    p.add_argument("--eval-dir", default=str(ROOT / "eval"))
+    p.add_argument("--failures", action="store_true", help="list the questions answered wrongly")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="serve the chat page and the JSON API")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    settings = Settings()
+    try:
+        return args.func(args, settings)
+    except (IndexMissingError, StaleIndexError) as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 3
+    except QAError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

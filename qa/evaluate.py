@@ -1,0 +1,216 @@
+"""Evaluation: exact match and character F1 (CMRC2018 conventions), citations, retrieval recall, abstention, latency."""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable
+
+from .question import analyse
+
+_REQUIRED = ("id", "question", "answers", "doc_id", "type", "answerable")
+
+
+def load_items(eval_dir: Path, split: str) -> list[dict]:
+    """Read ``<eval_dir>/<split>.jsonl``; raises ``ValueError`` naming the line of a malformed item."""
+    path = Path(eval_dir) / f"{split}.jsonl"
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        missing = [k for k in _REQUIRED if k not in item]
+        if missing:
+            raise ValueError(f"{path}:{number}: missing {missing}")
+        items.append(item)
+    return items
+
+
+def normalise_answer(text: str) -> str:
+    """CMRC2018 normalisation: lower case, punctuation and white space removed (each remaining character a token)."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(c for c in text if not (c.isspace() or unicodedata.category(c).startswith("P") or c in "，。、；：？！“”‘’（）《》【】—…·"))
+
+
+def _longest_common_substring(a: str, b: str) -> int:
+    best = 0
+    previous = [0] * (len(b) + 1)
+    for ca in a:
+        current = [0] * (len(b) + 1)
+        for j, cb in enumerate(b, start=1):
+            if ca == cb:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+def exact_match(prediction: str | None, golds: Iterable[str]) -> float:
+    """1.0 when the normalised prediction equals a normalised gold form."""
+    if prediction is None:
+        return 0.0
+    p = normalise_answer(prediction)
+    return float(any(p == normalise_answer(g) for g in golds))
+
+
+def char_f1(prediction: str | None, golds: Iterable[str]) -> float:
+    """Best character F1 over the gold forms, with CMRC2018's longest common substring as the overlap."""
+    if prediction is None:
+        return 0.0
+    p = normalise_answer(prediction)
+    best = 0.0
+    for gold in golds:
+        g = normalise_answer(gold)
+        lcs = _longest_common_substring(p, g)
+        if lcs:
+            precision, recall = lcs / len(p), lcs / len(g)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def _holds_answer(passage_text: str, passage_doc: str, item: dict) -> bool:
+    if passage_doc != item["doc_id"]:
+        return False
+    evidence = item.get("evidence") or ""
+    return (bool(evidence) and evidence[:30] in passage_text) or any(a in passage_text for a in item["answers"])
+
+
+def baseline_sentence(qa, question: str, mode: str) -> str | None:
+    """A retrieval-only baseline: the sentence of the top passage (by ``mode``) sharing most question terms."""
+    hits = qa.retriever.search(question, 1, mode=mode)
+    if not hits:
+        return None
+    passage = hits[0].passage
+    terms = set(qa.index.tokenizer(analyse(question).focus))
+    pieces = [s for s in re.split(r"(?<=[。！？；])", passage.text) if s.strip()]
+    return max(pieces, key=lambda s: sum(t in s for t in terms), default=None)
+
+
+def run_eval(qa, items: list[dict], *, split: str) -> dict:
+    """Answer every item with ``qa`` and the two baselines; returns the report (overall, by type, per item)."""
+    rows = []
+    for item in items:
+        started = time.perf_counter()
+        result = qa.ask(item["question"])
+        latency = (time.perf_counter() - started) * 1000
+        answerable = bool(item["answerable"])
+        predicted = result.answer
+        if answerable:
+            em, f1 = exact_match(predicted, item["answers"]), char_f1(predicted, item["answers"])
+        else:
+            em = f1 = float(result.abstained)
+        cited = None
+        if answerable and not result.abstained:
+            c = result.citations[0]
+            doc = qa.document(c.doc_id)
+            cited = c.doc_id == item["doc_id"] and doc.text[c.start : c.end] == predicted and doc.text[c.quote_start : c.quote_end] == c.quote
+        ranked = [h.passage for h in result.passages]
+        baselines = {}
+        for mode in ("bm25", "dense"):
+            sentence = baseline_sentence(qa, item["question"], mode)
+            baselines[mode] = {
+                "em": exact_match(sentence, item["answers"]) if answerable else 0.0,
+                "f1": char_f1(sentence, item["answers"]) if answerable else 0.0,
+            }
+        rows.append(
+            {
+                "id": item["id"],
+                "question": item["question"],
+                "type": item["type"],
+                "answerable": answerable,
+                "paraphrased": bool(item.get("paraphrased")),
+                "answers": item["answers"],
+                "predicted": predicted,
+                "abstained": result.abstained,
+                "confidence": result.confidence,
+                "message": result.message,
+                "em": em,
+                "f1": f1,
+                "citation_ok": cited,
+                "recall_at_1": answerable and any(_holds_answer(p.text, p.doc_id, item) for p in ranked[:1]),
+                "recall_at_5": answerable and any(_holds_answer(p.text, p.doc_id, item) for p in ranked[:5]),
+                "latency_ms": latency,
+                "baselines": baselines,
+            }
+        )
+    return {
+        "split": split,
+        "items_count": len(rows),
+        "built_with": qa.index.manifest.embedding_model,
+        "overall": summarise(rows),
+        "by_type": {t: summarise([r for r in rows if r["type"] == t]) for t in sorted({r["type"] for r in rows})},
+        "paraphrased": summarise([r for r in rows if r["paraphrased"]]),
+        "items": rows,
+    }
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Aggregate metrics over some rows of a report."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    answered = [r for r in answerable if not r["abstained"]]
+    abstained = [r for r in rows if r["abstained"]]
+    latencies = [r["latency_ms"] for r in rows]
+
+    def mean(values: list[float]) -> float | None:
+        return round(statistics.fmean(values), 4) if values else None
+
+    return {
+        "n": len(rows),
+        "em": mean([r["em"] for r in rows]),
+        "f1": mean([r["f1"] for r in rows]),
+        "em_answerable": mean([r["em"] for r in answerable]),
+        "f1_answerable": mean([r["f1"] for r in answerable]),
+        "citation_accuracy": mean([float(r["citation_ok"]) for r in answered]),
+        "recall_at_1": mean([float(r["recall_at_1"]) for r in answerable]),
+        "recall_at_5": mean([float(r["recall_at_5"]) for r in answerable]),
+        "abstain_precision": mean([float(not r["answerable"]) for r in abstained]),
+        "abstain_recall": mean([float(r["abstained"]) for r in unanswerable]),
+        "answerable_abstained": mean([float(r["abstained"]) for r in answerable]),
+        "unanswerable_answered": mean([float(not r["abstained"]) for r in unanswerable]),
+        "latency_p50_ms": round(_percentile(latencies, 0.5), 2),
+        "latency_p95_ms": round(_percentile(latencies, 0.95), 2),
+        "baseline_bm25_em": mean([r["baselines"]["bm25"]["em"] for r in answerable]),
+        "baseline_bm25_f1": mean([r["baselines"]["bm25"]["f1"] for r in answerable]),
+        "baseline_dense_em": mean([r["baselines"]["dense"]["em"] for r in answerable]),
+        "baseline_dense_f1": mean([r["baselines"]["dense"]["f1"] for r in answerable]),
+    }
+
+
+def render_table(report: dict) -> str:
+    """A plain-text table of a report: overall, paraphrased, and each question type."""
+    columns = [
+        ("n", "n"), ("em", "EM"), ("f1", "F1"), ("citation_accuracy", "cite"), ("recall_at_1", "R@1"), ("recall_at_5", "R@5"),
+        ("abstain_precision", "abstP"), ("abstain_recall", "abstR"), ("answerable_abstained", "ans→abst"),
+        ("latency_p50_ms", "p50ms"), ("latency_p95_ms", "p95ms"), ("baseline_bm25_f1", "bm25F1"), ("baseline_dense_f1", "denseF1"),
+    ]
+    lines = [f"split={report['split']}  items={report['items_count']}  model={report['built_with']}"]
+    lines.append(f"{'':16}" + "".join(f"{title:>10}" for _, title in columns))
+    groups = [("overall", report["overall"]), ("paraphrased", report["paraphrased"])] + list(report["by_type"].items())
+    for name, summary in groups:
+        cells = []
+        for key, _ in columns:
+            value = summary.get(key)
+            cells.append(f"{'-' if value is None else (value if key == 'n' else f'{value:.3f}' if value < 10 else f'{value:.1f}'):>10}")
+        lines.append(f"{name:16}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def by_type_counts(items: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for item in items:
+        counts[item["type"]] += 1
+    return dict(counts)

@@ -1,0 +1,373 @@
+"""Answer extraction: find typed spans (figures, dates, enumerations, names) in evidence sentences and score them.
+
+A span is chosen because the question's key terms stand with it in the same clause (between ``，；：。``), close to
+it, in a sentence that speaks for the asked year, and because its kind and unit fit what was asked; not because
+it is the number nearest to some word. Everything here is a pure function of literal inputs.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .question import UNITS, Question
+
+_PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
+_NUMBER = re.compile(
+    rf"(?P<pre>{_PRE})(?P<num>\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万|亿|千)?(?P<post2>余|多)?"
+    rf"(?P<unit>{UNITS})?(?P<tail>以上|左右)?"
+)
+_CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|条|批|届|次|名|座|链)")
+_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号])?(?:上午|下午|晚上)?|\d{4}年(?=\d{1,2}月)")
+_GROWTH_VERB = re.compile(r"(?:可比)?(?:增长|下降|提高|增加|减少|降低|提升)$")
+_CLAUSE_BREAK = re.compile(r"[，。；！？：,;!?:…]+|—{2,}")
+# "A、B、C五大产业" / "A、B两大集群": a count with a classifier closes an enumeration
+_LIST_COUNT = re.compile(r"[两二三四五六七八九十]+(?:大|个|项|类|种|条|家|所|处)")
+_QUOTED = re.compile(r"“([^“”]{1,20})”")
+_LIST_STOP = re.compile(r"等")
+_CURRENCY = ("元", "美元")
+_ORG_SUFFIX = re.compile(
+    r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
+    r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
+)
+_NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "eng", "j", "x", "an", "vn", "l", "i")
+_LEAD_FLAGS = ("v", "p", "d", "c", "u", "r", "f", "ad")
+_END_FLAGS = ("v", "p", "u", "d", "c", "m", "q", "f")
+_BREAK_FLAGS = ("u", "p", "c", "d", "r", "y", "e")
+
+
+# How much each signal counts in a span's score (they sum to 1); set on the dev split.
+SCORE_WEIGHTS = {"clause": 0.3, "near": 0.15, "slot": 0.1, "sentence": 0.15, "similarity": 0.15, "retrieval": 0.15}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence that may hold the answer, with what is known about it."""
+
+    doc_id: str
+    start: int  # offset of the sentence in its document's canonical text
+    text: str
+    context: str  # the section heading and the sentences just before it, for key terms the sentence leaves out
+    year: int | None
+    stance: str | None
+    retrieval: float  # the best fused score of a passage holding it, scaled so the top passage has 1.0
+    similarity: float = 0.0  # cosine of the sentence's embedding with the question's
+
+
+@dataclass(frozen=True)
+class Span:
+    """A scored answer span: ``start``/``end`` are offsets in the document's canonical text."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    kind: str  # number, amount, percentage, date, list, name
+    score: float
+    evidence: Evidence
+    clause: str
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Clause spans of a sentence, split at ``，；：。！？``; an enumeration comma ``、`` does not split."""
+    spans, start = [], 0
+    for m in _CLAUSE_BREAK.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _clause_of(clauses: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    for a, b in clauses:
+        if a <= start and end <= b:
+            return a, b
+    return start, end
+
+
+def number_kind(unit: str | None) -> str:
+    """percentage for %, amount for currencies, number otherwise."""
+    if unit == "%":
+        return "percentage"
+    if unit and unit.endswith(_CURRENCY):
+        return "amount"
+    return "number"
+
+
+def find_number_spans(text: str, *, with_growth_verb: bool = False) -> list[tuple[int, int, str, str | None]]:
+    """Figures with unit and qualifiers (``1600余个``, ``近900项``, ``超99%``, ``6.4万平方米``, ``十四连冠``).
+
+    Returns (start, end, kind, unit) within ``text``. A bare number with neither unit nor 万/亿 is left out, and so
+    is a year (``2023年``). With ``with_growth_verb`` a percentage takes the verb before it (``增长28.4%``).
+    """
+    spans = []
+    for m in _NUMBER.finditer(text):
+        unit = m.group("unit")
+        if m.group("mult") and (unit is None or unit in ("元", "美元", "户", "人", "人次", "平方米")):
+            unit = (m.group("mult") + (unit or "")) if unit else m.group("mult")
+        if not unit:
+            continue
+        start, end = m.start(), m.end()
+        if with_growth_verb and unit == "%":
+            verb = _GROWTH_VERB.search(text[max(0, start - 4) : start])
+            if verb:
+                start -= len(verb.group(0))
+        spans.append((start, end, number_kind(unit), unit))
+    for m in _CN_NUMBER.finditer(text):
+        spans.append((m.start(), m.end(), "number", m.group("unit")))
+    return spans
+
+
+def find_date_spans(text: str) -> list[tuple[int, int]]:
+    """Dates such as ``1月4日上午``, ``2019年5月17日``, ``3月23日``."""
+    return [m.span() for m in _DATE.finditer(text) if "月" in m.group(0)]
+
+
+def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> int:
+    """Where the first enumeration item starts: after the last verb before it (``加快`` in ``加快德邦证券``)."""
+    if pos is None:
+        return 0
+    cut, offset = 0, 0
+    for word, flag in pos(item):
+        offset += len(word)
+        if flag.startswith(("v", "p")) and len(item) - offset >= 2:
+            cut = offset
+    return cut
+
+
+def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
+    """Enumerations ``A、B、C`` inside one clause, ending before ``等`` when it follows; a verb before ``A`` is left out.
+
+    Without ``等`` the last item is cut where a verb, numeral or particle starts, and at the length of the longest
+    other item, since nothing else marks where it ends.
+    """
+    spans = []
+    for a, b in _clauses(text):
+        clause = text[a:b]
+        if "、" not in clause:
+            continue
+        items = clause.split("、")
+        first_cut = _trim_item_start(items[0], pos)
+        start = a + first_cut
+        items[0] = items[0][first_cut:]
+        for k in range(1, len(items)):
+            stop = _LIST_STOP.search(items[k]) or _LIST_COUNT.search(items[k])
+            if stop and stop.start() > 0:
+                items = items[:k] + [items[k][: stop.start()]]
+                break
+        else:
+            longest = max(len(i) for i in items[:-1])
+            last = items[-1]
+            if pos is not None:
+                kept = ""
+                for word, flag in pos(last):
+                    if kept and (flag.startswith(_END_FLAGS) or len(kept) + len(word) > longest):
+                        break
+                    kept += word
+                last = kept
+            items[-1] = last[: longest + 2]
+        end = start + len("、".join(items))
+        if len(items) >= 2 and end - start >= 4 and items[-1]:
+            spans.append((start, end))
+    return spans
+
+
+def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
+    """Names: quoted terms, and runs of one to five words (2 to 16 characters) that start and end like a noun phrase.
+
+    The words inside a run may be of any kind (``上海细胞治疗集团`` holds a verb); only its first word may not be a
+    verb, preposition, adverb or particle, and its last word must be noun-like.
+    """
+    spans = {(m.start(1), m.end(1)) for m in _QUOTED.finditer(text)}
+    if pos is None:
+        return sorted(spans)
+    words: list[tuple[int, int, str, str]] = []
+    offset = 0
+    for word, flag in pos(text):
+        words.append((offset, offset + len(word), word, flag))
+        offset += len(word)
+    for i, (start, _, word, flag) in enumerate(words):
+        if flag.startswith(_LEAD_FLAGS + ("m", "q")) or not re.match(r"[\u4e00-\u9fffA-Za-z]", word):
+            continue
+        for j in range(i, min(i + 5, len(words))):
+            end, last, last_flag = words[j][1], words[j][2], words[j][3]
+            if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9·]*", last) or last_flag.startswith(_BREAK_FLAGS):
+                break
+            # a verb may stand inside a name (上海细胞治疗集团) only when a noun follows it
+            if last_flag.startswith("v") and not (j + 1 < len(words) and words[j + 1][3].startswith(_NOUN_FLAGS)):
+                break
+            if last_flag.startswith(_NOUN_FLAGS) and 2 <= end - start <= 16:
+                spans.add((start, end))
+    return sorted(spans)
+
+
+def _occurrences(term: str, text: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(term), text)]
+
+
+def _coverage(weights: dict[str, float], text: str) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in text) / total if total else 0.0
+
+
+def focus_bigrams(focus: str) -> set[str]:
+    """The Chinese character pairs of the question's focus: a softer match than words for reworded questions."""
+    return {focus[i : i + 2] for i in range(len(focus) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", focus[i : i + 2])}
+
+
+def _bigram_coverage(bigrams: set[str], text: str) -> float:
+    return sum(b in text for b in bigrams) / len(bigrams) if bigrams else 0.0
+
+
+def _proximity(weights: dict[str, float], clause: str, start: int, end: int) -> float:
+    """Weighted closeness of the key terms to the span inside its clause (1 when adjacent, fading with distance)."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    score = 0.0
+    for term, weight in weights.items():
+        best = None
+        for at in _occurrences(term, clause):
+            gap = start - (at + len(term)) if at + len(term) <= start else at - end if at >= end else 0
+            best = gap if best is None else min(best, gap)
+        if best is not None:
+            score += weight * math.exp(-max(best, 0) / 12.0)
+    return score / total
+
+
+def _type_fit(question: Question, kind: str, unit: str | None) -> float:
+    wanted = question.answer_type
+    if wanted in ("number", "amount", "percentage"):
+        if kind not in ("number", "amount", "percentage"):
+            return 0.0
+        table = {
+            "percentage": {"percentage": 1.0, "amount": 0.05, "number": 0.05},
+            "amount": {"amount": 1.0, "number": 0.35, "percentage": 0.15},
+            "number": {"number": 1.0, "amount": 0.6, "percentage": 0.35},
+        }
+        fit = table[wanted][kind]
+        if question.unit and unit:
+            if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
+                fit *= 1.15
+            elif question.unit == "个":
+                fit *= 0.75
+            else:
+                fit *= 0.45
+        return fit
+    if wanted == "date":
+        return 1.0 if kind == "date" else 0.0
+    if wanted == "list":
+        return {"list": 1.0, "name": 0.45}.get(kind, 0.0)
+    if wanted in ("name", "organisation", "place", "other"):
+        return {"name": 1.0, "list": 0.55}.get(kind, 0.0)
+    return 0.0
+
+
+def _period_fit(question: Question, evidence: Evidence) -> float:
+    fit = 1.0
+    if question.year is not None and evidence.year is not None and evidence.year != question.year:
+        fit *= 0.3
+    if question.stance is not None and evidence.stance is not None and evidence.stance != question.stance:
+        fit *= 0.75
+    return fit
+
+
+def _novelty(span_text: str, question: Question) -> float:
+    """Share of the span's characters that the question does not already contain (an answer says something new)."""
+    chars = [c for c in span_text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
+    if not chars:
+        return 0.0
+    return sum(c not in question.text for c in chars) / len(chars)
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
+    """How well the span fills the question word's place: the question's words beside it stand beside the span."""
+    left = _pairs(question.slot_left) & _pairs(text[max(0, start - 6) : start]) if question.slot_left else set()
+    right = _pairs(question.slot_right) & _pairs(text[end : end + 7]) if question.slot_right else set()
+    return 0.5 * bool(left) + 0.5 * bool(right)
+
+
+def _similarity_score(cosine: float) -> float:
+    """Map a sentence cosine to 0..1: m3e-style models put unrelated Chinese sentences near 0.5."""
+    return min(max((cosine - 0.5) / 0.4, 0.0), 1.0)
+
+
+def extract_spans(
+    question: Question,
+    evidence: Sequence[Evidence],
+    weights: dict[str, float],
+    *,
+    pos: Callable[[str], list[tuple[str, str]]] | None = None,
+) -> list[Span]:
+    """Score every typed span in the evidence for ``question``; returns spans best first, one per distinct text.
+
+    ``weights`` maps the question's key terms to their weight (an idf); ``pos`` is a part-of-speech segmenter
+    (word, flag) used for names and enumerations, optional.
+    """
+    wanted = question.answer_type
+    bigrams = focus_bigrams(question.focus)
+    spans: list[Span] = []
+    for ev in evidence:
+        text = ev.text
+        clauses = _clauses(text)
+        found: list[tuple[int, int, str, str | None]] = []
+        if wanted in ("number", "amount", "percentage"):
+            found = find_number_spans(text, with_growth_verb=question.growth)
+        elif wanted == "date":
+            found = [(a, b, "date", None) for a, b in find_date_spans(text)]
+        elif wanted in ("list", "name", "organisation", "place", "other"):
+            found = [(a, b, "list", None) for a, b in find_list_spans(text, pos)]
+            found += [(a, b, "name", None) for a, b in find_name_spans(text, pos)]
+        if not found:
+            continue
+        whole = ev.context + text
+        sentence_match = max(_coverage(weights, whole), _bigram_coverage(bigrams, whole))
+        similarity = _similarity_score(ev.similarity)
+        for a, b, kind, unit in found:
+            fit = _type_fit(question, kind, unit)
+            if fit <= 0:
+                continue
+            ca, cb = _clause_of(clauses, a, b)
+            clause = text[ca:cb]
+            # a clause often leaves its subject to the one before it: "完成进出口41.89亿元，增长12.5%"
+            before = next((text[x:y] for x, y in reversed(clauses) if y <= ca), "")
+            clause_match = max(
+                _coverage(weights, clause),
+                _bigram_coverage(bigrams, clause),
+                0.8 * _coverage(weights, before + clause),
+                0.8 * _bigram_coverage(bigrams, before + clause),
+            )
+            near = _proximity(weights, clause, a - ca, b - ca)
+            score = (
+                SCORE_WEIGHTS["clause"] * clause_match
+                + SCORE_WEIGHTS["near"] * near
+                + SCORE_WEIGHTS["slot"] * _slot_fit(question, text, a, b)
+                + SCORE_WEIGHTS["sentence"] * sentence_match
+                + SCORE_WEIGHTS["similarity"] * similarity
+                + SCORE_WEIGHTS["retrieval"] * ev.retrieval
+            )
+            score *= min(fit, 1.0) * (1.0 + 0.1 * (fit > 1.0))
+            score *= _period_fit(question, ev)
+            span_text = text[a:b]
+            if kind in ("name", "list"):
+                score *= min(1.0, 0.3 + 2.0 * _novelty(span_text, question))
+                if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
+                    score *= 0.8
+                score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
+            elif span_text in question.text:
+                score *= 0.2  # the question's own figure is not its answer
+            elif _CN_NUMBER.fullmatch(span_text) and unit != question.unit:
+                score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure
+            spans.append(Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause))
+    spans.sort(key=lambda s: (-s.score, s.evidence.retrieval * -1, s.start))
+    best: dict[str, Span] = {}
+    for span in spans:
+        best.setdefault(span.text, span)
+    return list(best.values())

@@ -1,0 +1,283 @@
+"""The question-answering pipeline: ``QA.load(index_dir).ask(question) -> Result``."""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .embedding import Embedder, SentenceEmbedder
+from .errors import QuestionError
+from .extract import Evidence, Span, extract_spans
+from .index import Index
+from .question import MAX_HISTORY, Question, analyse, resolve_follow_up, validate_question
+from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
+from .schema import Candidate, Citation, Document, Hit, Result
+
+logger = logging.getLogger(__name__)
+
+# Calibrated on the dev split (``qa eval --split dev``): below this confidence the pipeline abstains.
+DEFAULT_ABSTAIN_BELOW = 0.42
+# A candidate this close to the best is mentioned in the message as another answer.
+ALSO_RATIO = 0.8
+_YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year are kept, but lowered
+
+
+class UnknownDocumentError(KeyError):
+    """No document has the given id."""
+
+
+class QA:
+    """Answers questions over one index; safe to share between threads once built (it is read-only)."""
+
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        *,
+        lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
+        abstain_below: float = DEFAULT_ABSTAIN_BELOW,
+        top_k: int = 5,
+        evidence_passages: int = 8,
+    ) -> None:
+        if not 0.0 <= abstain_below <= 1.0:
+            raise ValueError("abstain_below must lie in 0..1")
+        if not 1 <= top_k <= 50 or evidence_passages < 1:
+            raise ValueError("top_k must lie in 1..50 and evidence_passages be positive")
+        self.index = index
+        self.retriever = Retriever(index, embedder, lexical_weight=lexical_weight)
+        self.abstain_below = abstain_below
+        self.top_k = top_k
+        self.evidence_passages = evidence_passages
+        self._docs = index.by_id
+        self._passage_years: list[set[int]] = []
+        self._passage_sentences: list[list[int]] = []
+        by_doc: dict[str, list[int]] = defaultdict(list)
+        for i, sentence in enumerate(index.sentences):
+            by_doc[sentence.doc_id].append(i)
+        for passage in index.passages:
+            inside = [i for i in by_doc[passage.doc_id] if passage.start <= index.sentences[i].start < passage.end]
+            self._passage_sentences.append(inside)
+            self._passage_years.append({index.sentences[i].year for i in inside if index.sentences[i].year})
+        self.coverage: dict[str, set[int]] = defaultdict(set)  # district -> years some sentence speaks for
+        for sentence in index.sentences:
+            district = self._docs[sentence.doc_id].district
+            if district and sentence.year:
+                self.coverage[district].add(sentence.year)
+        self._district_mask = {
+            district: np.array([self._docs[p.doc_id].district == district for p in index.passages], dtype=np.float64)
+            for district in self.coverage
+        }
+        self._tag = lru_cache(maxsize=4096)(index.tokenizer.tag)
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: Path | str,
+        *,
+        embedder: Embedder | None = None,
+        embedding_model: str | None = None,
+        corpus_dir: Path | str | None = None,
+        **options,
+    ) -> "QA":
+        """Load the index in ``index_dir`` and the embedding model it was built with (or the given ``embedder``).
+
+        Raises ``IndexMissingError``, ``StaleIndexError`` (``corpus_dir`` changed since the build, or another code
+        version), ``IndexMismatchError`` (``embedding_model`` differs from the index's) or ``ModelLoadError``.
+        """
+        model = embedder.name if embedder is not None else embedding_model
+        index = Index.load(index_dir, corpus_dir=corpus_dir, embedding_model=model)
+        if embedder is None:
+            embedder = SentenceEmbedder(index.manifest.embedding_model)
+        return cls(index, embedder, **options)
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return self.index.documents
+
+    def document(self, doc_id: str) -> Document:
+        """The document with this id; raises ``UnknownDocumentError``."""
+        try:
+            return self._docs[doc_id]
+        except KeyError:
+            raise UnknownDocumentError(doc_id) from None
+
+    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Result:
+        """Answer ``question`` (resolved against the earlier questions in ``history``, oldest first).
+
+        Returns a ``Result``; raises ``QuestionError`` for a question that is not text of 1 to 500 characters, a
+        ``top_k`` outside 1..50 or a history that is not a list of at most 20 strings.
+        """
+        started = time.perf_counter()
+        text = validate_question(question)
+        top_k = self.top_k if top_k is None else top_k
+        if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
+            raise QuestionError("top_k must be a whole number from 1 to 50")
+        history = self._check_history(history)
+        resolved = resolve_follow_up(text, history)
+        asked = analyse(resolved)
+        # district and year filter and boost the passages; searching with them would favour any passage naming them
+        scores = self.retriever.scores(asked.focus or resolved)
+        hits = self.retriever.rank(scores, max(top_k, self.evidence_passages), boost=self._boost(asked))
+        result = self._answer(text, resolved, asked, hits, top_k, scores.query_vector)
+        return replace(result, latency_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _check_history(self, history: Sequence[str]) -> list[str]:
+        if isinstance(history, str) or not isinstance(history, (list, tuple)):
+            raise QuestionError("history must be a list of earlier questions")
+        if len(history) > MAX_HISTORY:
+            raise QuestionError(f"history may hold at most {MAX_HISTORY} earlier questions")
+        return [validate_question(h) for h in history]
+
+    def _boost(self, asked: Question) -> np.ndarray:
+        boost = np.ones(len(self.index.passages), dtype=np.float64)
+        if asked.district in self._district_mask:
+            boost *= self._district_mask[asked.district]
+        if asked.year is not None:
+            boost *= np.array([1.0 if asked.year in years else _YEAR_MISS_BOOST for years in self._passage_years])
+        return boost
+
+    def term_weights(self, asked: Question) -> tuple[dict[str, float], float]:
+        """Key terms of the question with an idf over passages (by substring), and the weight share of those absent."""
+        n = len(self.index.passages)
+        weights: dict[str, float] = {}
+        missing = 0.0
+        ceiling = math.log(1 + (n + 0.5) / 0.5)
+        for term in dict.fromkeys(self.index.tokenizer(asked.focus)):
+            df = sum(term in p.text for p in self.index.passages)
+            if df == 0:
+                missing += ceiling if len(term) > 1 else ceiling / 2
+                continue
+            weights[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        total = sum(weights.values()) + missing
+        return weights, (missing / total if total else 1.0)
+
+    def _evidence(self, hits: list[Hit], query_vector: np.ndarray) -> list[Evidence]:
+        top = hits[0].score if hits and hits[0].score > 0 else 1.0
+        seen: dict[int, Evidence] = {}
+        sentences = self.index.sentences
+        for hit in hits:
+            if hit.score <= 0:
+                continue
+            for i in self._passage_sentences[hit.passage.passage_id]:
+                sentence = sentences[i]
+                if sentence.kind == "heading" or i in seen:
+                    continue
+                doc = self._docs[sentence.doc_id]
+                before = [sentences[j] for j in (i - 2, i - 1) if j >= 0 and sentences[j].doc_id == sentence.doc_id]
+                context = sentence.section + "".join(doc.text[s.start : s.end] for s in before)
+                seen[i] = Evidence(
+                    doc_id=sentence.doc_id,
+                    start=sentence.start,
+                    text=doc.text[sentence.start : sentence.end],
+                    context=context,
+                    year=sentence.year,
+                    stance=sentence.stance,
+                    retrieval=max(hit.score, 0.0) / top,
+                    similarity=float(self.index.sentence_vectors[i] @ query_vector),
+                )
+        return list(seen.values())
+
+    def _answer(self, text: str, resolved: str, asked: Question, hits: list[Hit], top_k: int, query_vector: np.ndarray) -> Result:
+        shown = tuple(hits[:top_k])
+        analysis = {
+            "district": asked.district,
+            "year": asked.year,
+            "stance": asked.stance,
+            "answer_type": asked.answer_type,
+            "unit": asked.unit,
+        }
+
+        def abstain(message: str, confidence: float = 0.0) -> Result:
+            return Result(text, None, True, round(confidence, 4), message, passages=shown, resolved_question=resolved, analysis=analysis)
+
+        if asked.answer_type == "chitchat":
+            return abstain("这不是关于报告内容的问题；请问报告中的数字、名称或事项。")
+        if asked.district is not None and asked.district not in self.coverage:
+            covered = "、".join(sorted(self.coverage))
+            return abstain(f"报告中没有关于{asked.district}的内容（现有报告只涉及{covered}）。")
+        districts = [asked.district] if asked.district else list(self.coverage)
+        if asked.year is not None and not any(asked.year in self.coverage[d] for d in districts):
+            place = asked.district or "这些报告"
+            years = "、".join(str(y) for y in sorted(set().union(*(self.coverage[d] for d in districts))))
+            return abstain(f"报告中没有{place}{asked.year}年的内容（涉及的年份：{years}）。")
+        weights, missing = self.term_weights(asked)
+        if not weights:
+            return abstain("报告中没有提到问题里的这些内容。")
+        pos = self._tag if asked.answer_type in ("list", "name", "organisation", "place", "other") else None
+        spans = extract_spans(asked, self._evidence(hits, query_vector), weights, pos=pos)
+        if not spans:
+            return abstain("报告中没有找到这个问题的答案。")
+        spans = self._prefer_latest(spans) if asked.year is None else spans
+        best = spans[0]
+        confidence = best.score * (1.0 - missing)
+        if confidence < self.abstain_below:
+            return abstain("报告中没有找到可靠的答案；下面是最接近的段落。", confidence)
+        candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in spans[:5])
+        return Result(
+            question=text,
+            answer=best.text,
+            abstained=False,
+            confidence=round(confidence, 4),
+            message=self._message(best, spans),
+            answers=candidates,
+            citations=tuple(c.citation for c in candidates),
+            passages=shown,
+            resolved_question=resolved,
+            analysis=analysis,
+        )
+
+    @staticmethod
+    def _prefer_latest(spans: list[Span]) -> list[Span]:
+        """With no year asked, the most recent year among near-best answers wins: the newest report covering the topic."""
+        top = spans[0].score
+        close = [s for s in spans if s.score >= 0.85 * top]
+        latest = max(close, key=lambda s: (s.evidence.year or 0, s.score))
+        return [latest] + [s for s in spans if s is not latest]
+
+    def _cite(self, span: Span) -> Citation:
+        doc = self._docs[span.doc_id]
+        ev = span.evidence
+        return Citation(
+            doc_id=doc.doc_id,
+            title=doc.title,
+            year=ev.year,
+            district=doc.district,
+            start=span.start,
+            end=span.end,
+            quote=ev.text,
+            quote_start=ev.start,
+            quote_end=ev.start + len(ev.text),
+            stance=ev.stance,
+        )
+
+    def _message(self, best: Span, spans: list[Span]) -> str:
+        doc = self._docs[best.doc_id]
+        ev = best.evidence
+        when = f"{ev.year}年" if ev.year else ""
+        what = "计划" if ev.stance == "plan" else "实现" if ev.stance == "result" else ""
+        message = f"{doc.district or ''}{when}{what}：{_clause_context(best)}"
+        others = [
+            s for s in spans[1:4]
+            if s.score >= ALSO_RATIO * best.score and s.kind == best.kind and s.text != best.text and s.doc_id == best.doc_id
+        ]
+        if others:
+            message += "（另：" + "；".join(_clause_context(s) for s in others[:2]) + "）"
+        return message
+
+
+def _clause_context(span: Span) -> str:
+    """The clause holding the answer, with the clause before it when it is too short to stand alone."""
+    text = span.evidence.text
+    at = text.find(span.clause)
+    if len(span.clause) < 12 and at > 1:
+        before = text[:at].rstrip("，；：、")
+        cut = max(before.rfind(c) for c in "，；：。") + 1
+        return before[cut:] + "，" + span.clause
+    return span.clause

@@ -1,0 +1,249 @@
+"""Question analysis: district, year, plan-or-result, expected answer type and unit, key terms; follow-up resolution."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .errors import QuestionError
+
+MAX_QUESTION_CHARS = 500
+MAX_HISTORY = 20
+
+# Jinan's districts and counties by the names people type; the value is the canonical name.
+DISTRICT_NAMES = {
+    "历下": "历下区", "市中": "市中区", "槐荫": "槐荫区", "天桥": "天桥区", "历城": "历城区", "长清": "长清区",
+    "章丘": "章丘区", "济阳": "济阳区", "莱芜": "莱芜区", "钢城": "钢城区", "平阴": "平阴县", "商河": "商河县",
+    "高新区": "高新区", "起步区": "起步区",
+}
+_DISTRICT = re.compile(r"(历下|市中|槐荫|天桥|历城|长清|章丘|济阳|莱芜|钢城|平阴|商河)(?:区|县)?|高新区|起步区")
+# A district-like name at the start of a question ("朝阳区…", "青岛市南区…") that the reports never mention.
+_OTHER_PLACE = re.compile(r"^(?:请问)?(?:[\u4e00-\u9fff]{2}市)?([\u4e00-\u9fff]{2,3}(?:区|县|市))")
+_NOT_A_PLACE = re.compile(r"园|试验|商务|片|功能|自贸|城区|社区|景区|街区|校区|园区|新区|开发区|全区|本区|该区|全市|本市")
+
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_YEAR = re.compile(r"(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(\d\d)年")
+
+_PLAN = re.compile(r"计划|打算|将要|将会|预计|目标|力争|要[^求素]|准备|拟|明年|今年|新的一年|规划")
+_RESULT = re.compile(r"完成了|实现了|去年|过去一年|过去的一年|已经|已|取得|累计|[^除]了(?!解)|获得|达到了")
+
+UNITS = (
+    "万平方米|平方公里|平方米|万人次|亿美元|万美元|美元|亿元|万元|元|万户|户|个|家|所|处|项|套|座|条|名|人|亩|份|场|次|强|"
+    "栋|批|倍|公里|千米|米|吨|台|辆|张|间|类|级|大|连冠|P|%"
+)
+_ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
+_UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多少|几)")
+
+_DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪年哪月|几月份?|什么时间")
+_PERCENT_Q = re.compile(r"百分之|比例|占比|比重|[增降]幅|增速|增长率|覆盖率|电子化率|[率]是?多少|几成|百分比")
+_GROWTH_Q = re.compile(r"增长|增幅|增速|下降|降幅|提高|涨|增加了?百分")
+_AMOUNT_Q = re.compile(r"多少钱|金额|资金|多少(?:亿|万)?(?:美)?元|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
+_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模")
+_LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别是|列举")
+_PLACE_Q = re.compile(r"哪里|何处|在哪|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
+_ORG_Q = re.compile(r"哪家|哪个(?:企业|公司|机构|银行|集团|单位|部门|平台|基金)|什么(?:企业|公司|机构|银行|集团|单位|部门)|谁")
+_NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|叫|名称|名字|是谁")
+_CHITCHAT = re.compile(r"^(?:你好|您好|hi|hello|嗨|谢谢|再见|在吗|你是谁|早上好|晚上好)", re.I)
+
+# Words of the question that say what is asked, not what about: dropped from the key terms.
+_FRAME = re.compile(
+    r"请问|多少|几|什么时候|什么|哪些|哪几|哪个|哪家|哪里|哪一|哪|是否|有没有|吗|呢|啊|吧|么|怎样|如何|"
+    r"一共|总共|共|分别|大概|大约|具体|情况|方面|报告|政府工作报告|工作报告|提到|提出|说|显示"
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a question asks: a pure description, made by ``analyse``."""
+
+    text: str
+    district: str | None  # canonical district name, e.g. 历下区
+    year: int | None
+    stance: str | None  # "plan", "result" or None
+    answer_type: str  # number, amount, percentage, date, list, organisation, place, name, other, chitchat
+    unit: str | None
+    growth: bool  # asks for a rate of change (增长/下降 …)
+    focus: str  # the question with district, year and question words removed: what the answer is about
+    slot_left: str = ""  # the words just before the question word ("新增学位" in 新增学位多少个)
+    slot_right: str = ""  # the words just after it ("头牌企业" in 引进哪家头牌企业)
+
+
+def _parse_year(token: str) -> int:
+    if token.isdigit():
+        return int(token) if len(token) == 4 else 2000 + int(token)
+    return int("".join(str(_CN_DIGITS[c]) for c in token))
+
+
+def find_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
+    """The first year the text names (``2024年``, ``24年``, ``二〇二四年``) and its span."""
+    for m in _YEAR.finditer(text):
+        token = m.group(1) or m.group(2)
+        year = _parse_year(token)
+        if 2000 <= year <= 2099:
+            return year, m.span()
+    return None, None
+
+
+def find_district(text: str) -> tuple[str | None, tuple[int, int] | None]:
+    """The district the text names and its span; an unknown place name at the start counts as a district too."""
+    m = _DISTRICT.search(text)
+    if m:
+        name = m.group(0)
+        return DISTRICT_NAMES.get(name, DISTRICT_NAMES.get(name[:2], name)), m.span()
+    m = _OTHER_PLACE.match(text)
+    if m and not _NOT_A_PLACE.search(m.group(1)):
+        return m.group(1), m.span(1)
+    return None, None
+
+
+def answer_type_of(text: str) -> str:
+    """The kind of answer the question asks for, from its question words."""
+    if _CHITCHAT.search(text.strip()):
+        return "chitchat"
+    if _DATE_Q.search(text):
+        return "date"
+    if _LIST_Q.search(text):
+        return "list"
+    if _PERCENT_Q.search(text) or re.search(r"(?:增长|下降|提高|增加|涨|降)了?(?:多少|几)(?!亿|万|元|个|家|所|处|项|套|座|名|人|户)", text):
+        return "percentage"
+    if _AMOUNT_Q.search(text):
+        return "amount"
+    if _NUMBER_Q.search(text):
+        return "number"
+    if _PLACE_Q.search(text):
+        return "place"
+    if _ORG_Q.search(text):
+        return "organisation"
+    if _NAME_Q.search(text):
+        return "name"
+    return "other"
+
+
+def asked_unit(text: str) -> str | None:
+    """The measure word the question asks in (``几所`` → 所, ``多少亿元`` → 亿元, ``百分之`` → %)."""
+    m = _ASKED_UNIT.search(text) or _UNIT_BEFORE.search(text)
+    if m:
+        return m.group(1)
+    if re.search(r"多少亿", text):
+        return "亿元"
+    if _PERCENT_Q.search(text):
+        return "%"
+    return None
+
+
+_WH = re.compile(r"(?:多少|几|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年)?")
+
+
+def question_slot(text: str) -> tuple[str, str]:
+    """Up to four characters of the question on each side of its question word, punctuation and 是/有/为 left out."""
+    m = _WH.search(text)
+    if not m:
+        return "", ""
+    left = re.sub(r"[是有为的了达共]+$", "", re.sub(r"[？?！!。，,、\s]", "", text[: m.start()]))
+    right = re.sub(r"^[的是]+", "", re.sub(r"[？?！!。，,、\s]", "", text[m.end() :]))
+    right = re.sub(r"(?:呢|吗|啊|吧)$", "", right)
+    return left[-4:], right[:4]
+
+
+def analyse(text: str) -> Question:
+    """Describe a question: district, year, plan or result, answer type, unit and focus."""
+    text = text.strip()
+    district, district_span = find_district(text)
+    year, year_span = find_year(text)
+    plan, result = _PLAN.search(text), _RESULT.search(text)
+    stance = "plan" if plan and not result else "result" if result and not plan else None
+    if plan and result:
+        stance = "plan" if plan.start() < result.start() else "result"
+    focus = text
+    for span in sorted((s for s in (district_span, year_span) if s), reverse=True):
+        focus = focus[: span[0]] + " " + focus[span[1] :]
+    focus = _FRAME.sub(" ", focus)
+    focus = re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip()
+    kind = answer_type_of(text)
+    unit = asked_unit(text)
+    slot_left, slot_right = question_slot(text)
+    if kind == "number" and unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元"):
+        kind = "amount"
+    if kind == "number" and unit == "%":
+        kind = "percentage"
+    return Question(
+        text=text,
+        district=district,
+        year=year,
+        stance=stance,
+        answer_type=kind,
+        unit=unit,
+        growth=bool(_GROWTH_Q.search(text)),
+        focus=focus,
+        slot_left=slot_left,
+        slot_right=slot_right,
+    )
+
+
+def validate_question(question: object) -> str:
+    """Trim a question; raise ``QuestionError`` unless it is text of 1 to 500 characters."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    question = question.strip()
+    if not question:
+        raise QuestionError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question has {len(question)} characters; at most {MAX_QUESTION_CHARS} are allowed")
+    return question
+
+
+_ASKS = re.compile(r"多少|几|什么|哪|谁|是否|有没有|吗|如何|怎么|怎样")
+_FOLLOW_UP_LEAD = re.compile(r"^(?:那么?|那|还有|再问一下|另外|换成|如果是|要是)")
+
+
+def is_follow_up(text: str) -> bool:
+    """An elliptical question that only makes sense after an earlier one: ``那2023年呢？``, ``市中区呢``."""
+    core = re.sub(r"[？?！!。，,\s]", "", text)
+    return bool(core) and (core.endswith("呢") or _FOLLOW_UP_LEAD.match(core) is not None) and not _ASKS.search(core)
+
+
+def resolve_follow_up(question: str, history: Sequence[str] = ()) -> str:
+    """Rewrite an elliptical follow-up into a full question using the earlier questions (oldest first).
+
+    The latest full question is taken as the frame; the follow-up's year and district replace the frame's (or are
+    put in front when the frame had none), and any other words it carries are put in after them. A question that
+    is not a follow-up, or has nothing before it, is returned unchanged.
+    """
+    if not is_follow_up(question) or not history:
+        return question
+    frame = resolve_follow_up(history[-1], history[:-1])
+    if is_follow_up(frame):
+        return question
+    year, year_span = find_year(question)
+    district, district_span = find_district(question)
+    rest = question
+    for span in sorted((s for s in (year_span, district_span) if s), reverse=True):
+        rest = rest[: span[0]] + rest[span[1] :]
+    rest = _FOLLOW_UP_LEAD.sub("", re.sub(r"[？?！!。，,\s]|呢$", "", rest)).removesuffix("呢").strip("的和")
+    resolved = frame
+    old_year, old_year_span = find_year(resolved)
+    if year is not None:
+        if old_year_span:
+            resolved = resolved[: old_year_span[0]] + f"{year}年" + resolved[old_year_span[1] :]
+        else:
+            resolved = f"{year}年" + resolved
+    if district is not None:
+        old_district, old_span = find_district(resolved)
+        if old_span:
+            resolved = resolved[: old_span[0]] + district + resolved[old_span[1] :]
+        else:
+            resolved = district + resolved
+    if rest:
+        # put the new words after the leading district and year, where a topic word goes in a Chinese question
+        lead = re.match(r"^(?:(?:历下|市中|槐荫|天桥|历城|长清|章丘|济阳|莱芜|钢城)(?:区)?)?(?:\d{4}年)?", resolved)
+        cut = lead.end() if lead else 0
+        resolved = resolved[:cut] + rest + resolved[cut:]
+    return resolved
+
+
+def with_history(question: str, history: Sequence[str]) -> Question:
+    """Analyse ``question`` after resolving it against ``history``; the returned text is the resolved question."""
+    return analyse(resolve_follow_up(question, history))
+
+
+

@@ -1,0 +1,24 @@
+"""Settings for the edges (CLI, app): read once from the environment; the library itself never reads it."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the corpus and index live, which embedding model, and where to serve."""
+
+    corpus_dir: Path = field(default_factory=lambda: Path(_env("QA_CORPUS_DIR", str(ROOT / "corpus"))))
+    index_dir: Path = field(default_factory=lambda: Path(_env("QA_INDEX_DIR", str(ROOT / "index"))))
+    embedding_model: str = field(default_factory=lambda: _env("QA_EMBEDDING_MODEL", "m3e-small"))
+    host: str = field(default_factory=lambda: _env("QA_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_env("QA_PORT", "7860")))
