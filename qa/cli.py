@@ -161,6 +161,19 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .calibration import DEFAULT_PATH, calibrate
+    from .evaluate import load_items
+
+    qa = _load_qa(args, settings)
+    model = calibrate(qa, load_items(Path(args.eval_dir), "dev"))
+    model.save(DEFAULT_PATH)
+    print(f"fusion BM25 weight {model.lexical_weight} ({model.notes})")
+    print(f"threshold {model.threshold}; weights {dict(zip(__import__('qa.calibration').calibration.FEATURES, model.weights))}")
+    print(f"wrote {DEFAULT_PATH}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     sys.path.insert(0, str(ROOT))
     import app  # the thin web shell lives at the repository root
@@ -205,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-dir", default=str(ROOT / "eval"))
     p.add_argument("--failures", action="store_true", help="list the questions answered wrongly")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="measure the fusion weight and fit the confidence model on the dev split")
+    common(p)
+    p.add_argument("--eval-dir", default=str(ROOT / "eval"))
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("serve", help="serve the chat page and the JSON API")
     p.add_argument("--host")

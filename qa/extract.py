@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .question import UNITS, Question
@@ -67,6 +67,7 @@ class Span:
     score: float
     evidence: Evidence
     clause: str
+    signals: dict = field(default_factory=dict, compare=False, hash=False)  # the scored features, for calibration
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -345,16 +346,18 @@ def extract_spans(
                 0.8 * _bigram_coverage(bigrams, before + clause),
             )
             near = _proximity(weights, clause, a - ca, b - ca)
+            slot = _slot_fit(question, text, a, b)
+            period = _period_fit(question, ev)
             score = (
                 SCORE_WEIGHTS["clause"] * clause_match
                 + SCORE_WEIGHTS["near"] * near
-                + SCORE_WEIGHTS["slot"] * _slot_fit(question, text, a, b)
+                + SCORE_WEIGHTS["slot"] * slot
                 + SCORE_WEIGHTS["sentence"] * sentence_match
                 + SCORE_WEIGHTS["similarity"] * similarity
                 + SCORE_WEIGHTS["retrieval"] * ev.retrieval
             )
             score *= min(fit, 1.0) * (1.0 + 0.1 * (fit > 1.0))
-            score *= _period_fit(question, ev)
+            score *= period
             span_text = text[a:b]
             if kind in ("name", "list"):
                 score *= min(1.0, 0.3 + 2.0 * _novelty(span_text, question))
@@ -365,7 +368,11 @@ def extract_spans(
                 score *= 0.2  # the question's own figure is not its answer
             elif _CN_NUMBER.fullmatch(span_text) and unit != question.unit:
                 score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure
-            spans.append(Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause))
+            signals = {
+                "clause": clause_match, "near": near, "slot": slot, "sentence": sentence_match,
+                "similarity": similarity, "retrieval": ev.retrieval, "period": period, "fit": min(fit, 1.0),
+            }
+            spans.append(Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause, signals))
     spans.sort(key=lambda s: (-s.score, s.evidence.retrieval * -1, s.start))
     best: dict[str, Span] = {}
     for span in spans:

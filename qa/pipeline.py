@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .calibration import Calibration
 from .embedding import Embedder, SentenceEmbedder
 from .errors import QuestionError
 from .extract import Evidence, Span, extract_spans
@@ -22,8 +23,8 @@ from .schema import Candidate, Citation, Document, Hit, Result
 
 logger = logging.getLogger(__name__)
 
-# Calibrated on the dev split (``qa eval --split dev``): below this confidence the pipeline abstains.
-DEFAULT_ABSTAIN_BELOW = 0.42
+# Used only when no calibration file is shipped: below this raw score the pipeline abstains.
+FALLBACK_ABSTAIN_BELOW = 0.42
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
 _YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year are kept, but lowered
@@ -41,12 +42,19 @@ class QA:
         index: Index,
         embedder: Embedder,
         *,
-        lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
-        abstain_below: float = DEFAULT_ABSTAIN_BELOW,
+        lexical_weight: float | None = None,
+        abstain_below: float | None = None,
+        calibration: Calibration | None | bool = True,
         top_k: int = 5,
         evidence_passages: int = 8,
     ) -> None:
-        if not 0.0 <= abstain_below <= 1.0:
+        # ``calibration=True`` means the file shipped with the package; False or None means raw scores
+        self.calibration = Calibration.load() if calibration is True else (calibration or None)
+        if abstain_below is None:
+            abstain_below = self.calibration.threshold if self.calibration else FALLBACK_ABSTAIN_BELOW
+        if lexical_weight is None:
+            lexical_weight = self.calibration.lexical_weight if self.calibration else DEFAULT_LEXICAL_WEIGHT
+        if not 0.0 <= abstain_below <= 1.01:
             raise ValueError("abstain_below must lie in 0..1")
         if not 1 <= top_k <= 50 or evidence_passages < 1:
             raise ValueError("top_k must lie in 1..50 and evidence_passages be positive")
@@ -216,7 +224,16 @@ class QA:
             return abstain("报告中没有找到这个问题的答案。")
         spans = self._prefer_latest(spans) if asked.year is None else spans
         best = spans[0]
-        confidence = best.score * (1.0 - missing)
+        runner_up = next((s.score for s in spans[1:] if s.text != best.text), 0.0)
+        signals = {
+            **best.signals,
+            "score": best.score,
+            "missing": missing,
+            "margin": best.score - runner_up,
+            "numeric": float(asked.answer_type in ("number", "amount", "percentage")),
+        }
+        analysis["signals"] = {k: round(v, 4) for k, v in signals.items()}
+        confidence = self.calibration.confidence(signals) if self.calibration else best.score * (1.0 - missing)
         if confidence < self.abstain_below:
             return abstain("报告中没有找到可靠的答案；下面是最接近的段落。", confidence)
         candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in spans[:5])
