@@ -1,0 +1,67 @@
+"""Reading reports: metadata from sidecars or inferred from the text, and clear errors for bad input."""
+import json
+
+import pytest
+
+from qa.corpus import corpus_hash, infer_district, infer_year, load_corpus, load_document
+from qa.errors import CorpusError
+
+
+def test_reads_reports_sorted_with_inferred_metadata(small_corpus):
+    docs = load_corpus(small_corpus)
+    assert [d.doc_id for d in docs] == ["lixia-2023", "shizhong-2020"]
+    lixia, shizhong = docs
+    assert (lixia.district, lixia.year, lixia.review_year, lixia.metadata_origin) == ("历下区", 2023, 2022, "inferred")
+    assert lixia.title == "济南市历下区：推进国际化一流中心城区跨越发展"
+    assert (shizhong.district, shizhong.year) == ("市中区", 2020)
+
+
+def test_sidecar_metadata_wins_over_inference(small_corpus):
+    (small_corpus / "lixia-2023.json").write_text(
+        json.dumps({"title": "报道", "year": 2023, "source": "齐鲁晚报", "date": "2023-01-04"}, ensure_ascii=False), encoding="utf-8"
+    )
+    doc = load_document(small_corpus / "lixia-2023.txt")
+    assert (doc.title, doc.source, doc.date, doc.review_year, doc.metadata_origin) == ("报道", "齐鲁晚报", "2023-01-04", 2022, "file")
+    assert doc.district == "历下区"  # not in the sidecar: still inferred
+
+
+def test_non_utf8_report_is_refused_by_name(small_corpus):
+    (small_corpus / "gbk.txt").write_bytes("历下区将新建幼儿园4所。".encode("gbk"))
+    with pytest.raises(CorpusError, match="gbk.txt: not UTF-8"):
+        load_corpus(small_corpus)
+
+
+def test_binary_and_empty_reports_are_refused(tmp_path):
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02")
+    with pytest.raises(CorpusError, match="binary.txt"):
+        load_corpus(tmp_path)
+
+
+def test_bad_metadata_is_refused(small_corpus):
+    (small_corpus / "lixia-2023.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(CorpusError, match="lixia-2023.json"):
+        load_corpus(small_corpus)
+    (small_corpus / "lixia-2023.json").write_text('{"year": "二〇二三"}', encoding="utf-8")
+    with pytest.raises(CorpusError, match="year must be an integer"):
+        load_corpus(small_corpus)
+
+
+def test_missing_or_empty_corpus_is_a_clear_error(tmp_path):
+    with pytest.raises(CorpusError, match="not found"):
+        load_corpus(tmp_path / "nowhere")
+    with pytest.raises(CorpusError, match="no reports"):
+        load_corpus(tmp_path)
+
+
+def test_corpus_hash_changes_with_any_report(small_corpus):
+    before = corpus_hash(small_corpus)
+    (small_corpus / "lixia-2023.txt").write_text("历下区。", encoding="utf-8")
+    assert corpus_hash(small_corpus) != before
+
+
+def test_district_and_year_inference():
+    assert infer_district("历下区将……历下将……市中区") == "历下区"
+    assert infer_district("济南市市中区坚持……品质市中……全市中心") == "市中区"
+    assert infer_district("没有区名的文字") is None
+    assert infer_year("2019年，……把2020年作为“聚焦提升年”") == 2020
+    assert infer_year("今年，历下区将") is None

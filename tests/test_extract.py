@@ -1,0 +1,83 @@
+"""Typed span finding and scoring, on literal sentences."""
+from qa.extract import Evidence, extract_spans, find_date_spans, find_list_spans, find_number_spans
+from qa.question import analyse
+from qa.tokenize import Tokenizer
+
+
+def _texts(text, spans):
+    return [text[a:b] for a, b, *_ in spans]
+
+
+def test_numbers_keep_unit_and_qualifiers():
+    text = "新增学位1600余个，应用电子证明事项近900项，电子化率超99%，园区载体规模达6.4万平方米，预计增长5%左右"
+    found = _texts(text, find_number_spans(text))
+    assert found == ["1600余个", "近900项", "超99%", "6.4万平方米", "5%左右"]
+
+
+def test_years_and_bare_numbers_are_not_figures():
+    text = "2023年，历下将推进“1+456”工作体系，建设5G基站"
+    assert find_number_spans(text) == []
+
+
+def test_growth_verb_joins_a_rate_when_asked():
+    text = "实现税收4.46亿元，增长28.4%"
+    spans = find_number_spans(text, with_growth_verb=True)
+    assert ("4.46亿元", "amount") in [(text[a:b], kind) for a, b, kind, _ in spans]
+    assert ("增长28.4%", "percentage") in [(text[a:b], kind) for a, b, kind, _ in spans]
+
+
+def test_words_for_counts_are_figures():
+    text = "在全市经济社会发展综合考核中勇夺“十四连冠”"
+    assert _texts(text, find_number_spans(text)) == ["十四连冠"]
+
+
+def test_enumeration_stops_at_deng_and_drops_the_leading_verb():
+    tag = Tokenizer().tag
+    text = "加快德邦证券、山东人才普惠金融、齐鲁银行理财子公司等传统金融和新金融、类金融机构集聚"
+    assert _texts(text, find_list_spans(text, tag))[0] == "德邦证券、山东人才普惠金融、齐鲁银行理财子公司"
+
+
+def test_enumeration_stops_at_a_counted_category():
+    tag = Tokenizer().tag
+    text = "着力打造数字经济、科技创新、智能制造、创意设计、金融五大产业发展高地"
+    assert _texts(text, find_list_spans(text, tag)) == ["数字经济、科技创新、智能制造、创意设计、金融"]
+
+
+def test_dates():
+    text = "1月17日上午，济南市历下区第十九届人民代表大会第三次会议开幕"
+    assert _texts(text, find_date_spans(text)) == ["1月17日上午"]
+
+
+def _evidence(text, year=2024, stance="plan", start=0):
+    return Evidence("doc", start, text, "", year, stance, retrieval=1.0, similarity=0.8)
+
+
+def test_the_number_governed_by_the_key_terms_wins_not_the_nearest():
+    question = analyse("历下2024年新建幼儿园几所")
+    text = "今年计划新建、改扩建中小学校5所，新增学位7000余个，新建幼儿园4所"
+    spans = extract_spans(question, [_evidence(text)], {"新建": 1.0, "幼儿园": 2.0})
+    assert spans[0].text == "4所"
+
+
+def test_percentage_question_takes_the_rate_not_the_amount():
+    question = analyse("2019年市中区信息通信业税收增长了多少")
+    text = "信息通信业做大做强，实现税收4.46亿元，增长28.4%。"
+    spans = extract_spans(question, [_evidence(text, 2019, "result")], {"信息通信业": 2.0, "税收": 1.0, "增长": 0.5})
+    assert spans[0].text == "增长28.4%"
+
+
+def test_the_asked_year_decides_between_review_and_plan():
+    question = analyse("2022年历下新建、改扩建了多少所中小学和幼儿园")
+    weights = {"新建": 1.0, "改扩建": 2.0, "中小学": 1.5, "幼儿园": 1.5}
+    review = _evidence("新建、改扩建12所中小学、幼儿园；", 2022, "result", start=0)
+    plan = _evidence("新建、改扩建中小学幼儿园10处，增加学位6630个；", 2023, "plan", start=100)
+    assert extract_spans(question, [plan, review], weights)[0].text == "12所"
+    question = analyse("2023年历下计划新建、改扩建几处中小学幼儿园")
+    assert extract_spans(question, [review, plan], weights)[0].text == "10处"
+
+
+def test_span_offsets_point_into_the_document():
+    question = analyse("新增学位多少个")
+    ev = _evidence("新增学位1600余个。", start=500)
+    span = extract_spans(question, [ev], {"学位": 1.0})[0]
+    assert (span.start, span.end) == (504, 510)

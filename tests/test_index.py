@@ -1,0 +1,81 @@
+"""The index as a value object: save, load, manifest checks, atomic rebuilds."""
+import json
+
+import pytest
+
+from qa.errors import CorpusError, IndexMismatchError, IndexMissingError, StaleIndexError
+from qa.index import Index, build_index
+
+
+def test_save_load_roundtrip(small_index, small_corpus):
+    index, index_dir = small_index
+    loaded = Index.load(index_dir, corpus_dir=small_corpus, embedding_model="fake-embedder")
+    assert loaded.passages == index.passages
+    assert loaded.sentences == index.sentences
+    assert [d.text for d in loaded.documents] == [d.text for d in index.documents]
+    assert loaded.tokenizer.user_words == index.tokenizer.user_words
+    m = loaded.manifest
+    assert (m.embedding_model, m.dimension, m.documents, m.passages) == ("fake-embedder", 64, 2, len(index.passages))
+    assert len(m.corpus_hash) == 64 and m.built_at
+
+
+def test_every_passage_is_a_slice_of_its_document(small_index):
+    index, _ = small_index
+    for passage in index.passages:
+        assert index.by_id[passage.doc_id].text[passage.start : passage.end] == passage.text
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(IndexMissingError, match="qa index"):
+        Index.load(tmp_path / "none")
+
+
+def test_changed_corpus_is_refused(small_index, small_corpus):
+    _, index_dir = small_index
+    (small_corpus / "new.txt").write_text("历下区将新建公园。", encoding="utf-8")
+    with pytest.raises(StaleIndexError, match="changed"):
+        Index.load(index_dir, corpus_dir=small_corpus)
+
+
+def test_other_embedding_model_is_refused(small_index):
+    _, index_dir = small_index
+    with pytest.raises(IndexMismatchError, match="fake-embedder"):
+        Index.load(index_dir, embedding_model="m3e-small")
+
+
+def test_damaged_index_is_refused(small_index):
+    _, index_dir = small_index
+    (index_dir / "passages.json").write_text("[", encoding="utf-8")
+    with pytest.raises(StaleIndexError, match="damaged"):
+        Index.load(index_dir)
+
+
+def test_other_format_version_is_refused(small_index):
+    _, index_dir = small_index
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    manifest["format_version"] = 0
+    (index_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(StaleIndexError, match="format"):
+        Index.load(index_dir)
+
+
+def test_failed_rebuild_leaves_the_old_index(small_index, small_corpus, fake_embedder):
+    index, index_dir = small_index
+    (small_corpus / "broken.txt").write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(CorpusError):
+        build_index(small_corpus, index_dir, fake_embedder)
+    assert Index.load(index_dir).passages == index.passages
+    assert not [p for p in index_dir.parent.iterdir() if p.name.startswith(".index")]
+
+
+def test_failure_while_writing_keeps_the_old_index(small_index, fake_embedder, monkeypatch):
+    index, index_dir = small_index
+
+    def explode(self, folder):
+        (folder / "manifest.json").write_text("half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Index, "_write_parts", explode)
+    with pytest.raises(OSError):
+        index.save(index_dir)
+    assert Index.load(index_dir).passages == index.passages

@@ -1,0 +1,67 @@
+"""The pipeline end to end on the small corpus with the fake embedder."""
+import pytest
+
+from qa.errors import QuestionError
+
+
+def test_answer_span_matches_document_text(small_qa):
+    result = small_qa.ask("2023年历下计划增加多少个学位？")
+    assert not result.abstained
+    assert result.answer == "6630个"
+    citation = result.citations[0]
+    doc = small_qa.document(citation.doc_id)
+    assert doc.text[citation.start : citation.end] == result.answer
+    assert doc.text[citation.quote_start : citation.quote_end] == citation.quote
+    assert (citation.year, citation.district) == (2023, "历下区")
+    assert result.answers[0].text == result.answer
+    assert "2023年" in result.message and "6630个" in result.message
+
+
+def test_year_decides_between_review_and_plan(small_qa):
+    assert small_qa.ask("2022年历下新建、改扩建了多少所中小学、幼儿园？").answer == "12所"
+    assert small_qa.ask("2023年历下计划新建、改扩建几处中小学幼儿园？").answer == "10处"
+
+
+def test_list_answer(small_qa):
+    assert small_qa.ask("市中区要加快集聚哪些金融机构？").answer == "德邦证券、山东人才普惠金融、齐鲁银行理财子公司"
+
+
+@pytest.mark.parametrize(
+    "question, reason",
+    [
+        ("槐荫区2023年新建了几所学校？", "槐荫区"),
+        ("历下2021年一般公共预算收入是多少？", "2021年"),
+        ("你好", "不是关于报告"),
+        ("历下区地铁线路有几条？", "没有"),
+    ],
+)
+def test_abstains_when_the_reports_do_not_say(small_qa, question, reason):
+    result = small_qa.ask(question)
+    assert result.abstained and result.answer is None and not result.citations
+    assert reason in result.message
+    assert result.passages  # still shows the closest passages
+
+
+def test_follow_up_uses_history(small_qa):
+    result = small_qa.ask("那2022年呢？", history=["2023年历下新建、改扩建几处中小学幼儿园？"])
+    assert result.resolved_question == "2022年历下新建、改扩建几处中小学幼儿园？"
+    assert result.answer == "12所"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "问" * 501, 7])
+def test_rejects_bad_questions(small_qa, bad):
+    with pytest.raises(QuestionError):
+        small_qa.ask(bad)
+
+
+def test_rejects_bad_history_and_top_k(small_qa):
+    with pytest.raises(QuestionError):
+        small_qa.ask("历下学位", history="历下")
+    with pytest.raises(QuestionError):
+        small_qa.ask("历下学位", history=["问"] * 21)
+    with pytest.raises(QuestionError):
+        small_qa.ask("历下学位", top_k=0)
+
+
+def test_top_k_limits_the_passages(small_qa):
+    assert len(small_qa.ask("历下学位", top_k=1).passages) == 1

@@ -1,0 +1,86 @@
+"""Question analysis and follow-up resolution."""
+import pytest
+
+from qa.errors import QuestionError
+from qa.question import analyse, is_follow_up, resolve_follow_up, validate_question
+
+
+@pytest.mark.parametrize(
+    "text, district, year",
+    [
+        ("历下2024年新增学位多少", "历下区", 2024),
+        ("济南市中区2019年外贸进出口总额是多少？", "市中区", 2019),
+        ("市中区二〇二〇年要打造哪些产业高地", "市中区", 2020),
+        ("24年历下区计划新建几所幼儿园", "历下区", 2024),
+        ("槐荫区2023年新建了几所学校", "槐荫区", 2023),
+        ("朝阳区的GDP是多少", "朝阳区", None),
+        ("中央商务区有多少家企业", None, None),
+    ],
+)
+def test_district_and_year(text, district, year):
+    asked = analyse(text)
+    assert (asked.district, asked.year) == (district, year)
+
+
+@pytest.mark.parametrize(
+    "text, kind, unit",
+    [
+        ("历下2024年新增学位多少个", "number", "个"),
+        ("2023年计划新建、改扩建几处中小学幼儿园", "number", "处"),
+        ("2022年完成一般公共预算收入多少亿元", "amount", "亿元"),
+        ("信息通信业税收增长了多少", "percentage", None),
+        ("绿化覆盖率是多少", "percentage", "%"),
+        ("要加快集聚哪些金融机构", "list", None),
+        ("人代会是什么时候开幕的", "date", None),
+        ("华为山东总部签约落地在哪里", "place", None),
+        ("计划引进哪家细胞治疗企业", "organisation", None),
+        ("你好", "chitchat", None),
+    ],
+)
+def test_answer_type_and_unit(text, kind, unit):
+    asked = analyse(text)
+    assert asked.answer_type == kind
+    if unit:
+        assert asked.unit == unit
+
+
+def test_plan_or_result():
+    assert analyse("2023年历下计划新建几处中小学幼儿园").stance == "plan"
+    assert analyse("2022年历下新建、改扩建了多少所中小学和幼儿园").stance == "result"
+
+
+def test_focus_drops_district_year_and_question_words():
+    assert analyse("历下2024年新增学位多少").focus == "新增学位"
+
+
+@pytest.mark.parametrize(
+    "follow_up, expected",
+    [
+        ("那2023年呢？", "历下2023年新增学位多少"),
+        ("市中区呢？", "市中区2024年新增学位多少"),
+        ("那么幼儿园呢", "历下2024年幼儿园新增学位多少"),
+    ],
+)
+def test_follow_ups_are_resolved_from_history(follow_up, expected):
+    assert resolve_follow_up(follow_up, ["历下2024年新增学位多少"]) == expected
+
+
+def test_follow_up_of_a_follow_up_uses_the_resolved_frame():
+    history = ["历下2024年新增学位多少", "那2023年呢？"]
+    assert resolve_follow_up("市中区呢？", history) == "市中区2023年新增学位多少"
+
+
+def test_full_questions_are_not_follow_ups():
+    assert not is_follow_up("历下2023年新增学位多少")
+    assert resolve_follow_up("历下2023年新增学位多少", ["市中区2019年税收多少"]) == "历下2023年新增学位多少"
+    assert resolve_follow_up("那2023年呢？", []) == "那2023年呢？"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "问" * 501, None, 42, ["历下"]])
+def test_rejects_empty_long_or_non_text_questions(bad):
+    with pytest.raises(QuestionError):
+        validate_question(bad)
+
+
+def test_trims_questions():
+    assert validate_question("  历下2024年新增学位多少 \n") == "历下2024年新增学位多少"

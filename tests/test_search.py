@@ -1,0 +1,45 @@
+"""BM25, dense search and their fusion."""
+import numpy as np
+import pytest
+
+from qa.dense import DenseIndex
+from qa.fusion import normalise_max, reciprocal_rank_fusion, weighted_fusion
+from qa.lexical import BM25
+from qa.retrieval import Retriever
+
+
+def test_bm25_ranks_the_passage_with_the_rare_term_first():
+    bm25 = BM25([["历下", "学位", "新增"], ["历下", "公园"], ["历下", "学位"]])
+    ranked = bm25.search(["公园"], 3)
+    assert ranked[0][0] == 1 and len(ranked) == 1
+    assert bm25.search(["不存在"], 3) == []
+
+
+def test_dense_index_returns_cosines_and_survives_a_round_trip(tmp_path):
+    vectors = np.eye(3, dtype=np.float32)
+    index = DenseIndex.build(vectors)
+    assert index.search(vectors[2], 1)[0][0] == 2
+    index.save(tmp_path / "d.faiss")
+    again = DenseIndex.load(tmp_path / "d.faiss")
+    assert again.search(vectors[1], 1)[0] == (1, pytest.approx(1.0))
+
+
+def test_weighted_fusion_respects_the_weight():
+    lexical, dense = np.array([10.0, 0.0]), np.array([0.1, 0.9])
+    assert np.argmax(weighted_fusion(lexical, dense, lexical_weight=1.0)) == 0
+    assert np.argmax(weighted_fusion(lexical, dense, lexical_weight=0.0)) == 1
+    with pytest.raises(ValueError):
+        weighted_fusion(lexical, dense, lexical_weight=1.5)
+    assert list(normalise_max(np.array([0.0, 0.0]))) == [0.0, 0.0]
+
+
+def test_reciprocal_rank_fusion_rewards_agreement():
+    fused = reciprocal_rank_fusion([[1, 2, 3], [2, 1, 3]])
+    assert fused[3] < fused[1] == fused[2]
+
+
+def test_hybrid_search_finds_the_passage(small_index, fake_embedder):
+    index, _ = small_index
+    hits = Retriever(index, fake_embedder).search("信息通信业税收", 2)
+    assert "信息通信业" in hits[0].passage.text
+    assert hits[0].score >= hits[1].score

@@ -1,0 +1,31 @@
+"""jieba tokens with a user dictionary derived from the corpus."""
+from qa.tokenize import Tokenizer, derive_user_words
+
+TEXTS = [
+    "历下区加快长岭高科建设。长岭高科片区、长岭高科新高地、打造长岭高科。做实“米均效益”评价体系，建设“星火·链网”超级节点。",
+    "推进长岭高科、中央商务区建设；“星火·链网”骨干节点；“米均效益”楼宇。",
+]
+
+
+def test_derived_words_come_from_quotes_and_recurring_names():
+    words = derive_user_words(TEXTS)
+    assert {"米均效益", "星火·链网", "长岭高科"} <= set(words)
+    assert not any(w.endswith("的") or w.startswith("将") for w in words)
+
+
+def test_domain_names_stay_whole():
+    tokenizer = Tokenizer(derive_user_words(TEXTS))
+    tokens = tokenizer("历下区长岭高科的星火·链网和米均效益")
+    for name in ("长岭高科", "星火·链网", "米均效益"):
+        assert name in tokens
+    assert "的" not in tokens and "和" not in tokens
+
+
+def test_question_words_are_not_tokens():
+    assert Tokenizer()("新增学位多少个") == ["新增", "学位"]
+
+
+def test_tagging_covers_the_text_exactly():
+    tokenizer = Tokenizer(["星火·链网"])
+    text = "完成“星火·链网”超级节点建设"
+    assert "".join(word for word, _ in tokenizer.tag(text)) == text
