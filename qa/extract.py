@@ -128,13 +128,16 @@ def find_date_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> int:
-    """Where the first enumeration item starts: after the last verb before it (``加快`` in ``加快德邦证券``)."""
+    """Where the first enumeration item starts: after the last verb before it (``加快`` in ``加快德邦证券``).
+
+    A preposition counts only as the item's first word (``围绕`` …): inside, ``与`` joins two parts of one item.
+    """
     if pos is None:
         return 0
     cut, offset = 0, 0
-    for word, flag in pos(item):
+    for index, (word, flag) in enumerate(pos(item)):
         offset += len(word)
-        if flag.startswith(("v", "p")) and len(item) - offset >= 2:
+        if (flag.startswith("v") or (index == 0 and flag.startswith("p"))) and len(item) - offset >= 2:
             cut = offset
     return cut
 
@@ -162,10 +165,14 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
         else:
             longest = max(len(i) for i in items[:-1])
             last = items[-1]
+            shortest = min(len(i) for i in items[:-1])
             if pos is not None:
                 kept = ""
                 for word, flag in pos(last):
-                    if kept and (flag.startswith(_END_FLAGS) or len(kept) + len(word) > longest):
+                    # a tagged verb ends the item only once it is as long as the shortest other item, less one:
+                    # jieba's tags inside names are unreliable (研学坊 comes out as a verb and a noun)
+                    ends = flag.startswith(_END_FLAGS) and len(kept) >= shortest - 1
+                    if kept and (ends or len(kept) + len(word) > longest):
                         break
                     kept += word
                 last = kept
@@ -223,19 +230,29 @@ def _bigram_coverage(bigrams: set[str], text: str) -> float:
     return sum(b in text for b in bigrams) / len(bigrams) if bigrams else 0.0
 
 
-def _proximity(weights: dict[str, float], clause: str, start: int, end: int) -> float:
-    """Weighted closeness of the key terms to the span inside its clause (1 when adjacent, fading with distance)."""
+def _proximity(weights: dict[str, float], window: str, start: int, end: int) -> float:
+    """Weighted closeness of the key terms to the span (1 when adjacent, fading with distance).
+
+    A term separated from the span by a comma or an enumeration comma stands with another figure more likely, so
+    each such separator in between counts as eight more characters.
+    """
     total = sum(weights.values())
     if not total:
         return 0.0
     score = 0.0
     for term, weight in weights.items():
         best = None
-        for at in _occurrences(term, clause):
-            gap = start - (at + len(term)) if at + len(term) <= start else at - end if at >= end else 0
+        for at in _occurrences(term, window):
+            if at + len(term) <= start:
+                between = window[at + len(term) : start]
+            elif at >= end:
+                between = window[end:at]
+            else:
+                between = ""
+            gap = len(between) + 8 * len(re.findall(r"[、，,]", between))
             best = gap if best is None else min(best, gap)
         if best is not None:
-            score += weight * math.exp(-max(best, 0) / 12.0)
+            score += weight * math.exp(-best / 10.0)
     return score / total
 
 
@@ -288,11 +305,31 @@ def _pairs(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
+_LINKING = re.compile(r"[达为是约共了到至有近超]$")
+
+
+def _shared_edge(a: str, b: str, *, suffix: bool) -> int:
+    """Length of the common suffix (or prefix) of two strings."""
+    n = 0
+    while n < min(len(a), len(b)) and (a[-1 - n] == b[-1 - n] if suffix else a[n] == b[n]):
+        n += 1
+    return n
+
+
 def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
     """How well the span fills the question word's place: the question's words beside it stand beside the span."""
-    left = _pairs(question.slot_left) & _pairs(text[max(0, start - 6) : start]) if question.slot_left else set()
-    right = _pairs(question.slot_right) & _pairs(text[end : end + 7]) if question.slot_right else set()
-    return 0.5 * bool(left) + 0.5 * bool(right)
+    fit = 0.0
+    if question.slot_left:
+        before = _LINKING.sub("", text[max(0, start - 8) : start])
+        exact = _shared_edge(question.slot_left, before, suffix=True) / len(question.slot_left)
+        loose = 0.4 * bool(_pairs(question.slot_left) & _pairs(text[max(0, start - 6) : start]))
+        fit += 0.5 * max(exact, loose)
+    if question.slot_right:
+        after = text[end : end + 8]
+        exact = _shared_edge(question.slot_right, after, suffix=False) / len(question.slot_right)
+        loose = 0.4 * bool(_pairs(question.slot_right) & _pairs(text[end : end + 7]))
+        fit += 0.5 * max(exact, loose)
+    return fit
 
 
 def _similarity_score(cosine: float) -> float:
@@ -345,7 +382,7 @@ def extract_spans(
                 0.8 * _coverage(weights, before + clause),
                 0.8 * _bigram_coverage(bigrams, before + clause),
             )
-            near = _proximity(weights, clause, a - ca, b - ca)
+            near = _proximity(weights, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1)
             slot = _slot_fit(question, text, a, b)
             period = _period_fit(question, ev)
             score = (
@@ -364,6 +401,9 @@ def extract_spans(
                 if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                     score *= 0.8
                 score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
+                if question.category and kind == "name":
+                    # a name asked as "哪个商圈" ends with 商圈 (泉城路商圈), and is more than the category itself
+                    score *= 1.15 if span_text.endswith(question.category) and len(span_text) > len(question.category) else 0.9
             elif span_text in question.text:
                 score *= 0.2  # the question's own figure is not its answer
             elif _CN_NUMBER.fullmatch(span_text) and unit != question.unit:

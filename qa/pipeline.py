@@ -222,7 +222,15 @@ class QA:
         spans = extract_spans(asked, self._evidence(hits, query_vector), weights, pos=pos)
         if not spans:
             return abstain("报告中没有找到这个问题的答案。")
-        spans = self._prefer_latest(spans) if asked.year is None else spans
+        if asked.year is not None:
+            # a figure for another year is not an answer, however well it matches: say what the reports do hold
+            elsewhere = [s for s in spans if s.evidence.year not in (None, asked.year)]
+            spans = [s for s in spans if s.evidence.year in (None, asked.year)]
+            if not spans or (elsewhere and elsewhere[0].score > 2 * spans[0].score):
+                hint = f"（{elsewhere[0].evidence.year}年：{elsewhere[0].text}）" if elsewhere else ""
+                return abstain(f"报告中没有{asked.district or ''}{asked.year}年的这项内容{hint}。")
+        else:
+            spans = self._prefer_latest(spans)
         best = spans[0]
         runner_up = next((s.score for s in spans[1:] if s.text != best.text), 0.0)
         signals = {

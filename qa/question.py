@@ -37,7 +37,7 @@ _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多�
 _DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪年哪月|几月份?|什么时间")
 _PERCENT_Q = re.compile(r"百分之|比例|占比|比重|[增降]幅|增速|增长率|覆盖率|电子化率|[率]是?多少|几成|百分比")
 _GROWTH_Q = re.compile(r"增长|增幅|增速|下降|降幅|提高|涨|增加了?百分")
-_AMOUNT_Q = re.compile(r"多少钱|金额|资金|多少(?:亿|万)?(?:美)?元|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
+_AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模")
 _LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别是|列举")
 _PLACE_Q = re.compile(r"哪里|何处|在哪|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
@@ -66,6 +66,7 @@ class Question:
     focus: str  # the question with district, year and question words removed: what the answer is about
     slot_left: str = ""  # the words just before the question word ("新增学位" in 新增学位多少个)
     slot_right: str = ""  # the words just after it ("头牌企业" in 引进哪家头牌企业)
+    category: str = ""  # what kind of thing a name is asked for: 商圈 in 哪个商圈, 产业园 in 产业园叫什么
 
 
 def _parse_year(token: str) -> int:
@@ -145,6 +146,19 @@ def question_slot(text: str) -> tuple[str, str]:
     return left[-4:], right[:4]
 
 
+_NAMED_AFTER = re.compile(r"([\u4e00-\u9fff]{2,3})(?:叫什么|叫做什么|名叫什么|称为什么|的名称|的名字|名称是什么|是哪个)")
+_NAMED_BEFORE = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪条|什么)([\u4e00-\u9fff]{2})")
+
+
+def name_category(text: str) -> str:
+    """The kind of name asked for, which the name itself usually ends with (泉城路商圈, 明湖国际细胞医学产业园)."""
+    m = _NAMED_AFTER.search(text)
+    if m:
+        return m.group(1)[-3:] if m.group(1).endswith("产业园") else m.group(1)[-2:]
+    m = _NAMED_BEFORE.search(text)
+    return m.group(1) if m else ""
+
+
 def analyse(text: str) -> Question:
     """Describe a question: district, year, plan or result, answer type, unit and focus."""
     text = text.strip()
@@ -158,9 +172,11 @@ def analyse(text: str) -> Question:
     for span in sorted((s for s in (district_span, year_span) if s), reverse=True):
         focus = focus[: span[0]] + " " + focus[span[1] :]
     focus = _FRAME.sub(" ", focus)
+    unit = asked_unit(text)
+    if unit and unit != "%":
+        focus = focus.replace(unit, " ")  # the unit says how the answer is measured, not what it is about
     focus = re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip()
     kind = answer_type_of(text)
-    unit = asked_unit(text)
     slot_left, slot_right = question_slot(text)
     if kind == "number" and unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元"):
         kind = "amount"
@@ -177,6 +193,7 @@ def analyse(text: str) -> Question:
         focus=focus,
         slot_left=slot_left,
         slot_right=slot_right,
+        category=name_category(text),
     )
 
 
