@@ -9,7 +9,7 @@ PORT ?= 7860
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run index test test-fast eval bench browser-deps clean
+.PHONY: install run index test test-fast eval calibrate bench screenshot browser-deps clean
 
 install: $(STAMP)
 
@@ -43,8 +43,14 @@ test-fast: install
 eval: install
 	$(VENV)/bin/qa eval --split test
 
+calibrate: install
+	$(VENV)/bin/qa calibrate
+
 bench: install
-	$(PY) scripts/benchmark.py
+	$(PY) scripts/benchmark.py --spawn --out bench.json
+
+screenshot: install browser-deps
+	QA_UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) index .index.*

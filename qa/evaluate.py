@@ -120,6 +120,12 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
             doc = qa.document(c.doc_id)
             cited = c.doc_id == item["doc_id"] and doc.text[c.start : c.end] == predicted and doc.text[c.quote_start : c.quote_end] == c.quote
         ranked = [h.passage for h in result.passages]
+        # plain retrieval on the whole question, no district or year boost: how each retriever does alone
+        scores = qa.retriever.scores(item["question"])
+        modes = {}
+        for mode in ("bm25", "dense", "fused"):
+            top = [h.passage for h in qa.retriever.rank(scores, 5, mode=mode)]
+            modes[mode] = [answerable and any(_holds_answer(p.text, p.doc_id, item) for p in top[:k]) for k in (1, 5)]
         baselines = {}
         for mode in ("bm25", "dense"):
             sentence = baseline_sentence(qa, item["question"], mode)
@@ -146,6 +152,7 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
                 "recall_at_5": answerable and any(_holds_answer(p.text, p.doc_id, item) for p in ranked[:5]),
                 "latency_ms": latency,
                 "baselines": baselines,
+                "retrieval_alone": modes,
             }
         )
     return {
@@ -185,6 +192,11 @@ def summarise(rows: list[dict]) -> dict:
         "unanswerable_answered": mean([float(not r["abstained"]) for r in unanswerable]),
         "latency_p50_ms": round(_percentile(latencies, 0.5), 2),
         "latency_p95_ms": round(_percentile(latencies, 0.95), 2),
+        **{
+            f"{mode}_alone_recall_at_{k}": mean([float(r["retrieval_alone"][mode][i]) for r in answerable])
+            for mode in ("bm25", "dense", "fused")
+            for i, k in enumerate((1, 5))
+        },
         "baseline_bm25_em": mean([r["baselines"]["bm25"]["em"] for r in answerable]),
         "baseline_bm25_f1": mean([r["baselines"]["bm25"]["f1"] for r in answerable]),
         "baseline_dense_em": mean([r["baselines"]["dense"]["em"] for r in answerable]),
@@ -199,7 +211,13 @@ def render_table(report: dict) -> str:
         ("abstain_precision", "abstP"), ("abstain_recall", "abstR"), ("answerable_abstained", "ans→abst"),
         ("latency_p50_ms", "p50ms"), ("latency_p95_ms", "p95ms"), ("baseline_bm25_f1", "bm25F1"), ("baseline_dense_f1", "denseF1"),
     ]
+    o = report["overall"]
     lines = [f"split={report['split']}  items={report['items_count']}  model={report['built_with']}"]
+    lines.append(
+        "retrieval alone (answerable, R@1/R@5): "
+        + "  ".join(f"{m} {o[f'{m}_alone_recall_at_1']:.3f}/{o[f'{m}_alone_recall_at_5']:.3f}" for m in ("bm25", "dense", "fused"))
+        + f"  | pipeline (with district/year boosts) {o['recall_at_1']:.3f}/{o['recall_at_5']:.3f}"
+    )
     lines.append(f"{'':16}" + "".join(f"{title:>10}" for _, title in columns))
     groups = [("overall", report["overall"]), ("paraphrased", report["paraphrased"])] + list(report["by_type"].items())
     for name, summary in groups:

@@ -1,0 +1,553 @@
+"""The serving shell: JSON API under /api, the Gradio chat at /, one uvicorn process; all answering is ``qa.pipeline.QA``."""
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import os
+import threading
+import time
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Annotated, Any, Callable, Protocol, Sequence
+
+# Set before Gradio is imported: nothing may be fetched at run time.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import gradio as gr  # noqa: E402
+import uvicorn  # noqa: E402
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request  # noqa: E402
+from fastapi.exceptions import RequestValidationError  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
+from fastapi_offline import FastAPIOffline  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints  # noqa: E402
+
+from qa.errors import QuestionError  # noqa: E402
+from qa.schema import Citation, Document, Hit, Result  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+# Named explicitly: run as a script, __name__ would be "__main__".
+logger = logging.getLogger("app")
+
+MAX_QUESTION_CHARS = 500
+MAX_HISTORY = 20
+API_BODY_LIMIT = 64 * 1024
+# The chat page posts its whole history with every turn, so it gets more room than the API.
+PAGE_BODY_LIMIT = 4 * 1024 * 1024
+EXAMPLES = [
+    "历下2024年新增学位多少",
+    "2022年历下区一般公共预算收入完成了多少？",
+    "2024年历下区项目建设全年要投进去多少钱？",
+    "2019年济南市中区外贸进出口总额是多少？",
+    "2023年接受齐鲁晚报·齐鲁壹点记者采访的历下区区长是谁？",
+]
+
+
+class Answerer(Protocol):
+    """What the shell needs from ``qa.pipeline.QA`` (the tests pass a fake of the same shape)."""
+
+    documents: Sequence[Document]
+    index: Any  # .manifest.embedding_model, .passages
+
+    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Result: ...
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Loading: once, in a background thread started by the lifespan, so the server answers 503 (not "connection refused")
+# while the index is built or loaded.
+
+
+class NotReady(Exception):
+    """The QA object is not available: still loading, or loading failed."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class QAHolder:
+    """The shared, read-only QA object once loaded, or why it is not there; only the loader thread writes it."""
+
+    def __init__(self, loader: Callable[[], Answerer]) -> None:
+        self.loader = loader
+        self.qa: Answerer | None = None
+        self.error: str | None = None
+        self.started: float | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start loading in a daemon thread, unless it has already started."""
+        with self._lock:
+            if self.started is not None:
+                return
+            self.started = time.monotonic()
+        threading.Thread(target=self._load, name="qa-loader", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            qa = self.loader()
+        except Exception as exc:  # any failure becomes a 503 with its reason instead of a dead server
+            logger.exception("loading the index failed")
+            self.error = f"{type(exc).__name__}: {exc}"
+            return
+        self.qa = qa
+        logger.info("index ready after %.1f s", time.monotonic() - (self.started or 0.0))
+
+    def get(self) -> Answerer:
+        """The QA object; raises ``NotReady`` with a reason while loading or after a failure."""
+        if self.qa is not None:
+            return self.qa
+        if self.error is not None:
+            raise NotReady("failed", f"the index could not be loaded: {self.error}")
+        if self.started is None:
+            raise NotReady("loading", "the index has not started loading")
+        waited = time.monotonic() - self.started
+        raise NotReady("loading", f"the index and model are still loading ({waited:.0f} s so far); retry shortly")
+
+
+def load_qa(settings: Settings) -> Answerer:
+    """Load the index and model named by ``settings``, building the index first when missing, stale or mismatched."""
+    from qa.embedding import SentenceEmbedder
+    from qa.errors import IndexMismatchError, IndexMissingError, StaleIndexError
+    from qa.index import Index, build_index
+    from qa.pipeline import QA
+
+    embedder = None
+    try:
+        Index.check(settings.index_dir, corpus_dir=settings.corpus_dir, embedding_model=settings.embedding_model)
+    except (IndexMissingError, StaleIndexError, IndexMismatchError) as exc:
+        logger.info("building the index in %s first (%s)", settings.index_dir, exc)
+        started = time.perf_counter()
+        embedder = SentenceEmbedder(settings.embedding_model)
+        build_index(settings.corpus_dir, settings.index_dir, embedder, progress=False)
+        logger.info("built the index in %.1f s", time.perf_counter() - started)
+    return QA.load(
+        settings.index_dir, corpus_dir=settings.corpus_dir, embedding_model=settings.embedding_model, embedder=embedder
+    )
+
+
+def get_qa(request: Request) -> Answerer:
+    """FastAPI dependency: the shared QA object (replace it in tests with ``app.dependency_overrides[get_qa]``)."""
+    return request.app.state.holder.get()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# HTTP models: Pydantic only here, converted from the library's dataclasses.
+
+QuestionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS)]
+HistoryItem = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_QUESTION_CHARS)]
+
+
+class AskRequest(BaseModel):
+    """A question, how many passages to retrieve, and the earlier questions of the same chat (oldest first)."""
+
+    # strict: 123 is not a question and "5" is not a top_k; forbid: a misspelt field is an error, not ignored
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    question: QuestionText
+    top_k: int = Field(5, ge=1, le=20)
+    history: list[HistoryItem] = Field(default_factory=list, max_length=MAX_HISTORY)
+
+
+class CitationOut(BaseModel):
+    """Offsets are character offsets into the document's canonical text (``GET /api/documents/{doc_id}``)."""
+
+    doc_id: str
+    title: str
+    year: int | None
+    district: str | None
+    start: int
+    end: int
+    quote: str
+    quote_start: int
+    quote_end: int
+    stance: str | None = None
+
+
+class AnswerOut(BaseModel):
+    text: str
+    score: float
+    citation: CitationOut
+
+
+class PassageOut(BaseModel):
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float
+    passage_id: int
+    section: str
+    bm25: float
+    dense: float
+
+
+class AskResponse(BaseModel):
+    question: str
+    resolved_question: str
+    answer: str | None
+    abstained: bool
+    confidence: float
+    message: str
+    answers: list[AnswerOut]
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    latency_ms: float
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    district: str | None
+    year: int | None
+    review_year: int | None
+    source: str | None
+    date: str | None
+    chars: int
+
+
+class DocumentTextOut(DocumentOut):
+    text: str
+
+
+class HealthOut(BaseModel):
+    status: str
+    documents: int
+    passages: int
+    embedding_model: str
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+def citation_out(citation: Citation) -> CitationOut:
+    return CitationOut.model_validate(citation, from_attributes=True)
+
+
+def passage_out(hit: Hit, titles: dict[str, str]) -> PassageOut:
+    p = hit.passage
+    return PassageOut(
+        doc_id=p.doc_id, title=titles.get(p.doc_id, ""), start=p.start, end=p.end, text=p.text, score=hit.score,
+        passage_id=p.passage_id, section=p.section, bm25=hit.bm25, dense=hit.dense,
+    )
+
+
+def ask_response(result: Result, titles: dict[str, str]) -> AskResponse:
+    """Convert the library's ``Result`` into the response model."""
+    return AskResponse(
+        question=result.question,
+        resolved_question=result.resolved_question or result.question,
+        answer=result.answer,
+        abstained=result.abstained,
+        confidence=result.confidence,
+        message=result.message,
+        answers=[AnswerOut(text=c.text, score=c.score, citation=citation_out(c.citation)) for c in result.answers],
+        citations=[citation_out(c) for c in result.citations],
+        passages=[passage_out(hit, titles) for hit in result.passages],
+        latency_ms=result.latency_ms,
+    )
+
+
+def document_out(doc: Document, *, with_text: bool = False) -> DocumentOut:
+    fields = dict(
+        doc_id=doc.doc_id, title=doc.title, district=doc.district, year=doc.year, review_year=doc.review_year,
+        source=doc.source, date=doc.date, chars=len(doc.text),
+    )
+    return DocumentTextOut(**fields, text=doc.text) if with_text else DocumentOut(**fields)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Routes. Sync functions: FastAPI runs them in its threadpool, so a slow ask never blocks the event loop.
+
+NOT_READY = {503: {"model": ErrorOut, "description": "the index is still loading, or failed to load"}}
+router = APIRouter(prefix="/api", tags=["api"])
+QADep = Annotated[Answerer, Depends(get_qa)]
+
+
+@router.post(
+    "/ask",
+    response_model=AskResponse,
+    responses={422: {"model": ErrorOut, "description": "invalid request"}, 413: {"model": ErrorOut}, **NOT_READY},
+)
+def ask(body: AskRequest, qa: QADep) -> AskResponse:
+    """Answer a question from the reports, with citations; abstains when the reports do not say."""
+    history = [h for h in body.history if h]
+    try:
+        result = qa.ask(body.question, top_k=body.top_k, history=history)
+    except QuestionError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return ask_response(result, {d.doc_id: d.title for d in qa.documents})
+
+
+@router.get("/documents", response_model=list[DocumentOut], responses=NOT_READY)
+def list_documents(qa: QADep) -> list[DocumentOut]:
+    """The reports in the index, with their metadata."""
+    return [document_out(doc) for doc in qa.documents]
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentTextOut, responses={404: {"model": ErrorOut}, **NOT_READY})
+def get_document(doc_id: str, qa: QADep) -> DocumentOut:
+    """One report with its canonical text: every offset in an answer points into this text."""
+    for doc in qa.documents:
+        if doc.doc_id == doc_id:
+            return document_out(doc, with_text=True)
+    raise HTTPException(status_code=404, detail=f"no document {doc_id!r}; GET /api/documents lists them")
+
+
+@router.get("/health", response_model=HealthOut, responses=NOT_READY)
+def health(qa: QADep) -> HealthOut:
+    """200 once the index and model are loaded; 503 with the reason before that."""
+    return HealthOut(
+        status="ok",
+        documents=len(qa.documents),
+        passages=len(qa.index.passages),
+        embedding_model=qa.index.manifest.embedding_model,
+    )
+
+
+def readable(error: dict) -> str:
+    """One validation error as ``field: message``."""
+    location = ".".join(str(part) for part in error.get("loc", ())[1:])  # drop the leading "body"
+    if error.get("type") == "json_invalid":
+        return f"invalid JSON: {error.get('ctx', {}).get('error', error.get('msg'))} (at character {location or 0})"
+    return f"{location or 'body'}: {error.get('msg')}"
+
+
+async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+    return JSONResponse(status_code=422, content={"detail": "; ".join(readable(e) for e in exc.errors()), "errors": errors})
+
+
+async def on_not_ready(request: Request, exc: NotReady) -> JSONResponse:
+    headers = {"Retry-After": "5"} if exc.status == "loading" else {}
+    return JSONResponse(status_code=503, content={"detail": exc.reason, "status": exc.status}, headers=headers)
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=f"the request body is larger than {limit} bytes")
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413 before anything parses them: by Content-Length, then while streaming.
+
+    (FastAPI's own ``max_body_size`` answers the Content-Length case in plain text; this keeps every API error JSON.)
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = API_BODY_LIMIT if scope["path"].startswith("/api/") else PAGE_BODY_LIMIT
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            return await JSONResponse({"detail": BodyTooLarge(limit).detail}, status_code=413)(scope, receive, send)
+        received = 0
+
+        async def receive_limited() -> dict:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                # an HTTPException: the app's own handler turns it into a JSON 413
+                raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, receive_limited, send)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The chat page: the handler calls the same ``qa.ask`` and formats its Result as HTML (escaped: the text is data).
+
+SHOW_PASSAGE_CHARS = 300
+CSS = """
+.qa-offsets, .qa-confidence, .qa-resolved { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.qa-answer strong { font-size: 1.15em; }
+"""
+
+
+def confidence_cue(confidence: float) -> str:
+    level = "高" if confidence >= 0.7 else "中" if confidence >= 0.4 else "低"
+    return f"置信度：{level}（{confidence:.2f}）"
+
+
+def highlighted_quote(citation: Citation) -> str:
+    """The cited sentence with the answer span in ``<mark>``; escaped."""
+    quote = citation.quote
+    left = citation.start - citation.quote_start
+    right = citation.end - citation.quote_start
+    if not 0 <= left <= right <= len(quote):
+        return html.escape(quote)
+    return html.escape(quote[:left]) + "<mark>" + html.escape(quote[left:right]) + "</mark>" + html.escape(quote[right:])
+
+
+def source_line(citation: Citation) -> str:
+    parts = [f"《{citation.title}》"]
+    if citation.year is not None:
+        parts.append(f"{citation.year}年")
+    if citation.district:
+        parts.append(citation.district)
+    return html.escape(" · ".join(parts)) + f'<span class="qa-offsets">（{html.escape(citation.doc_id)}，第{citation.start}–{citation.end}字）</span>'
+
+
+def one_line(text: str) -> str:
+    # a blank line would end the HTML block and let Markdown reinterpret the rest of the message
+    return "<br>".join(html.escape(line) for line in text.split("\n") if line.strip())
+
+
+def format_result(result: Result, titles: dict[str, str]) -> str:
+    """The chat message for one ``Result``: answer, highlighted quote, citation, confidence and folded passages."""
+    parts: list[str] = ['<div class="qa-result">']
+    if result.abstained or not result.answer:
+        parts.append(f'<p class="qa-abstain">{html.escape(result.message or "报告中没有找到这个问题的答案。")}</p>')
+    else:
+        parts.append(f'<p class="qa-answer"><strong>{html.escape(result.answer)}</strong></p>')
+        if result.citations:
+            citation = result.citations[0]
+            parts.append(f'<blockquote class="qa-quote">{highlighted_quote(citation)}</blockquote>')
+            parts.append(f'<p class="qa-source">出处：{source_line(citation)}</p>')
+        if result.message:
+            parts.append(f'<p class="qa-message">{html.escape(result.message)}</p>')
+    parts.append(f'<p class="qa-confidence">{confidence_cue(result.confidence)}</p>')
+    if result.resolved_question and result.resolved_question != result.question:
+        parts.append(f'<p class="qa-resolved">理解为：{html.escape(result.resolved_question)}</p>')
+    if result.passages:
+        items = []
+        for hit in result.passages:
+            p = hit.passage
+            text = p.text if len(p.text) <= SHOW_PASSAGE_CHARS else p.text[:SHOW_PASSAGE_CHARS] + "…"
+            title = html.escape(titles.get(p.doc_id, p.doc_id))
+            items.append(f"<li><b>《{title}》</b> 第{p.start}–{p.end}字（得分 {hit.score:.2f}）：{one_line(text)}</li>")
+        parts.append(f'<details class="qa-passages"><summary>检索到的段落（{len(items)}）</summary><ol>{"".join(items)}</ol></details>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def message_text(content: Any) -> str:
+    """The text of a Gradio chat message, whose content is a string or a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    if isinstance(content, (list, tuple)):
+        return "".join(message_text(part) for part in content)
+    return ""
+
+
+def earlier_questions(history: list[dict]) -> list[str]:
+    """The user's earlier questions in a Gradio chat history, oldest first, at most ``MAX_HISTORY``."""
+    questions = [message_text(m.get("content")).strip() for m in history if m.get("role") == "user"]
+    return [q[:MAX_QUESTION_CHARS] for q in questions if q][-MAX_HISTORY:]
+
+
+def build_ui(holder: QAHolder) -> gr.Blocks:
+    """The chat tab and the reports tab; both read the same QA object as the API."""
+
+    def respond(message: str, history: list[dict]) -> str:
+        try:
+            qa = holder.get()
+        except NotReady as exc:
+            return f'<p class="qa-abstain">{html.escape("暂时无法回答：" + exc.reason)}</p>'
+        try:
+            result = qa.ask(message, history=earlier_questions(history))
+        except QuestionError as exc:
+            return f'<p class="qa-abstain">{html.escape(str(exc))}</p>'
+        return format_result(result, {d.doc_id: d.title for d in qa.documents})
+
+    def list_reports() -> tuple[list[list[Any]], Any]:
+        try:
+            documents = holder.get().documents
+        except NotReady:
+            return [], gr.update(choices=[])
+        rows = [[d.doc_id, d.title, d.district or "", d.year or "", d.source or "", d.date or "", len(d.text)] for d in documents]
+        return rows, gr.update(choices=[(f"{d.title}（{d.doc_id}）", d.doc_id) for d in documents])
+
+    def show_report(doc_id: str | None) -> str:
+        if not doc_id:
+            return ""
+        try:
+            documents = holder.get().documents
+        except NotReady as exc:
+            return exc.reason
+        return next((d.text for d in documents if d.doc_id == doc_id), "")
+
+    with gr.Blocks(title="报告问答") as demo:
+        with gr.Tab("问答"):
+            gr.ChatInterface(
+                respond,
+                chatbot=gr.Chatbot(
+                    label="报告问答", height="68vh", latex_delimiters=[], feedback_options=None,
+                    placeholder="就济南历下区、市中区的政府工作报告提问，答案摘自原文并注明出处。",
+                ),
+                textbox=gr.Textbox(placeholder="例如：历下2024年新增学位多少", submit_btn=True, max_length=MAX_QUESTION_CHARS),
+                examples=EXAMPLES,
+                cache_examples=False,
+                title="报告问答",
+                description="抽取式问答：答案是报告原文中的片段，附出处；报告中没有答案时如实说明。可以接着追问，如“那2023年呢？”。",
+                concurrency_limit=8,
+                api_name="chat",
+            )
+        with gr.Tab("报告"):
+            table = gr.Dataframe(
+                headers=["doc_id", "标题", "区", "年份", "来源", "日期", "字数"], interactive=False, wrap=True, label="报告列表"
+            )
+            with gr.Row():
+                choice = gr.Dropdown(label="查看报告", choices=[], scale=4)
+                refresh = gr.Button("刷新", scale=1)
+            text = gr.Textbox(label="全文（规范化文本，答案的字符位置以此为准）", lines=20, max_lines=40, interactive=False)
+            demo.load(list_reports, outputs=[table, choice], api_visibility="private")
+            refresh.click(list_reports, outputs=[table, choice], api_visibility="private")
+            choice.change(show_report, inputs=choice, outputs=text, api_visibility="private")
+    return demo
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app with the API and the chat page; ``qa_loader`` (default: ``load_qa(settings)``) runs once, at startup."""
+    settings = settings or Settings()
+    holder = QAHolder(qa_loader or partial(load_qa, settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        holder.start()
+        yield
+
+    # FastAPIOffline serves the Swagger page's JS and CSS itself: /docs works with no CDN
+    app = FastAPIOffline(
+        title="报告问答 ReportQA",
+        description="Extractive question answering with citations over Chinese government work reports.",
+        lifespan=lifespan,
+    )
+    app.state.holder = holder
+    app.include_router(router)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(NotReady, on_not_ready)
+    app.add_middleware(BodyLimit)
+    return gr.mount_gradio_app(app, build_ui(holder), path="/", footer_links=["api"], css=CSS)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve the API and the chat page: ``python app.py [--host H] [--port P]`` (defaults from QA_HOST, QA_PORT)."""
+    settings = Settings()
+    parser = argparse.ArgumentParser(prog="app.py", description=__doc__)
+    parser.add_argument("--host", default=settings.host, help=f"address to listen on (default {settings.host})")
+    parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs every CPU feature it probes
+    logger.info("corpus %s, index %s, model %s", settings.corpus_dir, settings.index_dir, settings.embedding_model)
+    # open SSE streams from the chat page would otherwise hold shutdown forever
+    uvicorn.run(create_app(settings=settings), host=args.host, port=args.port, timeout_graceful_shutdown=5)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

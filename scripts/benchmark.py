@@ -1,0 +1,287 @@
+"""Load test of POST /api/ask: latency percentiles and throughput at 1, 8 and 32 clients; with --spawn, cold start and memory.
+
+    python scripts/benchmark.py                      # against a server already running on http://127.0.0.1:7860
+    python scripts/benchmark.py --spawn --out bench.json
+    python scripts/benchmark.py --spawn --index-dir /tmp/fresh-index   # cold start includes building the index
+
+Loopback targets only. Needs the standard library and httpx.
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import math
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (question, earlier questions): realistic questions about the reports, a few unanswerable, two follow-ups
+QUESTIONS: list[tuple[str, list[str]]] = [
+    ("历下2024年新增学位多少", []),
+    ("那2023年呢？", ["历下2024年新增学位多少"]),
+    ("2022年历下区一般公共预算收入完成了多少？", []),
+    ("2022年历下服务业增加值预计增长多少？", []),
+    ("2022年历下新添了多少家高企？", []),
+    ("2023年历下准备建几个以古树为主题的公园？", []),
+    ("2019年济南市中区外贸进出口总额是多少？", []),
+    ("2019年市中区以划拨方式供应的土地有多少亩？", []),
+    ("市中区2019年新增规模以上服务业企业多少家？", []),
+    ("2024年历下区项目建设全年要投进去多少钱？", []),
+    ("2024年济南人工智能计算中心要再添多少算力？", []),
+    ("历下产业部门为企业提供几小时的“保姆式”服务？", []),
+    ("2023年接受齐鲁晚报·齐鲁壹点记者采访的历下区区长是谁？", []),
+    ("历下搭建的五大国资发展平台是哪五个？", []),
+    ("2022年历下筹集了多少套保障性租赁住房？", []),
+    ("2024年历下有多少个项目要确保开工？", []),
+    ("市中区呢？", ["2024年历下有多少个项目要确保开工？"]),
+    ("槐荫区2023年新建了几所学校", []),
+    ("天桥区2024年计划推进多少个重点项目？", []),
+    ("2024年历下计划新建多少个5G基站？", []),
+]
+
+
+def check_loopback(url: str) -> None:
+    """Refuse anything but a loopback address: this tool is for our own server only."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except socket.gaierror as exc:
+        raise SystemExit(f"cannot resolve {host!r}: {exc}") from None
+    if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
+        raise SystemExit(f"refusing {url}: only loopback targets (127.0.0.1, ::1, localhost) may be benchmarked")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak resident) of a process, in kB, from /proc (Linux only; empty elsewhere)."""
+    values = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0])
+    except OSError:
+        pass
+    return values
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def post_ask(client: httpx.Client, question: str, history: list[str]) -> tuple[float, bool, str]:
+    """One request: (latency in ms, ok, error text)."""
+    started = time.perf_counter()
+    try:
+        response = client.post("/api/ask", json={"question": question, "history": history})
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            return elapsed, False, f"HTTP {response.status_code}: {response.text[:120]}"
+        body = response.json()
+        if not isinstance(body.get("abstained"), bool) or (not body["abstained"] and not body.get("citations")):
+            return elapsed, False, "incomplete answer"
+        return elapsed, True, ""
+    except httpx.HTTPError as exc:
+        return (time.perf_counter() - started) * 1000, False, f"{type(exc).__name__}: {exc}"
+
+
+def run_level(url: str, concurrency: int, requests: int, timeout: float) -> dict:
+    """``requests`` questions (cycling through QUESTIONS) sent by ``concurrency`` clients at once."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    with httpx.Client(base_url=url, timeout=timeout, limits=limits) as client:
+
+        def one(i: int) -> None:
+            question, history = QUESTIONS[i % len(QUESTIONS)]
+            elapsed, ok, error = post_ask(client, question, history)
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    errors.append(error)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(one, range(requests)))
+        wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "concurrency": concurrency,
+        "requests": requests,
+        "ok": len(latencies),
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:3],
+        "wall_s": round(wall, 3),
+        "throughput_rps": round(len(latencies) / wall, 2) if wall else 0.0,
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "max_ms": round(latencies[-1], 1) if latencies else None,
+    }
+
+
+def spawn_server(index_dir: str | None, timeout: float) -> tuple[subprocess.Popen, str, float, Path]:
+    """Start ``python app.py`` on a free port; returns it, its URL, the cold start in seconds and its log file.
+
+    Cold start runs from process start to the first successful /api/ask answer.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    if index_dir:
+        env["QA_INDEX_DIR"] = index_dir
+    log_path = Path(tempfile.mkstemp(prefix="benchmark-server-", suffix=".log")[1])
+    with open(log_path, "wb") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    question, history = QUESTIONS[0]
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            while True:
+                if process.poll() is not None:
+                    raise SystemExit(f"app.py exited with {process.returncode}; see {log_path}")
+                if time.perf_counter() - started > timeout:
+                    raise SystemExit(f"app.py did not answer within {timeout:.0f} s; see {log_path}")
+                try:
+                    response = client.post("/api/ask", json={"question": question, "history": history})
+                    if response.status_code == 200:
+                        return process, url, time.perf_counter() - started, log_path
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+    except BaseException:
+        stop_server(process)
+        raise
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def markdown(report: dict) -> str:
+    lines = []
+    if report.get("cold_start_s") is not None:
+        lines.append(f"Cold start (process start → first answer): **{report['cold_start_s']:.1f} s**")
+    if report.get("memory"):
+        memory = report["memory"]
+        lines.append(
+            f"Resident memory: {memory.get('rss_after_warmup_mb', '?')} MB after warm-up, "
+            f"{memory.get('rss_after_load_mb', '?')} MB after the load test (peak {memory.get('peak_mb', '?')} MB)"
+        )
+    if lines:
+        lines.append("")
+    lines += [
+        "| clients | requests | errors | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for level in report["levels"]:
+        lines.append(
+            f"| {level['concurrency']} | {level['requests']} | {level['errors']} | {level['throughput_rps']} | "
+            f"{level['p50_ms']} | {level['p95_ms']} | {level['p99_ms']} | {level['max_ms']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:7860", help="a running server (loopback only)")
+    parser.add_argument("--spawn", action="store_true", help="start python app.py on a free port and measure it")
+    parser.add_argument("--index-dir", help="with --spawn: QA_INDEX_DIR for the server (an empty folder measures the build)")
+    parser.add_argument("--levels", default="1,8,32", help="concurrency levels, comma-separated (default 1,8,32)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per level (default 200)")
+    parser.add_argument("--warmup", type=int, default=20, help="requests before measuring (default 20)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
+    parser.add_argument("--start-timeout", type=float, default=600.0, help="with --spawn: seconds to wait for the first answer")
+    parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    args = parser.parse_args(argv)
+    levels = [int(level) for level in args.levels.split(",") if level.strip()]
+    if not levels or min(levels) < 1 or args.requests < 1:
+        parser.error("levels and --requests must be positive")
+
+    report: dict = {
+        "questions": len(QUESTIONS),
+        "requests_per_level": args.requests,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cold_start_s": None,
+        "memory": {},
+    }
+    process = None
+    try:
+        if args.spawn:
+            process, url, cold_start, log_path = spawn_server(args.index_dir, args.start_timeout)
+            report["cold_start_s"] = round(cold_start, 2)
+            report["server_log"] = str(log_path)
+            print(f"spawned app.py (pid {process.pid}) at {url}: first answer after {cold_start:.1f} s", file=sys.stderr)
+        else:
+            url = args.url.rstrip("/")
+            check_loopback(url)
+            try:
+                health = httpx.get(url + "/api/health", timeout=10)
+            except httpx.HTTPError as exc:
+                raise SystemExit(f"no server at {url} ({exc}); start one with 'make run' or pass --spawn") from None
+            if health.status_code != 200:
+                raise SystemExit(f"{url}/api/health answered {health.status_code}: {health.text[:200]}")
+        report["url"] = url
+        report["spawned"] = args.spawn
+        report["health"] = httpx.get(url + "/api/health", timeout=10).json()
+
+        run_level(url, min(4, max(levels)), args.warmup, args.timeout)
+        if process:
+            report["memory"]["rss_after_warmup_mb"] = round(memory_kb(process.pid).get("VmRSS", 0) / 1024, 1)
+        report["levels"] = []
+        for concurrency in levels:
+            print(f"{concurrency} clients × {args.requests} requests …", file=sys.stderr)
+            report["levels"].append(run_level(url, concurrency, args.requests, args.timeout))
+        if process:
+            memory = memory_kb(process.pid)
+            report["memory"]["rss_after_load_mb"] = round(memory.get("VmRSS", 0) / 1024, 1)
+            report["memory"]["peak_mb"] = round(memory.get("VmHWM", 0) / 1024, 1)
+    finally:
+        if process:
+            stop_server(process)
+
+    print(markdown(report))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nwrote {args.out}", file=sys.stderr)
+    return 1 if any(level["errors"] for level in report["levels"]) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

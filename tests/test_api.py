@@ -1,0 +1,380 @@
+"""The JSON API: the response contract, every client mistake as a 4xx, and (slow) the real QA behind it."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+import app as app_module
+from conftest_app import ROOT, FakeQA, client, fake_qa, served_fake, wait_until_ready  # noqa: F401  (fixtures)
+from qa.errors import QuestionError
+
+QUESTION = "历下2024年新增学位多少"
+CITATION_FIELDS = {"doc_id", "title", "year", "district", "start", "end", "quote", "quote_start", "quote_end"}
+ANSWER_FIELDS = {"question", "resolved_question", "answer", "abstained", "confidence", "message", "answers", "citations",
+                 "passages", "latency_ms"}
+
+
+def assert_spans_match_documents(client: TestClient, body: dict) -> None:
+    """Every citation's offsets point at its answer and quote in the text served by /api/documents/{doc_id}."""
+    assert body["citations"], "an answer must carry a citation"
+    assert body["answers"][0]["text"] == body["answer"]
+    for candidate in body["answers"]:
+        citation = candidate["citation"]
+        text = client.get(f"/api/documents/{citation['doc_id']}").json()["text"]
+        assert text[citation["start"]:citation["end"]] == candidate["text"]
+        assert text[citation["quote_start"]:citation["quote_end"]] == citation["quote"]
+    for citation in body["citations"]:
+        text = client.get(f"/api/documents/{citation['doc_id']}").json()["text"]
+        assert text[citation["quote_start"]:citation["quote_end"]] == citation["quote"]
+        assert citation["quote_start"] <= citation["start"] <= citation["end"] <= citation["quote_end"]
+
+
+# --- the contract ----------------------------------------------------------------------------------------------------
+
+
+def test_ask_returns_every_contract_field(client):
+    response = client.post("/api/ask", json={"question": QUESTION})
+    assert response.status_code == 200
+    body = response.json()
+    assert ANSWER_FIELDS <= body.keys()
+    assert body["question"] == QUESTION
+    assert body["answer"] == "7000余个"
+    assert body["abstained"] is False
+    assert isinstance(body["confidence"], float)
+    assert isinstance(body["message"], str)
+    assert isinstance(body["latency_ms"], float)
+    assert {"text", "score", "citation"} <= body["answers"][0].keys()
+    for citation in [body["answers"][0]["citation"], *body["citations"]]:
+        assert CITATION_FIELDS <= citation.keys()
+    assert body["citations"][0] == {**body["answers"][0]["citation"]}
+    assert body["citations"][0]["title"] == "开创国际化一流中心城区建设新局面"
+    assert body["citations"][0]["year"] == 2024
+    assert body["citations"][0]["district"] == "历下区"
+    for passage in body["passages"]:
+        assert {"doc_id", "title", "start", "end", "text", "score"} <= passage.keys()
+
+
+def test_answer_span_matches_document_text(client):
+    assert_spans_match_documents(client, client.post("/api/ask", json={"question": QUESTION}).json())
+
+
+def test_passage_offsets_match_document_text(client):
+    body = client.post("/api/ask", json={"question": QUESTION}).json()
+    assert body["passages"]
+    for passage in body["passages"]:
+        document = client.get(f"/api/documents/{passage['doc_id']}").json()
+        assert document["text"][passage["start"]:passage["end"]] == passage["text"]
+        assert passage["title"] == document["title"]
+
+
+def test_question_is_trimmed_and_options_reach_the_library(client, fake_qa):
+    response = client.post("/api/ask", json={"question": "  那2023年呢？ \n", "top_k": 3, "history": [QUESTION]})
+    assert response.status_code == 200
+    assert response.json()["question"] == "那2023年呢？"
+    assert len(response.json()["passages"]) == 3
+    assert fake_qa.calls[-1] == ("那2023年呢？", 3, (QUESTION,))
+
+
+def test_defaults_are_five_passages_and_no_history(client, fake_qa):
+    client.post("/api/ask", json={"question": QUESTION})
+    assert fake_qa.calls[-1] == (QUESTION, 5, ())
+
+
+def test_abstention_has_no_answer_and_a_message(client):
+    body = client.post("/api/ask", json={"question": "槐荫区2023年新建了几所学校"}).json()
+    assert body["abstained"] is True
+    assert body["answer"] is None
+    assert body["answers"] == [] and body["citations"] == []
+    assert body["message"]
+
+
+def test_lists_documents_with_metadata(client):
+    response = client.get("/api/documents")
+    assert response.status_code == 200
+    documents = response.json()
+    assert [d["doc_id"] for d in documents] == ["lixia-2024-interview", "shizhong-2020-report"]
+    first = documents[0]
+    assert {"doc_id", "title", "district", "year", "source", "chars"} <= first.keys()
+    assert "text" not in first
+    assert (first["title"], first["district"], first["year"], first["source"]) == (
+        "开创国际化一流中心城区建设新局面", "历下区", 2024, "齐鲁晚报·齐鲁壹点")
+    assert documents[1]["source"] is None
+
+
+def test_document_adds_its_canonical_text(client, fake_qa):
+    response = client.get("/api/documents/lixia-2024-interview")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["text"] == fake_qa.documents[0].text
+    assert body["chars"] == len(body["text"])
+
+
+def test_health_reports_counts_and_model(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "documents": 2, "passages": 7, "embedding_model": "fake-embedder"}
+
+
+def test_openapi_docs_and_chat_page_are_served(client):
+    import re
+
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    # the Swagger page must not need a CDN: every script and stylesheet it names is served here
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', docs.text)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    assert all(client.get(a).status_code == 200 for a in assets)
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/documents", "/api/documents/{doc_id}", "/api/health"} <= paths.keys()
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+
+
+# --- client mistakes: 4xx with a readable message, never 500 -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"question": ""}, "question"),
+        ({"question": "   \n\t "}, "question"),
+        ({"question": "问" * 501}, "question"),
+        ({"question": 123}, "question"),
+        ({"question": None}, "question"),
+        ({}, "question"),
+        ({"question": QUESTION, "top_k": 0}, "top_k"),
+        ({"question": QUESTION, "top_k": 21}, "top_k"),
+        ({"question": QUESTION, "top_k": "5"}, "top_k"),
+        ({"question": QUESTION, "top_k": 2.5}, "top_k"),
+        ({"question": QUESTION, "history": "x"}, "history"),
+        ({"question": QUESTION, "history": [1, 2]}, "history"),
+        ({"question": QUESTION, "history": [QUESTION] * 21}, "history"),
+        ({"question": QUESTION, "history": ["问" * 501]}, "history"),
+        ({"question": QUESTION, "topk": 3}, "topk"),
+        ([QUESTION], "body"),
+    ],
+)
+def test_rejects_invalid_fields_with_422(client, fake_qa, body, field):
+    response = client.post("/api/ask", json=body)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and detail.startswith(field)
+    assert fake_qa.calls == []
+
+
+def test_accepts_the_boundaries(client):
+    for body in (
+        {"question": "问" * 500, "top_k": 1},
+        {"question": "问", "top_k": 20, "history": ["问" * 500] * 20},
+    ):
+        assert client.post("/api/ask", json=body).status_code == 200
+
+
+@pytest.mark.parametrize("raw", [b'{"question": ', b"not json", b'{"question": "a",}', "{'question': 'a'}".encode()])
+def test_rejects_invalid_json_with_422(client, raw):
+    response = client.post("/api/ask", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("invalid JSON")
+
+
+def test_rejects_a_body_that_is_not_json(client):
+    response = client.post("/api/ask", content=QUESTION.encode(), headers={"content-type": "text/plain"})
+    assert response.status_code == 422
+
+
+def test_library_question_error_is_422(client):
+    class Refusing(FakeQA):
+        def ask(self, question, *, top_k=None, history=()):
+            raise QuestionError("the question is not text")
+
+    client.app.dependency_overrides[app_module.get_qa] = Refusing
+    response = client.post("/api/ask", json={"question": QUESTION})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "the question is not text"
+
+
+def test_unknown_document_is_404(client):
+    response = client.get("/api/documents/no-such-report")
+    assert response.status_code == 404
+    assert "no-such-report" in response.json()["detail"]
+
+
+def test_refuses_oversized_body_by_content_length(client, fake_qa):
+    body = ('{"question": "' + "问" * 30_000 + '"}').encode()
+    response = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "larger than" in response.json()["detail"]
+    assert fake_qa.calls == []
+
+
+def test_refuses_oversized_streamed_body(client, fake_qa):
+    # a generator is sent chunked, without Content-Length: the limit must hold while reading
+    chunks = (b'{"question": "' if i == 0 else b"x" * 16_384 for i in range(6))
+    response = client.post("/api/ask", content=chunks, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert fake_qa.calls == []
+
+
+def test_wrong_method_and_unknown_route_are_client_errors(client):
+    # the chat page is mounted at "/", so these fall through to it and come back 404 rather than 405
+    for method, path in [("get", "/api/ask"), ("post", "/api/documents"), ("get", "/api/nothing-here")]:
+        assert client.request(method, path).status_code in (404, 405)
+
+
+def test_library_pipeline_on_a_small_corpus_keeps_the_contract(client, small_qa):
+    # the real QA class (inline corpus, fake embedder from conftest.py) swapped in through the dependency
+    client.app.dependency_overrides[app_module.get_qa] = lambda: small_qa
+    body = client.post("/api/ask", json={"question": "2023年历下计划增加多少个学位？"}).json()
+    assert body["abstained"] is False
+    assert body["answer"] == "6630个"
+    assert_spans_match_documents(client, body)
+    assert client.get("/api/health").json()["embedding_model"] == "fake-embedder"
+
+
+# --- not ready: 503 with the reason ------------------------------------------------------------------------------------
+
+
+def test_still_loading_is_503_with_reason():
+    release = threading.Event()
+
+    def slow_loader():
+        release.wait(10)
+        return FakeQA()
+
+    with TestClient(app_module.create_app(qa_loader=slow_loader)) as loading:
+        try:
+            for method, path, body in [("post", "/api/ask", {"question": QUESTION}), ("get", "/api/documents", None),
+                                       ("get", "/api/documents/x", None), ("get", "/api/health", None)]:
+                response = loading.request(method, path, json=body)
+                assert response.status_code == 503, path
+                assert response.json()["status"] == "loading"
+                assert "loading" in response.json()["detail"]
+                assert response.headers["retry-after"]
+        finally:
+            release.set()
+        wait_until_ready(loading)
+        assert loading.post("/api/ask", json={"question": QUESTION}).status_code == 200
+
+
+def test_failed_load_is_503_with_the_error():
+    def broken_loader():
+        raise FileNotFoundError("corpus folder /nowhere does not exist")
+
+    with TestClient(app_module.create_app(qa_loader=broken_loader)) as failed:
+        for _ in range(200):
+            response = failed.get("/api/health")
+            if response.json().get("status") == "failed":
+                break
+            threading.Event().wait(0.01)
+        assert response.status_code == 503
+        assert "/nowhere" in response.json()["detail"]
+        response = failed.post("/api/ask", json={"question": QUESTION})
+        assert response.status_code == 503 and "/nowhere" in response.json()["detail"]
+
+
+def test_concurrent_requests_share_one_qa(client, fake_qa):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [QUESTION, "2019年市中区外贸进出口总额是多少", "槐荫区2023年新建了几所学校"] * 11
+    with ThreadPoolExecutor(32) as pool:
+        responses = list(pool.map(lambda q: client.post("/api/ask", json={"question": q}), questions))
+    assert [r.status_code for r in responses] == [200] * len(questions)
+    assert [r.json()["answer"] for r in responses[:3]] == ["7000余个", "41.89亿元", None]
+    assert [r.json()["answer"] for r in responses] == [r.json()["answer"] for r in responses[:3]] * 11
+
+
+# --- the chat page's formatting (pure function) ------------------------------------------------------------------------
+
+
+def test_chat_message_shows_answer_quote_citation_and_passages():
+    fake_qa = FakeQA()
+    result = fake_qa.ask(QUESTION)
+    message = app_module.format_result(result, {d.doc_id: d.title for d in fake_qa.documents})
+    assert "<strong>7000余个</strong>" in message
+    assert "新增学位<mark>7000余个</mark>，持续" in message
+    assert "《开创国际化一流中心城区建设新局面》 · 2024年 · 历下区" in message
+    assert "<details" in message and "置信度" in message
+    assert "\n\n" not in message  # a blank line would end the HTML block
+
+
+def test_chat_message_escapes_html_and_says_when_it_abstains():
+    result = FakeQA().ask("<script>alert(1)</script>有没有？")
+    message = app_module.format_result(result, {})
+    assert "<script>" not in message
+    assert "报告中没有找到这个问题的答案" in message and "<strong>" not in message
+
+
+def test_chat_history_yields_earlier_user_questions():
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "<p>7000余个</p>"}]},
+        {"role": "user", "content": "那2023年呢？"},
+    ]
+    assert app_module.earlier_questions(history) == [QUESTION, "那2023年呢？"]
+
+
+# --- slow: the real QA behind the same routes --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_client(tmp_path_factory):
+    from qa.embedding import SentenceEmbedder
+    from qa.index import build_index
+    from qa.pipeline import QA
+
+    index_dir = tmp_path_factory.mktemp("api-real") / "index"
+    corpus_dir = ROOT / "corpus"
+    embedder = SentenceEmbedder("m3e-small")
+    build_index(corpus_dir, index_dir, embedder, progress=False)
+    qa = QA.load(index_dir, corpus_dir=corpus_dir, embedder=embedder)
+    with TestClient(app_module.create_app(qa_loader=lambda: qa)) as test_client:
+        wait_until_ready(test_client)
+        yield test_client
+
+
+@pytest.mark.slow
+def test_real_answer_cites_its_span(real_client):
+    response = real_client.post("/api/ask", json={"question": QUESTION})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["abstained"] is False
+    assert "7000余个" in body["answer"]
+    assert body["citations"][0]["district"] == "历下区"
+    assert_spans_match_documents(real_client, body)
+
+
+@pytest.mark.slow
+def test_real_follow_up_is_resolved_through_history(real_client):
+    body = real_client.post("/api/ask", json={"question": "那2023年呢？", "history": [QUESTION]}).json()
+    assert "2023" in body["resolved_question"] and "历下" in body["resolved_question"]
+    if not body["abstained"]:
+        assert_spans_match_documents(real_client, body)
+        assert body["citations"][0]["district"] == "历下区"
+
+
+@pytest.mark.slow
+def test_real_follow_up_can_switch_district(real_client):
+    body = real_client.post("/api/ask", json={"question": "市中区呢？", "history": [QUESTION, "那2023年呢？"]}).json()
+    assert "市中区" in body["resolved_question"]
+    assert body["abstained"] or body["citations"][0]["district"] == "市中区"
+
+
+@pytest.mark.slow
+def test_real_unanswerable_question_abstains(real_client):
+    body = real_client.post("/api/ask", json={"question": "槐荫区2023年新建了几所学校"}).json()
+    assert body["abstained"] is True
+    assert body["answer"] is None
+    assert body["message"]
+
+
+@pytest.mark.slow
+def test_real_documents_and_health(real_client):
+    documents = real_client.get("/api/documents").json()
+    health = real_client.get("/api/health").json()
+    assert health["status"] == "ok" and health["documents"] == len(documents) > 0
+    assert health["embedding_model"] == "m3e-small"
+    assert all(d["chars"] == len(real_client.get(f"/api/documents/{d['doc_id']}").json()["text"]) for d in documents)
+

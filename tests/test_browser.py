@@ -1,0 +1,98 @@
+"""The chat page in Debian's Chromium: ask, see the answer with its citation, follow up, browse the reports."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from conftest_app import ROOT, live_server  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+TITLE = "开创国际化一流中心城区建设新局面"
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (make browser-deps)")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1200, "height": 1400}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.requested = []  # every URL the page asked for: the page must work offline
+    page.on("request", lambda request: page.requested.append(request.url))
+    page.goto(live_server.url + "/", wait_until="domcontentloaded")  # "networkidle" never fires on a Gradio page
+    yield page
+    context.close()
+
+
+def chat_box(page):
+    box = page.locator("textarea[data-testid=textbox]:visible").first
+    box.wait_for()
+    return box
+
+
+def ask(page, question: str) -> None:
+    box = chat_box(page)
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_chat_answers_with_citation_and_follow_up(page, live_server):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    bot = page.locator("[data-testid=bot]")
+
+    ask(page, "历下2024年新增学位多少")
+    expect(bot).to_have_count(1)
+    first = bot.nth(0)
+    expect(first.locator("strong", has_text="7000余个")).to_be_visible()
+    expect(first.locator("mark", has_text="7000余个")).to_be_visible()
+    expect(first.locator(".qa-source")).to_contain_text(TITLE)
+    expect(first.locator(".qa-source")).to_contain_text("历下区")
+    expect(first.locator(".qa-confidence")).to_contain_text("置信度")
+    expect(first.locator("details summary")).to_contain_text("检索到的段落")
+    page.screenshot(path=str(ARTIFACTS / "chat-first.png"))
+
+    ask(page, "那2023年呢？")
+    expect(bot).to_have_count(2)
+    second = bot.nth(1)
+    expect(second).to_contain_text("2023")
+    assert second.inner_text() != first.inner_text()
+    expect(second.locator("strong, .qa-abstain").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+    if os.environ.get("QA_UPDATE_SCREENSHOT"):  # `make screenshot` refreshes the README's picture
+        shutil.copyfile(ARTIFACTS / "chat.png", ROOT / "docs" / "chat.png")
+
+    outside = [url for url in page.requested if not url.startswith((live_server.url, "data:", "blob:"))]
+    assert outside == []
+
+
+def test_reports_tab_lists_reports_and_shows_text(page):
+    from playwright.sync_api import expect
+
+    chat_box(page)
+    page.get_by_role("tab", name="报告").click()
+    expect(page.get_by_text(TITLE).first).to_be_visible()
+    page.get_by_label("查看报告").click()
+    page.get_by_role("option", name=f"{TITLE}（lixia-2024-interview）").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('新增学位7000余个'))"
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "reports.png"))

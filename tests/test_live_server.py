@@ -1,0 +1,93 @@
+"""A real ``python app.py`` over HTTP: it builds its own index, answers, refuses mistakes, and holds 32 clients at once."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from conftest_app import live_server  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "历下2024年新增学位多少"
+MIXED = [
+    QUESTION,
+    "2022年历下区一般公共预算收入完成了多少？",
+    "2019年济南市中区外贸进出口总额是多少？",
+    "2024年历下区项目建设全年要投进去多少钱？",
+    "槐荫区2023年新建了几所学校",
+]
+
+
+@pytest.fixture(scope="module")
+def http(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=60, limits=httpx.Limits(max_connections=32)) as client:
+        yield client
+
+
+def test_builds_the_missing_index_and_says_so(live_server):
+    assert "building the index" in live_server.log()
+    # whatever answered before the index was ready answered 503 with a reason, never 500
+    for status, body in live_server.not_ready_responses:
+        assert status == 503 and body["detail"]
+
+
+def test_health_is_ok(http):
+    body = http.get("/api/health").json()
+    assert body["status"] == "ok"
+    assert body["documents"] > 0 and body["passages"] > 0
+    assert body["embedding_model"] == "m3e-small"
+
+
+def test_ask_answers_with_a_cited_span(http):
+    response = http.post("/api/ask", json={"question": QUESTION})
+    assert response.status_code == 200
+    body = response.json()
+    assert "7000余个" in body["answer"]
+    citation = body["citations"][0]
+    text = http.get(f"/api/documents/{citation['doc_id']}").json()["text"]
+    assert text[citation["start"]:citation["end"]] == body["answer"]
+    assert text[citation["quote_start"]:citation["quote_end"]] == citation["quote"]
+
+
+def test_lists_documents(http):
+    documents = http.get("/api/documents").json()
+    assert documents and all({"doc_id", "title", "district", "year", "source", "chars"} <= d.keys() for d in documents)
+
+
+def test_invalid_question_is_422(http):
+    response = http.post("/api/ask", json={"question": "   "})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("question")
+
+
+def test_unknown_document_is_404(http):
+    assert http.get("/api/documents/no-such-report").status_code == 404
+
+
+def test_oversized_body_is_413(http):
+    response = http.post("/api/ask", content=b"x" * 70_000, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_chat_page_and_docs_are_served(http):
+    assert "text/html" in http.get("/").headers["content-type"]
+    assert http.get("/docs").status_code == 200
+
+
+def test_32_concurrent_clients_get_complete_consistent_answers(http):
+    expected = {q: http.post("/api/ask", json={"question": q}).json() for q in MIXED}
+    questions = MIXED * 13  # 65 requests, 32 at a time
+
+    def ask(question: str) -> tuple[str, int, dict]:
+        response = http.post("/api/ask", json={"question": question})
+        return question, response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        results = list(pool.map(ask, questions))
+    assert [status for _, status, _ in results] == [200] * len(questions)
+    for question, _, body in results:
+        assert body["question"] == question
+        assert (body["answer"], body["abstained"], body["citations"]) == (
+            expected[question]["answer"], expected[question]["abstained"], expected[question]["citations"])
