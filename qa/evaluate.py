@@ -5,7 +5,6 @@ import json
 import re
 import statistics
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
 
@@ -227,10 +226,3 @@ def render_table(report: dict) -> str:
             cells.append(f"{'-' if value is None else (value if key == 'n' else f'{value:.3f}' if value < 10 else f'{value:.1f}'):>10}")
         lines.append(f"{name:16}" + "".join(cells))
     return "\n".join(lines)
-
-
-def by_type_counts(items: list[dict]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for item in items:
-        counts[item["type"]] += 1
-    return dict(counts)

@@ -252,15 +252,7 @@ def resolve_follow_up(question: str, history: Sequence[str] = ()) -> str:
             resolved = district + resolved
     if rest:
         # put the new words after the leading district and year, where a topic word goes in a Chinese question
-        lead = re.match(r"^(?:(?:历下|市中|槐荫|天桥|历城|长清|章丘|济阳|莱芜|钢城)(?:区)?)?(?:\d{4}年)?", resolved)
+        lead = re.match(rf"^(?:{_DISTRICT.pattern})?(?:\d{{4}}年)?", resolved)
         cut = lead.end() if lead else 0
         resolved = resolved[:cut] + rest + resolved[cut:]
     return resolved
-
-
-def with_history(question: str, history: Sequence[str]) -> Question:
-    """Analyse ``question`` after resolving it against ``history``; the returned text is the resolved question."""
-    return analyse(resolve_follow_up(question, history))
-
-
-
