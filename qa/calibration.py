@@ -13,7 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("score", "clause", "near", "slot", "sentence", "similarity", "retrieval", "period", "fit", "missing", "margin", "numeric")
+FEATURES = (
+    "score", "clause", "near", "slot", "sentence", "similarity", "retrieval", "period", "fit", "missing", "margin",
+    "numeric", "anchor",
+)
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 
 

@@ -31,6 +31,7 @@ _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
+_TITLE_BEFORE = re.compile(r"(?:区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|代表)\s*$")
 _NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "eng", "j", "x", "an", "vn", "l", "i")
 _LEAD_FLAGS = ("v", "p", "d", "c", "u", "r", "f", "ad")
 _END_FLAGS = ("v", "p", "u", "d", "c", "m", "q", "f")
@@ -148,7 +149,8 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
     Without ``等`` the last item is cut where a verb, numeral or particle starts, and at the length of the longest
     other item, since nothing else marks where it ends.
     """
-    spans = []
+    # quoted names side by side (“明湖系”“丽山系”) are an enumeration too
+    spans = [m.span() for m in re.finditer(r"(?:“[^“”]{1,12}”[、和与及]?){2,}", text)]
     for a, b in _clauses(text):
         clause = text[a:b]
         if "、" not in clause:
@@ -351,6 +353,8 @@ def extract_spans(
     """
     wanted = question.answer_type
     bigrams = focus_bigrams(question.focus)
+    # the most specific terms of the question: a figure they do not stand with is about something else
+    anchors = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:2])
     spans: list[Span] = []
     for ev in evidence:
         text = ev.text
@@ -383,6 +387,7 @@ def extract_spans(
                 0.8 * _bigram_coverage(bigrams, before + clause),
             )
             near = _proximity(weights, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1)
+            anchor = _coverage(anchors, before + clause)
             slot = _slot_fit(question, text, a, b)
             period = _period_fit(question, ev)
             score = (
@@ -401,6 +406,10 @@ def extract_spans(
                 if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                     score *= 0.8
                 score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
+                if question.person and kind == "name":
+                    # a person is named after the title: 区长杨福涛, 记者夏侯凤超
+                    titled = _TITLE_BEFORE.search(text[max(0, a - 4) : a]) and 2 <= len(span_text) <= 4
+                    score *= 1.3 if titled else 0.8
                 if question.category and kind == "name":
                     # a name asked as "哪个商圈" ends with 商圈 (泉城路商圈), and is more than the category itself
                     score *= 1.15 if span_text.endswith(question.category) and len(span_text) > len(question.category) else 0.9
@@ -411,6 +420,7 @@ def extract_spans(
             signals = {
                 "clause": clause_match, "near": near, "slot": slot, "sentence": sentence_match,
                 "similarity": similarity, "retrieval": ev.retrieval, "period": period, "fit": min(fit, 1.0),
+                "anchor": anchor,
             }
             spans.append(Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause, signals))
     spans.sort(key=lambda s: (-s.score, s.evidence.retrieval * -1, s.start))

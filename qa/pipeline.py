@@ -207,6 +207,9 @@ class QA:
 
         if asked.answer_type == "chitchat":
             return abstain("这不是关于报告内容的问题；请问报告中的数字、名称或事项。")
+        if asked.answer_type == "other":
+            # no question word asks for a figure, name, list or date: nothing can be quoted as the answer
+            return abstain("这个问题没有可以从报告原文中摘出的具体答案；请问具体的数字、名称、名单或日期。")
         if asked.district is not None and asked.district not in self.coverage:
             covered = "、".join(sorted(self.coverage))
             return abstain(f"报告中没有关于{asked.district}的内容（现有报告只涉及{covered}）。")

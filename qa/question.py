@@ -37,7 +37,7 @@ _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多�
 _DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪年哪月|几月份?|什么时间")
 _PERCENT_Q = re.compile(r"百分之|比例|占比|比重|[增降]幅|增速|增长率|覆盖率|电子化率|[率]是?多少|几成|百分比")
 _GROWTH_Q = re.compile(r"增长|增幅|增速|下降|降幅|提高|涨|增加了?百分")
-_AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
+_AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模")
 _LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别是|列举")
 _PLACE_Q = re.compile(r"哪里|何处|在哪|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
@@ -50,6 +50,33 @@ _FRAME = re.compile(
     r"请问|多少|几|什么时候|什么|哪些|哪几|哪个|哪家|哪里|哪一|哪|是否|有没有|吗|呢|啊|吧|么|怎样|如何|"
     r"一共|总共|共|分别|大概|大约|具体|情况|方面|报告|政府工作报告|工作报告|提到|提出|说|显示"
 )
+
+
+# Everyday words for what the reports name in the statistical language of government work reports. A question's
+# focus gets the report's term added, so both retrieval and span scoring can find it.
+REPORT_TERMS = {
+    "GDP": "地区生产总值", "gdp": "地区生产总值", "生产总值": "地区生产总值", "经济总量": "地区生产总值",
+    "财政收入": "一般公共预算收入", "地方财政收入": "一般公共预算收入",
+    "财政支出": "一般公共预算支出",
+    "高企": "高新技术企业", "高新企业": "高新技术企业",
+    "营收": "营业收入", "收入规模": "营业收入",
+    "外贸": "进出口", "出口额": "进出口", "进口额": "进出口",
+    "堵车": "交通拥堵", "拥堵": "交通拥堵",
+    "五百强": "500强",
+    "名额": "学位", "入学": "学位",
+    "绿化率": "绿化覆盖率", "绿地": "绿化",
+    "保障房": "保障性租赁住房", "租赁房": "保障性租赁住房",
+    "老小区": "老旧小区", "旧小区": "老旧小区",
+    "写字楼": "楼宇", "办公楼": "楼宇",
+    "退税": "留抵退税",
+    "外商投资": "外资",
+}
+
+
+def expand_focus(focus: str) -> str:
+    """The focus with the report's own term added for each everyday word it uses (堵车 → 交通拥堵)."""
+    added = [term for word, term in REPORT_TERMS.items() if word in focus and term not in focus]
+    return " ".join([focus, *dict.fromkeys(added)]) if added else focus
 
 
 @dataclass(frozen=True)
@@ -67,6 +94,7 @@ class Question:
     slot_left: str = ""  # the words just before the question word ("新增学位" in 新增学位多少个)
     slot_right: str = ""  # the words just after it ("头牌企业" in 引进哪家头牌企业)
     category: str = ""  # what kind of thing a name is asked for: 商圈 in 哪个商圈, 产业园 in 产业园叫什么
+    person: bool = False  # asks who: the answer is a person's name
 
 
 def _parse_year(token: str) -> int:
@@ -175,7 +203,7 @@ def analyse(text: str) -> Question:
     unit = asked_unit(text)
     if unit and unit != "%":
         focus = focus.replace(unit, " ")  # the unit says how the answer is measured, not what it is about
-    focus = re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip()
+    focus = expand_focus(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip())
     kind = answer_type_of(text)
     slot_left, slot_right = question_slot(text)
     if kind == "number" and unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元"):
@@ -194,6 +222,7 @@ def analyse(text: str) -> Question:
         slot_left=slot_left,
         slot_right=slot_right,
         category=name_category(text),
+        person=bool(re.search(r"谁|哪位|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
     )
 
 

@@ -81,3 +81,15 @@ def test_span_offsets_point_into_the_document():
     ev = _evidence("新增学位1600余个。", start=500)
     span = extract_spans(question, [ev], {"学位": 1.0})[0]
     assert (span.start, span.end) == (504, 510)
+
+
+def test_a_person_is_the_name_after_a_title():
+    question = analyse("接受记者采访的历下区区长是谁")
+    text = "历下区人民政府区长杨福涛接受了记者采访。"
+    spans = extract_spans(question, [_evidence(text)], {"采访": 1.0, "记者": 1.0, "区长": 1.0}, pos=Tokenizer(["杨福涛"]).tag)
+    assert spans[0].text == "杨福涛"
+
+
+def test_side_by_side_quoted_names_are_a_list():
+    text = "在做大做强“明湖系”“丽山系”产业园区的基础上"
+    assert _texts(text, find_list_spans(text, Tokenizer().tag))[0] == "“明湖系”“丽山系”"
