@@ -541,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default=settings.host, help=f"address to listen on (default {settings.host})")
     parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs every CPU feature it probes
     logger.info("corpus %s, index %s, model %s", settings.corpus_dir, settings.index_dir, settings.embedding_model)
     # open SSE streams from the chat page would otherwise hold shutdown forever
