@@ -162,14 +162,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from .calibration import DEFAULT_PATH, calibrate
+    from .calibration import DEFAULT_PATH, FEATURES, calibrate
     from .evaluate import load_items
 
     qa = _load_qa(args, settings)
     model = calibrate(qa, load_items(Path(args.eval_dir), "dev"))
     model.save(DEFAULT_PATH)
     print(f"fusion BM25 weight {model.lexical_weight} ({model.notes})")
-    print(f"threshold {model.threshold}; weights {dict(zip(__import__('qa.calibration').calibration.FEATURES, model.weights))}")
+    print(f"threshold {model.threshold}; weights {dict(zip(FEATURES, model.weights))}")
     print(f"wrote {DEFAULT_PATH}")
     return 0
 

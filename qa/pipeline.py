@@ -132,7 +132,7 @@ class QA:
         asked = analyse(resolved)
         # district and year filter and boost the passages; searching with them would favour any passage naming them
         scores = self.retriever.scores(asked.focus or resolved)
-        hits = self.retriever.rank(scores, max(top_k, self.evidence_passages), boost=self._boost(asked))
+        hits = self.retriever.rank(scores, max(top_k, self.evidence_passages), boost=self.passage_boost(asked))
         result = self._answer(text, resolved, asked, hits, top_k, scores.query_vector)
         return replace(result, latency_ms=round((time.perf_counter() - started) * 1000, 2))
 
@@ -143,7 +143,8 @@ class QA:
             raise QuestionError(f"history may hold at most {MAX_HISTORY} earlier questions")
         return [validate_question(h) for h in history]
 
-    def _boost(self, asked: Question) -> np.ndarray:
+    def passage_boost(self, asked: Question) -> np.ndarray:
+        """Per-passage factors: 0 for another district's reports, lowered for passages speaking for no sentence of the asked year."""
         boost = np.ones(len(self.index.passages), dtype=np.float64)
         if asked.district in self._district_mask:
             boost *= self._district_mask[asked.district]
