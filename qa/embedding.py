@@ -53,6 +53,9 @@ class SentenceEmbedder:
             raise ModelLoadError("the embedding model must be a non-empty name or folder")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is downloaded at run time: fail fast instead
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # one bar per model load, on every start, says nothing
 
         self.name = model
         self.batch_size = batch_size
