@@ -63,7 +63,7 @@ REPORT_TERMS = {
     "外贸": "进出口", "出口额": "进出口", "进口额": "进出口",
     "堵车": "交通拥堵", "拥堵": "交通拥堵",
     "五百强": "500强",
-    "名额": "学位", "入学": "学位",
+    "入学名额": "学位", "上学名额": "学位", "招生名额": "学位",
     "绿化率": "绿化覆盖率", "绿地": "绿化",
     "保障房": "保障性租赁住房", "租赁房": "保障性租赁住房",
     "老小区": "老旧小区", "旧小区": "老旧小区",
@@ -182,7 +182,7 @@ def name_category(text: str) -> str:
     """The kind of name asked for, which the name itself usually ends with (泉城路商圈, 明湖国际细胞医学产业园)."""
     m = _NAMED_AFTER.search(text)
     if m:
-        return m.group(1)[-3:] if m.group(1).endswith("产业园") else m.group(1)[-2:]
+        return m.group(1)[-2:]
     m = _NAMED_BEFORE.search(text)
     return m.group(1) if m else ""
 
