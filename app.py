@@ -24,7 +24,8 @@ from fastapi_offline import FastAPIOffline  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints  # noqa: E402
 
 from qa.errors import QuestionError  # noqa: E402
-from qa.schema import Citation, Document, Hit, Result  # noqa: E402
+from qa.schema import Citation, Document, Result  # noqa: E402
+from qa.serialize import result_to_dict  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 # Named explicitly: run as a script, __name__ would be "__main__".
@@ -224,32 +225,9 @@ class ErrorOut(BaseModel):
     detail: str
 
 
-def citation_out(citation: Citation) -> CitationOut:
-    return CitationOut.model_validate(citation, from_attributes=True)
-
-
-def passage_out(hit: Hit, titles: dict[str, str]) -> PassageOut:
-    p = hit.passage
-    return PassageOut(
-        doc_id=p.doc_id, title=titles.get(p.doc_id, ""), start=p.start, end=p.end, text=p.text, score=hit.score,
-        passage_id=p.passage_id, section=p.section, bm25=hit.bm25, dense=hit.dense,
-    )
-
-
 def ask_response(result: Result, titles: dict[str, str]) -> AskResponse:
-    """Convert the library's ``Result`` into the response model."""
-    return AskResponse(
-        question=result.question,
-        resolved_question=result.resolved_question or result.question,
-        answer=result.answer,
-        abstained=result.abstained,
-        confidence=result.confidence,
-        message=result.message,
-        answers=[AnswerOut(text=c.text, score=c.score, citation=citation_out(c.citation)) for c in result.answers],
-        citations=[citation_out(c) for c in result.citations],
-        passages=[passage_out(hit, titles) for hit in result.passages],
-        latency_ms=result.latency_ms,
-    )
+    """Convert the library's ``Result`` into the response model (the shape ``qa ask --json`` prints too)."""
+    return AskResponse.model_validate(result_to_dict(result, titles))
 
 
 def document_out(doc: Document, *, with_text: bool = False) -> DocumentOut:

@@ -6,10 +6,10 @@ import json
 import logging
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from .errors import IndexMissingError, QAError, QuestionError, StaleIndexError
+from .serialize import result_to_dict
 from .settings import ROOT, Settings
 
 
@@ -75,27 +75,7 @@ def _read_question(value: str) -> str:
     return validate_question(value)
 
 
-def result_to_json(result) -> dict:
-    """The JSON shape of a ``Result``, the same the API returns."""
-    data = asdict(result)
-    data["passages"] = [
-        {
-            "doc_id": h["passage"]["doc_id"],
-            "title": "",
-            "start": h["passage"]["start"],
-            "end": h["passage"]["end"],
-            "text": h["passage"]["text"],
-            "section": h["passage"]["section"],
-            "score": h["score"],
-            "bm25": h["bm25"],
-            "dense": h["dense"],
-        }
-        for h in data["passages"]
-    ]
-    return data
-
-
-def _print_result(result, qa) -> None:
+def _print_result(result) -> None:
     if result.abstained:
         print(f"（无答案）{result.message}")
     else:
@@ -116,16 +96,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     titles = {d.doc_id: d.title for d in qa.documents}
 
     def as_json(result) -> str:
-        data = result_to_json(result)
-        for p in data["passages"]:
-            p["title"] = titles.get(p["doc_id"], "")
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(result_to_dict(result, titles), ensure_ascii=False)
 
     if args.question is not None:
         result = qa.ask(args.question, top_k=args.top_k)
-        print(as_json(result) if args.json else "", end="\n" if args.json else "")
-        if not args.json:
-            _print_result(result, qa)
+        if args.json:
+            print(as_json(result))
+        else:
+            _print_result(result)
         return 0
     if not args.json:
         print("give a question, or --json to read one question per line from standard input", file=sys.stderr)

@@ -19,12 +19,3 @@ def weighted_fusion(lexical: np.ndarray, dense: np.ndarray, *, lexical_weight: f
     if not 0.0 <= lexical_weight <= 1.0:
         raise ValueError("lexical_weight must lie in 0..1")
     return lexical_weight * normalise_max(lexical) + (1 - lexical_weight) * np.clip(np.asarray(dense, dtype=np.float64), 0.0, None)
-
-
-def reciprocal_rank_fusion(rankings: list[list[int]], *, k: int = 60) -> dict[int, float]:
-    """Reciprocal rank fusion of several rankings of ids: ``sum 1 / (k + rank)``."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
-    return fused

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from qa.dense import DenseIndex
-from qa.fusion import normalise_max, reciprocal_rank_fusion, weighted_fusion
+from qa.fusion import normalise_max, weighted_fusion
 from qa.lexical import BM25
 from qa.retrieval import Retriever
 
@@ -31,11 +31,6 @@ def test_weighted_fusion_respects_the_weight():
     with pytest.raises(ValueError):
         weighted_fusion(lexical, dense, lexical_weight=1.5)
     assert list(normalise_max(np.array([0.0, 0.0]))) == [0.0, 0.0]
-
-
-def test_reciprocal_rank_fusion_rewards_agreement():
-    fused = reciprocal_rank_fusion([[1, 2, 3], [2, 1, 3]])
-    assert fused[3] < fused[1] == fused[2]
 
 
 def test_hybrid_search_finds_the_passage(small_index, fake_embedder):
