@@ -32,7 +32,7 @@ _ORG_SUFFIX = re.compile(
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
 _TITLE_BEFORE = re.compile(r"(?:区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|代表)\s*$")
-_NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "eng", "j", "x", "an", "vn", "l", "i")
+_NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "nw", "s", "eng", "j", "x", "an", "vn", "l", "i")
 _LEAD_FLAGS = ("v", "p", "d", "c", "u", "r", "f", "ad")
 _END_FLAGS = ("v", "p", "u", "d", "c", "m", "q", "f")
 _BREAK_FLAGS = ("u", "p", "c", "d", "r", "y", "e")
@@ -128,19 +128,38 @@ def find_date_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _DATE.finditer(text) if "月" in m.group(0)]
 
 
+# Verbs that government reports put before what they list or name; jieba sometimes tags them as names (荣获/nr).
+_GOVERNING_VERB = re.compile(
+    r"荣获|获评|获得|入选|包括|涵盖|打造|建成|推进|引进|落地|围绕|聚焦|依托|实施|开展|加快|推动|完成|实现|新建|扩建|"
+    r"打通|紧盯|培育|引育|吸引|支持|扶持|做强|做优|做大|组建|设立|成立|启动|举办|承办|创建|建设|提升|布局|对接"
+)
+
+
 def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> int:
     """Where the first enumeration item starts: after the last verb before it (``加快`` in ``加快德邦证券``).
 
     A preposition counts only as the item's first word (``围绕`` …): inside, ``与`` joins two parts of one item.
     """
-    if pos is None:
-        return 0
-    cut, offset = 0, 0
-    for index, (word, flag) in enumerate(pos(item)):
-        offset += len(word)
-        if (flag.startswith("v") or (index == 0 and flag.startswith("p"))) and len(item) - offset >= 2:
-            cut = offset
+    cut = 0
+    if pos is not None:
+        offset = 0
+        for index, (word, flag) in enumerate(pos(item)):
+            offset += len(word)
+            if (flag.startswith("v") or (index == 0 and flag.startswith("p"))) and len(item) - offset >= 2:
+                cut = offset
+    for m in _GOVERNING_VERB.finditer(item, cut):
+        if len(item) - m.end() >= 2:
+            cut = m.end()
     return cut
+
+
+def _cut_at_shared_head(items: list[str]) -> str | None:
+    """The last item cut after the head character every other item ends with (路 in ``白马山东路、玉兴路路段``)."""
+    heads = {item[-1] for item in items[:-1] if item}
+    if len(heads) != 1:
+        return None
+    at = items[-1].find(heads.pop(), 1)
+    return items[-1][: at + 1] if at >= 1 else None
 
 
 def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
@@ -165,10 +184,11 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
                 items = items[:k] + [items[k][: stop.start()]]
                 break
         else:
+            shared = _cut_at_shared_head(items)
             longest = max(len(i) for i in items[:-1])
-            last = items[-1]
+            last = shared or items[-1]
             shortest = min(len(i) for i in items[:-1])
-            if pos is not None:
+            if pos is not None and shared is None:
                 kept = ""
                 for word, flag in pos(last):
                     # a tagged verb ends the item only once it is as long as the shortest other item, less one:
@@ -202,7 +222,7 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
     for i, (start, _, word, flag) in enumerate(words):
         if flag.startswith(_LEAD_FLAGS + ("m", "q")) or not re.match(r"[\u4e00-\u9fffA-Za-z]", word):
             continue
-        for j in range(i, min(i + 5, len(words))):
+        for j in range(i, min(i + 7, len(words))):
             end, last, last_flag = words[j][1], words[j][2], words[j][3]
             if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9·]*", last) or last_flag.startswith(_BREAK_FLAGS):
                 break
@@ -258,34 +278,6 @@ def _proximity(weights: dict[str, float], window: str, start: int, end: int) -> 
     return score / total
 
 
-def _type_fit(question: Question, kind: str, unit: str | None) -> float:
-    wanted = question.answer_type
-    if wanted in ("number", "amount", "percentage"):
-        if kind not in ("number", "amount", "percentage"):
-            return 0.0
-        table = {
-            "percentage": {"percentage": 1.0, "amount": 0.05, "number": 0.05},
-            "amount": {"amount": 1.0, "number": 0.35, "percentage": 0.15},
-            "number": {"number": 1.0, "amount": 0.6, "percentage": 0.35},
-        }
-        fit = table[wanted][kind]
-        if question.unit and unit:
-            if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
-                fit *= 1.15
-            elif question.unit == "个":
-                fit *= 0.75
-            else:
-                fit *= 0.45
-        return fit
-    if wanted == "date":
-        return 1.0 if kind == "date" else 0.0
-    if wanted == "list":
-        return {"list": 1.0, "name": 0.45}.get(kind, 0.0)
-    if wanted in ("name", "organisation", "place", "other"):
-        return {"name": 1.0, "list": 0.55}.get(kind, 0.0)
-    return 0.0
-
-
 def _period_fit(question: Question, evidence: Evidence) -> float:
     fit = 1.0
     if question.year is not None and evidence.year is not None and evidence.year != question.year:
@@ -319,7 +311,11 @@ def _shared_edge(a: str, b: str, *, suffix: bool) -> int:
 
 
 def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
-    """How well the span fills the question word's place: the question's words beside it stand beside the span."""
+    """How well the span fills the question word's place: the question's words beside it stand beside the span.
+
+    On the right, ``等`` after the span is passed over (``A等重点片区`` answers 哪些重点片区), and a name may carry
+    the words that follow the question word as its own ending (``丽山国际细胞医学产业园`` for 哪个细胞医学产业园).
+    """
     fit = 0.0
     if question.slot_left:
         before = _LINKING.sub("", text[max(0, start - 8) : start])
@@ -327,16 +323,158 @@ def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
         loose = 0.4 * bool(_pairs(question.slot_left) & _pairs(text[max(0, start - 6) : start]))
         fit += 0.5 * max(exact, loose)
     if question.slot_right:
-        after = text[end : end + 8]
+        after = re.sub(r"^等等?", "", text[end : end + 10])
         exact = _shared_edge(question.slot_right, after, suffix=False) / len(question.slot_right)
-        loose = 0.4 * bool(_pairs(question.slot_right) & _pairs(text[end : end + 7]))
-        fit += 0.5 * max(exact, loose)
+        loose = 0.4 * bool(_pairs(question.slot_right) & _pairs(after[:7]))
+        inside = _name_ending(question, text[start:end]) / len(question.slot_right)
+        fit += 0.5 * min(1.0, max(exact, loose, inside))
     return fit
+
+
+def _name_ending(question: Question, span_text: str) -> int:
+    """How many characters of the words after the question word end the span itself (its category, 产业园)."""
+    right = question.right_context
+    for k in range(min(len(right), len(span_text) - 1), 1, -1):
+        if span_text.endswith(right[:k]):
+            return k
+    return 0
+
+
+def _extend_by_category(question: Question, text: str, spans: list[tuple[int, int]], pos) -> list[tuple[int, int]]:
+    """Names extended over the category the question names after its question word, when the text prints it next.
+
+    ``依托哪个细胞医学产业园`` and the text ``丽山国际细胞医学产业园等`` give ``丽山国际细胞医学产业园`` from the name
+    ``丽山国际``; the added part must end in a noun, so a verb the question shares with the text is not swallowed.
+    """
+    right = question.right_context
+    if len(right) < 2:
+        return spans
+    extended = set(spans)
+    for a, b in spans:
+        k = _shared_edge(right, text[b : b + len(right)], suffix=False)
+        while k >= 2:
+            words = pos(right[:k]) if pos is not None else [(right[:k], "n")]
+            if words and words[-1][1].startswith(_NOUN_FLAGS):
+                extended.add((a, b + k))
+                break
+            k -= len(words[-1][0]) if words else k
+    return sorted(extended)
 
 
 def _similarity_score(cosine: float) -> float:
     """Map a sentence cosine to 0..1: m3e-style models put unrelated Chinese sentences near 0.5."""
     return min(max((cosine - 0.5) / 0.4, 0.0), 1.0)
+
+
+# A key term one clause before the span counts this much, two clauses before its square; a report names the subject
+# first and lets the following clauses leave it out ("认缴资金933亿元，增长28%").
+_CLAUSE_DECAY = 0.7
+
+
+def _reach(term: str, text: str, clauses: list[tuple[int, int]], at_clause: int) -> float:
+    """How closely ``term`` stands with clause ``at_clause`` of ``text``: 1 inside, fading with each clause between.
+
+    A term after the span's clause counts as if half as far again: the figure usually follows what it measures.
+    """
+    best = 0.0
+    for at in _occurrences(term, text):
+        k = next((i for i, (a, b) in enumerate(clauses) if a <= at < b), None)
+        if k is None:
+            continue
+        if k == at_clause:
+            return 1.0
+        distance = at_clause - k if k < at_clause else 1.5 * (k - at_clause)
+        best = max(best, _CLAUSE_DECAY**distance)
+    return best
+
+
+def _char_reach(term: str, window: str) -> float:
+    """Partial credit for a reworded term: the share of its characters in the window (引来 for 引进), if half or more."""
+    chars = [c for c in term if "\u4e00" <= c <= "\u9fff"]
+    if len(chars) < 2:
+        return 0.0
+    share = sum(c in window for c in chars) / len(chars)
+    return 0.4 * share if share >= 0.5 else 0.0
+
+
+def contrastive_weights(weights: dict[str, float], sentences: Sequence[str]) -> dict[str, float]:
+    """Term weights scaled by how rare each term is among the evidence sentences.
+
+    A term every candidate sentence holds (增加值 when every rate is an 增加值's) cannot tell the candidates apart,
+    whatever its weight in the corpus; one only a few hold (金融) can. Terms keep at least a third of their weight.
+    """
+    n = len(sentences)
+    if n < 3:
+        return dict(weights)
+    ceiling = math.log(1 + (n + 0.5) / 0.5)
+    scaled = {}
+    for term, weight in weights.items():
+        df = sum(term in sentence for sentence in sentences)
+        scaled[term] = weight * (0.35 + 0.65 * math.log(1 + (n - df + 0.5) / (df + 0.5)) / ceiling)
+    return scaled
+
+
+def _context_match(
+    weights: dict[str, float], text: str, clauses: list[tuple[int, int]], at_clause: int
+) -> float:
+    """Weighted share of the key terms standing with the span's clause (see ``_reach``), with partial credit."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    a, b = clauses[at_clause]
+    window = text[clauses[at_clause - 1][0] if at_clause else a : b]
+    score = 0.0
+    for term, weight in weights.items():
+        score += weight * (_reach(term, text, clauses, at_clause) or _char_reach(term, window))
+    return score / total
+
+
+def _type_fit(question: Question, kind: str, unit: str | None) -> float:
+    wanted = question.answer_type
+    if wanted in ("number", "amount", "percentage"):
+        if kind not in ("number", "amount", "percentage"):
+            return 0.0
+        table = {
+            "percentage": {"percentage": 1.0, "amount": 0.05, "number": 0.05},
+            "amount": {"amount": 1.0, "number": 0.35, "percentage": 0.15},
+            "number": {"number": 1.0, "amount": 0.6, "percentage": 0.35},
+        }
+        fit = table[wanted][kind]
+        if question.growth and question.unit is None:
+            # "压缩了多少", "降低了多少": a change is printed as a rate as often as an amount
+            fit = max(fit, 0.5)
+        if question.unit and unit:
+            if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
+                fit *= 1.15
+            elif question.unit == "个":
+                fit *= 0.75
+            else:
+                fit *= 0.45
+        return fit
+    if wanted == "date":
+        return 1.0 if kind == "date" else 0.0
+    if wanted == "list":
+        return {"list": 1.0, "name": 0.45}.get(kind, 0.0)
+    if wanted in ("name", "organisation", "place", "other"):
+        return {"name": 1.0, "list": 0.55}.get(kind, 0.0)
+    return 0.0
+
+
+def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str, str | None]]:
+    """The spans of ``text`` of the kinds that could answer ``question``: (start, end, kind, unit)."""
+    wanted = question.answer_type
+    if wanted in ("number", "amount", "percentage"):
+        return find_number_spans(text, with_growth_verb=question.growth)
+    if wanted == "date":
+        found = [(a, b, "date", None) for a, b in find_date_spans(text)]
+        if re.search(r"哪一?年", question.text):
+            found += [(m.start(), m.end(), "date", None) for m in re.finditer(r"20\d\d年", text)]
+        return found
+    if wanted in ("list", "name", "organisation", "place", "other"):
+        found = [(a, b, "list", None) for a, b in find_list_spans(text, pos)]
+        names = _extend_by_category(question, text, find_name_spans(text, pos), pos)
+        return found + [(a, b, "name", None) for a, b in names]
+    return []
 
 
 def extract_spans(
@@ -353,22 +491,17 @@ def extract_spans(
     """
     wanted = question.answer_type
     bigrams = focus_bigrams(question.focus)
+    local = contrastive_weights(weights, [ev.text for ev in evidence])
     # the most specific terms of the question: a figure they do not stand with is about something else
-    anchors = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:2])
-    spans: list[Span] = []
+    anchors = dict(sorted(local.items(), key=lambda kv: -kv[1])[:2])
+    bigram_weights = dict.fromkeys(bigrams, 1.0)
+    ranked: list[tuple[float, Span]] = []
     for ev in evidence:
         text = ev.text
-        clauses = _clauses(text)
-        found: list[tuple[int, int, str, str | None]] = []
-        if wanted in ("number", "amount", "percentage"):
-            found = find_number_spans(text, with_growth_verb=question.growth)
-        elif wanted == "date":
-            found = [(a, b, "date", None) for a, b in find_date_spans(text)]
-        elif wanted in ("list", "name", "organisation", "place", "other"):
-            found = [(a, b, "list", None) for a, b in find_list_spans(text, pos)]
-            found += [(a, b, "name", None) for a, b in find_name_spans(text, pos)]
+        found = _candidates(question, text, pos)
         if not found:
             continue
+        clauses = _clauses(text) or [(0, len(text))]
         whole = ev.context + text
         sentence_match = max(_coverage(weights, whole), _bigram_coverage(bigrams, whole))
         similarity = _similarity_score(ev.similarity)
@@ -376,18 +509,19 @@ def extract_spans(
             fit = _type_fit(question, kind, unit)
             if fit <= 0:
                 continue
-            ca, cb = _clause_of(clauses, a, b)
+            at_clause = next((i for i, (x, y) in enumerate(clauses) if x <= a and b <= y), None)
+            if at_clause is None:
+                at_clause = next((i for i, (x, y) in enumerate(clauses) if x <= a < y), 0)
+            ca, cb = clauses[at_clause]
+            ca, cb = min(ca, a), max(cb, b)
             clause = text[ca:cb]
-            # a clause often leaves its subject to the one before it: "完成进出口41.89亿元，增长12.5%"
-            before = next((text[x:y] for x, y in reversed(clauses) if y <= ca), "")
+            before = text[clauses[at_clause - 1][0] : clauses[at_clause - 1][1]] if at_clause else ""
             clause_match = max(
-                _coverage(weights, clause),
-                _bigram_coverage(bigrams, clause),
-                0.8 * _coverage(weights, before + clause),
-                0.8 * _bigram_coverage(bigrams, before + clause),
+                _context_match(local, text, clauses, at_clause),
+                _context_match(bigram_weights, text, clauses, at_clause),
             )
-            near = _proximity(weights, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1)
-            anchor = _coverage(anchors, before + clause)
+            near = _proximity(local, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1)
+            anchor = _context_match(anchors, text, clauses, at_clause)
             slot = _slot_fit(question, text, a, b)
             period = _period_fit(question, ev)
             score = (
@@ -422,9 +556,10 @@ def extract_spans(
                 "similarity": similarity, "retrieval": ev.retrieval, "period": period, "fit": min(fit, 1.0),
                 "anchor": anchor,
             }
-            spans.append(Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause, signals))
-    spans.sort(key=lambda s: (-s.score, s.evidence.retrieval * -1, s.start))
+            # ranked by the raw score: capping first would tie a name with its own truncation
+            ranked.append((score, Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause, signals)))
+    ranked.sort(key=lambda pair: (-pair[0], -pair[1].evidence.retrieval, pair[1].start))
     best: dict[str, Span] = {}
-    for span in spans:
+    for _, span in ranked:
         best.setdefault(span.text, span)
     return list(best.values())

@@ -29,14 +29,18 @@ _RESULT = re.compile(r"完成了|实现了|去年|过去一年|过去的一年|�
 
 UNITS = (
     "万平方米|平方公里|平方米|万人次|亿美元|万美元|美元|亿元|万元|元|万户|户|个|家|所|处|项|套|座|条|名|人|亩|份|场|次|强|"
-    "栋|批|倍|公里|千米|米|吨|台|辆|张|间|类|级|大|连冠|P|%"
+    "栋|批|倍|公里|千米|米|吨|台|辆|张|间|类|级|大|连冠|小时|分钟|天|P|%"
 )
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
 _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多少|几)")
 
-_DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪年哪月|几月份?|什么时间")
-_PERCENT_Q = re.compile(r"百分之|比例|占比|比重|[增降]幅|增速|增长率|覆盖率|电子化率|[率]是?多少|几成|百分比")
-_GROWTH_Q = re.compile(r"增长|增幅|增速|下降|降幅|提高|涨|增加了?百分")
+_DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪一?年|几月份?|什么时间")
+_PERCENT_Q = re.compile(r"百分之|百分点|比例|占比|比重|[增降涨跌]幅|幅度|增速|增长率|[\u4e00-\u9fff]率是?(?:多少|几)|几成|百分比|什么程度|多大程度|什么水平")
+# verbs of change: "降低了多少" asks for a rate as often as for an amount, so either kind of figure fits
+_CHANGE = r"增长|增加|增幅|增速|下降|降低|降幅|减少|压减|压缩|缩减|削减|提高|提升|上涨|上升|涨幅|回落|涨|降"
+_GROWTH_Q = re.compile(_CHANGE)
+# "降低了多少？", "实现多少增长": the question ends on the change itself, with no measure word after it
+_CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
 _AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模")
 _LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别是|列举")
@@ -93,6 +97,7 @@ class Question:
     focus: str  # the question with district, year and question words removed: what the answer is about
     slot_left: str = ""  # the words just before the question word ("新增学位" in 新增学位多少个)
     slot_right: str = ""  # the words just after it ("头牌企业" in 引进哪家头牌企业)
+    right_context: str = ""  # up to ten characters after it: a name's category may be printed as part of the name
     category: str = ""  # what kind of thing a name is asked for: 商圈 in 哪个商圈, 产业园 in 产业园叫什么
     person: bool = False  # asks who: the answer is a person's name
 
@@ -133,7 +138,7 @@ def answer_type_of(text: str) -> str:
         return "date"
     if _LIST_Q.search(text):
         return "list"
-    if _PERCENT_Q.search(text) or re.search(r"(?:增长|下降|提高|增加|涨|降)了?(?:多少|几)(?!亿|万|元|个|家|所|处|项|套|座|名|人|户)", text):
+    if _PERCENT_Q.search(text) or _CHANGE_ASK.search(text):
         return "percentage"
     if _AMOUNT_Q.search(text):
         return "amount"
@@ -163,28 +168,25 @@ def asked_unit(text: str) -> str | None:
 _WH = re.compile(r"(?:多少|几|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年)?")
 
 
-def question_slot(text: str) -> tuple[str, str]:
-    """Up to four characters of the question on each side of its question word, punctuation and 是/有/为 left out."""
+def question_slot(text: str, width: int = 4) -> tuple[str, str]:
+    """Up to ``width`` characters of the question on each side of its question word, punctuation and 是/有/为 left out."""
     m = _WH.search(text)
     if not m:
         return "", ""
     left = re.sub(r"[是有为的了达共]+$", "", re.sub(r"[？?！!。，,、\s]", "", text[: m.start()]))
     right = re.sub(r"^[的是]+", "", re.sub(r"[？?！!。，,、\s]", "", text[m.end() :]))
     right = re.sub(r"(?:呢|吗|啊|吧)$", "", right)
-    return left[-4:], right[:4]
+    return left[-width:], right[:width]
 
 
 _NAMED_AFTER = re.compile(r"([\u4e00-\u9fff]{2,3})(?:叫什么|叫做什么|名叫什么|称为什么|的名称|的名字|名称是什么|是哪个)")
-_NAMED_BEFORE = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪条|什么)([\u4e00-\u9fff]{2})")
 
 
 def name_category(text: str) -> str:
     """The kind of name asked for, which the name itself usually ends with (泉城路商圈, 明湖国际细胞医学产业园)."""
+    # a category after the question word (哪个商圈) is matched against the name's ending by the extractor itself
     m = _NAMED_AFTER.search(text)
-    if m:
-        return m.group(1)[-2:]
-    m = _NAMED_BEFORE.search(text)
-    return m.group(1) if m else ""
+    return m.group(1)[-2:] if m else ""
 
 
 def analyse(text: str) -> Question:
@@ -221,6 +223,7 @@ def analyse(text: str) -> Question:
         focus=focus,
         slot_left=slot_left,
         slot_right=slot_right,
+        right_context=question_slot(text, 10)[1],
         category=name_category(text),
         person=bool(re.search(r"谁|哪位|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
     )

@@ -93,3 +93,44 @@ def test_a_person_is_the_name_after_a_title():
 def test_side_by_side_quoted_names_are_a_list():
     text = "在做大做强“明湖系”“丽山系”产业园区的基础上"
     assert _texts(text, find_list_spans(text, Tokenizer().tag))[0] == "“明湖系”“丽山系”"
+
+
+def test_a_term_only_one_candidate_holds_outweighs_one_they_all_hold():
+    question = analyse("2022年金融这一块的增加值增速是多少")
+    sentences = [
+        "预计规模以上工业增加值增长15%以上",
+        "预计服务业增加值增长5.5%左右",
+        "预计实现金融业增加值489亿元，增长11.6%，总量占全市46%",
+    ]
+    evidence = [_evidence(text, 2022, "result", start=100 * i) for i, text in enumerate(sentences)]
+    spans = extract_spans(question, evidence, {"金融": 1.5, "增加值": 3.3})
+    assert spans[0].text in ("11.6%", "增长11.6%")
+
+
+def test_the_subject_may_stand_two_clauses_before_the_figure():
+    question = analyse("2019年千万元以上项目的认缴资金增长了多少")
+    text = "2019年，市中区累计引进千万元以上项目1134个，认缴资金933亿元，增长28%；其中亿元以上项目174个，认缴资金748亿元，增长38%"
+    spans = extract_spans(question, [_evidence(text, 2019, "result")], {"千万元": 4.0, "以上": 2.0, "项目": 1.0, "认缴": 4.0})
+    assert spans[0].text in ("28%", "增长28%")
+
+
+def test_a_change_question_takes_a_rate_without_a_growth_word():
+    question = analyse("2022年一般性开支压缩了多少")
+    text = "市场主体达14.4万户；压减政府部门一般性支出15%以上"
+    spans = extract_spans(question, [_evidence(text, 2022, "result")], {"一般性": 3.0, "开支": 2.0})
+    assert spans[0].text == "15%以上"
+
+
+def test_the_last_item_ends_with_the_head_the_others_share():
+    tag = Tokenizer().tag
+    text = "打通白马山东路、玉兴路路段瓶颈路，完成民生大街提升"
+    assert _texts(text, find_list_spans(text, tag))[0] == "白马山东路、玉兴路"
+    text = "扶持一批营业收入首次突破1亿元、10亿元、50亿元的实力企业"
+    assert _texts(text, find_list_spans(text, tag))[0] == "1亿元、10亿元、50亿元"
+
+
+def test_a_name_takes_the_category_the_question_names_after_it():
+    question = analyse("2024年依托哪个细胞医学产业园引进企业")
+    text = "依托丽山国际细胞医学产业园等高端载体，对接引进前沿领域企业"
+    spans = extract_spans(question, [_evidence(text)], {"依托": 2.0, "细胞": 1.0, "医学": 1.0, "产业园": 1.0}, pos=Tokenizer().tag)
+    assert spans[0].text == "丽山国际细胞医学产业园"

@@ -35,6 +35,12 @@ def test_district_and_year(text, district, year):
         ("华为山东总部签约落地在哪里", "place", None),
         ("计划引进哪家细胞治疗企业", "organisation", None),
         ("你好", "chitchat", None),
+        ("规模以上服务企业营收涨幅有多大", "percentage", None),
+        ("在一般性开支上压缩了多少？", "percentage", None),
+        ("跨境电商进出口额要实现多少增长", "percentage", None),
+        ("今年新增加了多少个学位", "number", "个"),
+        ("区长是哪一年出生的", "date", None),
+        ("为企业提供几小时服务", "number", "小时"),
     ],
 )
 def test_answer_type_and_unit(text, kind, unit):
