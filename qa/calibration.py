@@ -15,7 +15,7 @@ import numpy as np
 
 FEATURES = (
     "score", "clause", "near", "slot", "sentence", "similarity", "retrieval", "period", "fit", "missing", "margin",
-    "numeric", "anchor",
+    "numeric", "anchor", "gap",
 )
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 

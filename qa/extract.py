@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .question import UNITS, Question
+from .question import ORDINAL, UNITS, Question
 
 _PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
 _NUMBER = re.compile(
@@ -19,6 +19,10 @@ _NUMBER = re.compile(
     rf"(?P<unit>{UNITS})?(?P<tail>以上|左右)?"
 )
 _CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|条|批|届|次|名|座|链)")
+# Ranks and ordinals with the scope they are counted in: 全市第一, 第十二届, 首位
+_ORDINAL_SPAN = re.compile(
+    r"(?:全国|全省|全市|全区|省会城市|主城区)?(?:第[一二三四五六七八九十百两0-9]+(?:名|位|届|次|批|个|家|位次)?|首位|首家|首个|首批|前列|榜首)"
+)
 _DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号])?(?:上午|下午|晚上)?|\d{4}年(?=\d{1,2}月)")
 _GROWTH_VERB = re.compile(r"(?:可比)?(?:增长|下降|提高|增加|减少|降低|提升)$")
 _CLAUSE_BREAK = re.compile(r"[，。；！？：,;!?:…]+|—{2,}")
@@ -27,6 +31,8 @@ _LIST_COUNT = re.compile(r"[两二三四五六七八九十]+(?:大|个|项|类|�
 _QUOTED = re.compile(r"“([^“”]{1,20})”")
 _LIST_STOP = re.compile(r"等")
 _CURRENCY = ("元", "美元")
+# Measure words that count things (as opposed to units of area, money or length); reports use them loosely.
+_CLASSIFIERS = frozenset("个 家 所 处 项 套 座 栋 幢 条 名 人 户 批 类 次 场 件 台 辆 间 张 份".split())
 _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
@@ -323,21 +329,27 @@ def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
         loose = 0.4 * bool(_pairs(question.slot_left) & _pairs(text[max(0, start - 6) : start]))
         fit += 0.5 * max(exact, loose)
     if question.slot_right:
-        after = re.sub(r"^等等?", "", text[end : end + 10])
-        exact = _shared_edge(question.slot_right, after, suffix=False) / len(question.slot_right)
+        after = re.sub(r"^等等?", "", text[end : end + 12])
+        # measured on up to six characters: four shared by chance ("历史文化…") must not equal six shared by design
+        reach = min(len(question.right_context), 6)
+        exact = _shared_edge(question.right_context, after, suffix=False) / reach
         loose = 0.4 * bool(_pairs(question.slot_right) & _pairs(after[:7]))
-        inside = _name_ending(question, text[start:end]) / len(question.slot_right)
+        inside = _name_ending(question, text[start:end]) / reach
         fit += 0.5 * min(1.0, max(exact, loose, inside))
     return fit
 
 
 def _name_ending(question: Question, span_text: str) -> int:
-    """How many characters of the words after the question word end the span itself (its category, 产业园)."""
-    right = question.right_context
-    for k in range(min(len(right), len(span_text) - 1), 1, -1):
-        if span_text.endswith(right[:k]):
-            return k
-    return 0
+    """How many characters of the question's words around its question word end the span itself (its category).
+
+    ``依托哪个细胞医学产业园`` and ``细胞医学产业园叫什么`` both name the category 产业园 that ends the answer's name.
+    """
+    right, left = question.right_context, question.left_context
+    longest = 0
+    for k in range(2, len(span_text)):
+        if (right[:k] and len(right) >= k and span_text.endswith(right[:k])) or (len(left) >= k and span_text.endswith(left[-k:])):
+            longest = k
+    return longest
 
 
 def _extend_by_category(question: Question, text: str, spans: list[tuple[int, int]], pos) -> list[tuple[int, int]]:
@@ -443,11 +455,14 @@ def _type_fit(question: Question, kind: str, unit: str | None) -> float:
         if question.growth and question.unit is None:
             # "压缩了多少", "降低了多少": a change is printed as a rate as often as an amount
             fit = max(fit, 0.5)
-        if question.unit and unit:
+        if question.unit == ORDINAL:
+            # a rank is printed as an ordinal (全市第一) or as a count of places (百强主城区15名)
+            fit *= 1.15 if unit in (ORDINAL, "名", "位") else 0.3
+        elif question.unit and unit:
             if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
                 fit *= 1.15
-            elif question.unit == "个":
-                fit *= 0.75
+            elif question.unit in _CLASSIFIERS and unit in _CLASSIFIERS:
+                fit *= 0.75  # 几栋楼宇 is printed 26座楼宇: one counted thing, another measure word
             else:
                 fit *= 0.45
         return fit
@@ -464,7 +479,10 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     """The spans of ``text`` of the kinds that could answer ``question``: (start, end, kind, unit)."""
     wanted = question.answer_type
     if wanted in ("number", "amount", "percentage"):
-        return find_number_spans(text, with_growth_verb=question.growth)
+        found = find_number_spans(text, with_growth_verb=question.growth)
+        if question.unit == ORDINAL:
+            found += [(m.start(), m.end(), "number", ORDINAL) for m in _ORDINAL_SPAN.finditer(text)]
+        return found
     if wanted == "date":
         found = [(a, b, "date", None) for a, b in find_date_spans(text)]
         if re.search(r"哪一?年", question.text):
@@ -475,6 +493,20 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         names = _extend_by_category(question, text, find_name_spans(text, pos), pos)
         return found + [(a, b, "name", None) for a, b in names]
     return []
+
+
+def _window(text: str, clauses: list[tuple[int, int]], at_clause: int) -> str:
+    """The span's clause with the two clauses before it: where what a figure measures is named."""
+    return text[clauses[max(0, at_clause - 2)][0] : clauses[at_clause][1]]
+
+
+def _gap(weights: dict[str, float], window: str) -> float:
+    """The weight share of the heaviest key term absent from the window, even in part (支出 where only 收入 stands)."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    absent = [w for t, w in weights.items() if t not in window and not _char_reach(t, window)]
+    return max(absent, default=0.0) / total
 
 
 def extract_spans(
@@ -491,73 +523,73 @@ def extract_spans(
     """
     wanted = question.answer_type
     bigrams = focus_bigrams(question.focus)
-    local = contrastive_weights(weights, [ev.text for ev in evidence])
-    # the most specific terms of the question: a figure they do not stand with is about something else
-    anchors = dict(sorted(local.items(), key=lambda kv: -kv[1])[:2])
     bigram_weights = dict.fromkeys(bigrams, 1.0)
-    ranked: list[tuple[float, Span]] = []
+    found = []  # (evidence, clauses, start, end, kind, unit, clause index, fit)
     for ev in evidence:
-        text = ev.text
-        found = _candidates(question, text, pos)
-        if not found:
-            continue
-        clauses = _clauses(text) or [(0, len(text))]
-        whole = ev.context + text
-        sentence_match = max(_coverage(weights, whole), _bigram_coverage(bigrams, whole))
-        similarity = _similarity_score(ev.similarity)
-        for a, b, kind, unit in found:
+        clauses = _clauses(ev.text) or [(0, len(ev.text))]
+        for a, b, kind, unit in _candidates(question, ev.text, pos):
             fit = _type_fit(question, kind, unit)
             if fit <= 0:
                 continue
             at_clause = next((i for i, (x, y) in enumerate(clauses) if x <= a and b <= y), None)
             if at_clause is None:
                 at_clause = next((i for i, (x, y) in enumerate(clauses) if x <= a < y), 0)
-            ca, cb = clauses[at_clause]
-            ca, cb = min(ca, a), max(cb, b)
-            clause = text[ca:cb]
-            before = text[clauses[at_clause - 1][0] : clauses[at_clause - 1][1]] if at_clause else ""
-            clause_match = max(
-                _context_match(local, text, clauses, at_clause),
-                _context_match(bigram_weights, text, clauses, at_clause),
-            )
-            near = _proximity(local, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1)
-            anchor = _context_match(anchors, text, clauses, at_clause)
-            slot = _slot_fit(question, text, a, b)
-            period = _period_fit(question, ev)
-            score = (
-                SCORE_WEIGHTS["clause"] * clause_match
-                + SCORE_WEIGHTS["near"] * near
-                + SCORE_WEIGHTS["slot"] * slot
-                + SCORE_WEIGHTS["sentence"] * sentence_match
-                + SCORE_WEIGHTS["similarity"] * similarity
-                + SCORE_WEIGHTS["retrieval"] * ev.retrieval
-            )
-            score *= min(fit, 1.0) * (1.0 + 0.1 * (fit > 1.0))
-            score *= period
-            span_text = text[a:b]
-            if kind in ("name", "list"):
-                score *= min(1.0, 0.3 + 2.0 * _novelty(span_text, question))
-                if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
-                    score *= 0.8
-                score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
-                if question.person and kind == "name":
-                    # a person is named after the title: 区长杨福涛, 记者夏侯凤超
-                    titled = _TITLE_BEFORE.search(text[max(0, a - 4) : a]) and 2 <= len(span_text) <= 4
-                    score *= 1.3 if titled else 0.8
-                if question.category and kind == "name":
-                    # a name asked as "哪个商圈" ends with 商圈 (泉城路商圈), and is more than the category itself
-                    score *= 1.15 if span_text.endswith(question.category) and len(span_text) > len(question.category) else 0.9
-            elif span_text in question.text:
-                score *= 0.2  # the question's own figure is not its answer
-            elif _CN_NUMBER.fullmatch(span_text) and unit != question.unit:
-                score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure
-            signals = {
-                "clause": clause_match, "near": near, "slot": slot, "sentence": sentence_match,
-                "similarity": similarity, "retrieval": ev.retrieval, "period": period, "fit": min(fit, 1.0),
-                "anchor": anchor,
-            }
-            # ranked by the raw score: capping first would tie a name with its own truncation
-            ranked.append((score, Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause, signals)))
+            found.append((ev, clauses, a, b, kind, unit, at_clause, fit))
+    # weigh the key terms by how few of the places a candidate stands in hold them: those tell candidates apart
+    windows = {(id(ev), k): _window(ev.text, clauses, k) for ev, clauses, *_, k, _ in found}
+    local = contrastive_weights(weights, [windows[(id(ev), k)] for ev, _, *_, k, fit in found if fit >= 0.5])
+    # the most specific terms of the question: a figure they do not stand with is about something else
+    anchors = dict(sorted(local.items(), key=lambda kv: -kv[1])[:2])
+    ranked: list[tuple[float, Span]] = []
+    for ev, clauses, a, b, kind, unit, at_clause, fit in found:
+        # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
+        # 明湖国际细胞医学产业园 holds the 产业园 asked about)
+        text = ev.text if kind in ("name", "list") else ev.text[:a] + "\u25a1" * (b - a) + ev.text[b:]
+        whole = ev.context + text
+        ca, cb = clauses[at_clause]
+        ca, cb = min(ca, a), max(cb, b)
+        clause = ev.text[ca:cb]
+        before = text[clauses[at_clause - 1][0] : clauses[at_clause - 1][1]] if at_clause else ""
+        clause_match = max(
+            _context_match(local, text, clauses, at_clause),
+            _context_match(bigram_weights, text, clauses, at_clause),
+        )
+        signals = {
+            "clause": clause_match,
+            "near": _proximity(local, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1),
+            "slot": _slot_fit(question, ev.text, a, b),
+            "sentence": max(_coverage(weights, whole), _bigram_coverage(bigrams, whole)),
+            "similarity": _similarity_score(ev.similarity),
+            "retrieval": ev.retrieval,
+            "period": _period_fit(question, ev),
+            "fit": min(fit, 1.0),
+            "anchor": _context_match(anchors, text, clauses, at_clause),
+            "gap": _gap(weights, _window(text, clauses, at_clause)),
+        }
+        score = sum(SCORE_WEIGHTS[name] * signals[name] for name in SCORE_WEIGHTS)
+        score *= min(fit, 1.0) * (1.0 + 0.1 * (fit > 1.0)) * signals["period"]
+        score *= 1.0 - 0.6 * signals["gap"]  # a key term nowhere near: the figure likely measures something else
+        span_text = ev.text[a:b]
+        if kind in ("name", "list"):
+            # the category a name ends with may repeat the question (丽山国际|细胞医学产业园); the rest must be new
+            own = span_text[: len(span_text) - _name_ending(question, span_text)]
+            score *= min(1.0, 0.3 + 2.5 * _novelty(own, question))
+            if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
+                score *= 0.8
+            score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
+            if question.person and kind == "name":
+                # a person is named after the title: 区长杨福涛, 记者夏侯凤超
+                titled = _TITLE_BEFORE.search(text[max(0, a - 4) : a]) and 2 <= len(span_text) <= 4
+                score *= 1.3 if titled else 0.8
+            if question.category and kind == "name":
+                # a name asked as "商圈叫什么" ends with 商圈 (泉城路商圈), and is more than the category itself
+                score *= 1.15 if span_text.endswith(question.category) and len(span_text) > len(question.category) else 0.9
+        elif span_text in question.text:
+            score *= 0.2  # the question's own figure is not its answer
+        elif _CN_NUMBER.fullmatch(span_text) and unit != question.unit:
+            score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure
+        # ranked by the raw score: capping first would tie a name with its own truncation
+        ranked.append((score, Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause, signals)))
     ranked.sort(key=lambda pair: (-pair[0], -pair[1].evidence.retrieval, pair[1].start))
     best: dict[str, Span] = {}
     for _, span in ranked:

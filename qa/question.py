@@ -42,7 +42,7 @@ _GROWTH_Q = re.compile(_CHANGE)
 # "降低了多少？", "实现多少增长": the question ends on the change itself, with no measure word after it
 _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
 _AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
-_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模")
+_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模|第几|排名|名次|位次|哪一?届")
 _LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别是|列举")
 _PLACE_Q = re.compile(r"哪里|何处|在哪|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
 _ORG_Q = re.compile(r"哪家|哪个(?:企业|公司|机构|银行|集团|单位|部门|平台|基金)|什么(?:企业|公司|机构|银行|集团|单位|部门)|谁")
@@ -74,6 +74,8 @@ REPORT_TERMS = {
     "写字楼": "楼宇", "办公楼": "楼宇",
     "退税": "留抵退税",
     "外商投资": "外资",
+    "国外": "国际", "境外": "国际", "海外": "国际",
+    "外地": "市外", "济南以外": "市外", "济南外": "市外",
 }
 
 
@@ -98,6 +100,7 @@ class Question:
     slot_left: str = ""  # the words just before the question word ("新增学位" in 新增学位多少个)
     slot_right: str = ""  # the words just after it ("头牌企业" in 引进哪家头牌企业)
     right_context: str = ""  # up to ten characters after it: a name's category may be printed as part of the name
+    left_context: str = ""  # up to ten characters before it ("细胞医学产业园" in 细胞医学产业园叫什么)
     category: str = ""  # what kind of thing a name is asked for: 商圈 in 哪个商圈, 产业园 in 产业园叫什么
     person: bool = False  # asks who: the answer is a person's name
 
@@ -153,8 +156,15 @@ def answer_type_of(text: str) -> str:
     return "other"
 
 
+# A rank or an ordinal: 排第几, 排名, 第几届, 哪一届, 名次. The answer is printed 全市第一, 第十二届, 15名.
+ORDINAL = "名次"
+_ORDINAL_Q = re.compile(r"第几|排名|排位|名次|位次|排在|排第|列第|位列|哪一?届|几届|第多少")
+
+
 def asked_unit(text: str) -> str | None:
-    """The measure word the question asks in (``几所`` → 所, ``多少亿元`` → 亿元, ``百分之`` → %)."""
+    """The measure word the question asks in (``几所`` → 所, ``多少亿元`` → 亿元, ``百分之`` → %, 第几 → 名次)."""
+    if _ORDINAL_Q.search(text):
+        return ORDINAL
     m = _ASKED_UNIT.search(text) or _UNIT_BEFORE.search(text)
     if m:
         return m.group(1)
@@ -165,7 +175,7 @@ def asked_unit(text: str) -> str | None:
     return None
 
 
-_WH = re.compile(r"(?:多少|几|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年)?")
+_WH = re.compile(r"(?:第几|多少|几|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年|届)?")
 
 
 def question_slot(text: str, width: int = 4) -> tuple[str, str]:
@@ -198,16 +208,17 @@ def analyse(text: str) -> Question:
     stance = "plan" if plan and not result else "result" if result and not plan else None
     if plan and result:
         stance = "plan" if plan.start() < result.start() else "result"
-    focus = text
+    focus = bare = text  # bare: the question without its district and year, which no answer sentence repeats
     for span in sorted((s for s in (district_span, year_span) if s), reverse=True):
         focus = focus[: span[0]] + " " + focus[span[1] :]
+        bare = bare[: span[0]] + bare[span[1] :]
     focus = _FRAME.sub(" ", focus)
     unit = asked_unit(text)
     if unit and unit != "%":
         focus = focus.replace(unit, " ")  # the unit says how the answer is measured, not what it is about
     focus = expand_focus(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip())
     kind = answer_type_of(text)
-    slot_left, slot_right = question_slot(text)
+    slot_left, slot_right = question_slot(bare)
     if kind == "number" and unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元"):
         kind = "amount"
     if kind == "number" and unit == "%":
@@ -223,7 +234,8 @@ def analyse(text: str) -> Question:
         focus=focus,
         slot_left=slot_left,
         slot_right=slot_right,
-        right_context=question_slot(text, 10)[1],
+        left_context=question_slot(bare, 10)[0],
+        right_context=question_slot(bare, 10)[1],
         category=name_category(text),
         person=bool(re.search(r"谁|哪位|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
     )

@@ -134,3 +134,14 @@ def test_a_name_takes_the_category_the_question_names_after_it():
     text = "依托丽山国际细胞医学产业园等高端载体，对接引进前沿领域企业"
     spans = extract_spans(question, [_evidence(text)], {"依托": 2.0, "细胞": 1.0, "医学": 1.0, "产业园": 1.0}, pos=Tokenizer().tag)
     assert spans[0].text == "丽山国际细胞医学产业园"
+
+
+def test_a_rank_is_answered_with_the_ordinal_and_its_scope():
+    question = analyse("2022年历下企业数量在全市排第几")
+    text = "市场主体达14.4万户，实有企业数量全市第一"
+    spans = extract_spans(question, [_evidence(text, 2022, "result")], {"企业": 1.0, "数量": 3.0, "全市": 2.0})
+    assert spans[0].text == "全市第一"
+    question = analyse("历下在全国百强主城区中排名多少")
+    text = "列全国综合竞争力百强主城区15名，引进人才6名"
+    spans = extract_spans(question, [_evidence(text, 2022, "result")], {"全国": 2.0, "百强": 4.0, "主城区": 4.0})
+    assert spans[0].text == "15名"

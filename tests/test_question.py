@@ -41,6 +41,8 @@ def test_district_and_year(text, district, year):
         ("今年新增加了多少个学位", "number", "个"),
         ("区长是哪一年出生的", "date", None),
         ("为企业提供几小时服务", "number", "小时"),
+        ("企业数量在全市排第几", "number", "名次"),
+        ("创新设计大赛是第几届", "number", "名次"),
     ],
 )
 def test_answer_type_and_unit(text, kind, unit):
