@@ -89,13 +89,6 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _clause_of(clauses: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
-    for a, b in clauses:
-        if a <= start and end <= b:
-            return a, b
-    return start, end
-
-
 def number_kind(unit: str | None) -> str:
     """percentage for %, amount for currencies, number otherwise."""
     if unit == "%":
@@ -535,9 +528,9 @@ def extract_spans(
             if at_clause is None:
                 at_clause = next((i for i, (x, y) in enumerate(clauses) if x <= a < y), 0)
             found.append((ev, clauses, a, b, kind, unit, at_clause, fit))
-    # weigh the key terms by how few of the places a candidate stands in hold them: those tell candidates apart
-    windows = {(id(ev), k): _window(ev.text, clauses, k) for ev, clauses, *_, k, _ in found}
-    local = contrastive_weights(weights, [windows[(id(ev), k)] for ev, _, *_, k, fit in found if fit >= 0.5])
+    # weigh the key terms by how few candidates stand with them (one window per fitting candidate): those terms
+    # tell the candidates apart
+    local = contrastive_weights(weights, [_window(ev.text, clauses, k) for ev, clauses, *_, k, fit in found if fit >= 0.5])
     # the most specific terms of the question: a figure they do not stand with is about something else
     anchors = dict(sorted(local.items(), key=lambda kv: -kv[1])[:2])
     ranked: list[tuple[float, Span]] = []
