@@ -101,7 +101,7 @@ class Question:
     slot_right: str = ""  # the words just after it ("头牌企业" in 引进哪家头牌企业)
     right_context: str = ""  # up to ten characters after it: a name's category may be printed as part of the name
     left_context: str = ""  # up to ten characters before it ("细胞医学产业园" in 细胞医学产业园叫什么)
-    category: str = ""  # what kind of thing a name is asked for: 商圈 in 哪个商圈, 产业园 in 产业园叫什么
+    category: str = ""  # what kind of thing a name is asked for when it is named before 叫什么: 产业园 in 产业园叫什么
     person: bool = False  # asks who: the answer is a person's name
 
 
@@ -218,7 +218,7 @@ def analyse(text: str) -> Question:
         focus = focus.replace(unit, " ")  # the unit says how the answer is measured, not what it is about
     focus = expand_focus(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip())
     kind = answer_type_of(text)
-    slot_left, slot_right = question_slot(bare)
+    left_context, right_context = question_slot(bare, 10)
     if kind == "number" and unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元"):
         kind = "amount"
     if kind == "number" and unit == "%":
@@ -232,10 +232,10 @@ def analyse(text: str) -> Question:
         unit=unit,
         growth=bool(_GROWTH_Q.search(text)),
         focus=focus,
-        slot_left=slot_left,
-        slot_right=slot_right,
-        left_context=question_slot(bare, 10)[0],
-        right_context=question_slot(bare, 10)[1],
+        slot_left=left_context[-4:],
+        slot_right=right_context[:4],
+        left_context=left_context,
+        right_context=right_context,
         category=name_category(text),
         person=bool(re.search(r"谁|哪位|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
     )
