@@ -30,6 +30,8 @@ _CLAUSE_BREAK = re.compile(r"[，。；！？：,;!?:…]+|—{2,}")
 _LIST_COUNT = re.compile(r"[两二三四五六七八九十]+(?:大|个|项|类|种|条|家|所|处)")
 _QUOTED = re.compile(r"“([^“”]{1,20})”")
 _LIST_STOP = re.compile(r"等")
+_JOINED = re.compile(r"以及|和|及")
+_CHAIN = re.compile(r"(?<!—)[\u4e00-\u9fff]{2,12}(?:—[\u4e00-\u9fff]{2,8}){2,}(?!—)")
 _CURRENCY = ("元", "美元")
 # Measure words that count things (as opposed to units of area, money or length); reports use them loosely.
 _CLASSIFIERS = frozenset("个 家 所 处 项 套 座 栋 幢 条 名 人 户 批 类 次 场 件 台 辆 间 张 份".split())
@@ -130,25 +132,31 @@ def find_date_spans(text: str) -> list[tuple[int, int]]:
 # Verbs that government reports put before what they list or name; jieba sometimes tags them as names (荣获/nr).
 _GOVERNING_VERB = re.compile(
     r"荣获|获评|获得|入选|包括|涵盖|打造|建成|推进|引进|落地|围绕|聚焦|依托|实施|开展|加快|推动|完成|实现|新建|扩建|"
-    r"打通|紧盯|培育|引育|吸引|支持|扶持|做强|做优|做大|组建|设立|成立|启动|举办|承办|创建|建设|提升|布局|对接"
+    r"打通|紧盯|培育|引育|吸引|支持|扶持|做强|做优|做大|组建|设立|成立|启动|举办|承办|创建|建设|提升|布局|对接|串联起?|"
+    r"抢抓|(?:大力|加快|积极|着力|重点|优先|创新)发展"
 )
 
 
 def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> int:
     """Where the first enumeration item starts: after the last verb before it (``加快`` in ``加快德邦证券``).
 
-    A preposition counts only as the item's first word (``围绕`` …): inside, ``与`` joins two parts of one item.
+    A tagged verb counts when it is a word of two characters or the item's first word (``急`` in ``平急两用`` is
+    not one), a verbal noun only when no noun follows it (``突破1亿元``, not ``设备公司``); a preposition counts only as the item's first word (``围绕`` …):
+    inside, ``与`` joins two parts of one item. The report's governing verbs count wherever they stand.
     """
     cut = 0
     if pos is not None:
         offset = 0
-        for index, (word, flag) in enumerate(pos(item)):
+        words = pos(item)
+        for index, (word, flag) in enumerate(words):
             offset += len(word)
-            if (flag.startswith("v") or (index == 0 and flag.startswith("p"))) and len(item) - offset >= 2:
+            following = words[index + 1][1] if index + 1 < len(words) else ""
+            verb = (flag == "v" and (len(word) >= 2 or index == 0)) or (flag == "vn" and not following.startswith(("n", "vn")))
+            if (verb or (index == 0 and flag.startswith("p"))) and len(item) - offset >= 2:
                 cut = offset
-    for m in _GOVERNING_VERB.finditer(item, cut):
+    for m in _GOVERNING_VERB.finditer(item):
         if len(item) - m.end() >= 2:
-            cut = m.end()
+            cut = max(cut, m.end())
     return cut
 
 
@@ -169,6 +177,13 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
     """
     # quoted names side by side (“明湖系”“丽山系”) are an enumeration too
     spans = [m.span() for m in re.finditer(r"(?:“[^“”]{1,12}”[、和与及]?){2,}", text)]
+    # a chain joined by single dashes (泉城路—解放路—解放东路, 众创空间—孵化器—加速器) lists its links in order
+    for m in _CHAIN.finditer(text):
+        links = m.group(0).split("—")
+        first_cut = _trim_item_start(links[0], pos)
+        longest = max(len(links[0]) - first_cut, *(len(link) for link in links[1:-1]))
+        # nothing marks where the last link ends: it is at most one character longer than the longest other one
+        spans.append((m.start() + first_cut, m.end() - max(0, len(links[-1]) - longest - 1)))
     for a, b in _clauses(text):
         clause = text[a:b]
         if "、" not in clause:
@@ -183,8 +198,13 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
                 items = items[:k] + [items[k][: stop.start()]]
                 break
         else:
-            shared = _cut_at_shared_head(items)
             longest = max(len(i) for i in items[:-1])
+            # the last item may be two joined by 和/及 (泉城路商业街和泉城广场): the second is cut like a last item
+            joined = _JOINED.search(items[-1])
+            lead = ""
+            if joined and 2 <= joined.start() <= longest + 1 and len(items[-1]) - joined.end() >= 2:
+                lead, items[-1] = items[-1][: joined.end()], items[-1][joined.end() :]
+            shared = _cut_at_shared_head(items)
             last = shared or items[-1]
             shortest = min(len(i) for i in items[:-1])
             if pos is not None and shared is None:
@@ -197,7 +217,7 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
                         break
                     kept += word
                 last = kept
-            items[-1] = last[: longest + 2]
+            items[-1] = lead + last[: longest + 2]
         end = start + len("、".join(items))
         if len(items) >= 2 and end - start >= 4 and items[-1]:
             spans.append((start, end))

@@ -145,3 +145,27 @@ def test_a_rank_is_answered_with_the_ordinal_and_its_scope():
     text = "列全国综合竞争力百强主城区15名，引进人才6名"
     spans = extract_spans(question, [_evidence(text, 2022, "result")], {"全国": 2.0, "百强": 4.0, "主城区": 4.0})
     assert spans[0].text == "15名"
+
+
+def test_the_first_item_keeps_a_verbal_noun_and_a_one_character_verb_inside_it():
+    tag = Tokenizer().tag
+    text = "山东电力设备公司、超意兴餐饮有限公司等企业达成交易"
+    assert _texts(text, find_list_spans(text, tag))[0] == "山东电力设备公司、超意兴餐饮有限公司"
+    text = "抢抓平急两用公共基础设施建设、城中村改造等政策利好"
+    assert _texts(text, find_list_spans(text, tag))[0] == "平急两用公共基础设施建设、城中村改造"
+    text = "进一步做强做优明湖国际信创产业园、人力资源服务产业园等园区载体"
+    assert _texts(text, find_list_spans(text, tag))[0] == "明湖国际信创产业园、人力资源服务产业园"
+
+
+def test_the_last_item_may_be_two_joined_by_he():
+    tag = Tokenizer().tag
+    text = "串联起大明湖景区、后宰门首开区、泉城路商业街和泉城广场，提升整个片区商业氛围"
+    assert _texts(text, find_list_spans(text, tag))[0] == "大明湖景区、后宰门首开区、泉城路商业街和泉城广场"
+
+
+def test_a_chain_of_dashes_is_an_enumeration():
+    tag = Tokenizer().tag
+    text = "推进“众创空间—孵化器—加速器—产业园区”全链条孵化体系建设，聚焦泉城路—解放路—解放东路城市更新轴"
+    found = _texts(text, find_list_spans(text, tag))
+    assert "众创空间—孵化器—加速器—产业园区" in found
+    assert "泉城路—解放路—解放东路" in found
