@@ -31,6 +31,8 @@ _LIST_COUNT = re.compile(r"[两二三四五六七八九十]+(?:大|个|项|类|�
 _QUOTED = re.compile(r"“([^“”]{1,20})”")
 _LIST_STOP = re.compile(r"等")
 _JOINED = re.compile(r"以及|和|及")
+_CN_VALUE = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+
 _CHAIN = re.compile(r"(?<!—)[\u4e00-\u9fff]{2,12}(?:—[\u4e00-\u9fff]{2,8}){2,}(?!—)")
 _CURRENCY = ("元", "美元")
 # Measure words that count things (as opposed to units of area, money or length); reports use them loosely.
@@ -41,7 +43,7 @@ _ORG_SUFFIX = re.compile(
 )
 _TITLE_BEFORE = re.compile(r"(?:区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|代表)\s*$")
 _NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "nw", "s", "eng", "j", "x", "an", "vn", "l", "i")
-_LEAD_FLAGS = ("v", "p", "d", "c", "u", "r", "f", "ad")
+_LEAD_FLAGS = ("v", "p", "d", "c", "u", "r", "f", "ad", "k")
 _END_FLAGS = ("v", "p", "u", "d", "c", "m", "q", "f")
 _BREAK_FLAGS = ("u", "p", "c", "d", "r", "y", "e")
 
@@ -130,19 +132,25 @@ def find_date_spans(text: str) -> list[tuple[int, int]]:
 
 
 # Verbs that government reports put before what they list or name; jieba sometimes tags them as names (荣获/nr).
-_GOVERNING_VERB = re.compile(
+_GOVERNING_VERB_WORDS = (
     r"荣获|获评|获得|入选|包括|涵盖|打造|建成|推进|引进|落地|围绕|聚焦|依托|实施|开展|加快|推动|完成|实现|新建|扩建|"
     r"打通|紧盯|培育|引育|吸引|支持|扶持|做强|做优|做大|组建|设立|成立|启动|举办|承办|创建|建设|提升|布局|对接|串联起?|"
     r"抢抓|(?:大力|加快|积极|着力|重点|优先|创新)发展"
+)
+_GOVERNING_VERB = re.compile(_GOVERNING_VERB_WORDS)
+# a name does not start with the verb that governs it, nor with the adverb before that verb (扎实推进…)
+_LEADING_VERB = re.compile(
+    r"(?:扎实|大力|加快|积极|全力|着力|持续|深入|全面|切实|统筹|进一步|不断|努力|重点)?(?:" + _GOVERNING_VERB_WORDS + r").{2,}"
 )
 
 
 def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> int:
     """Where the first enumeration item starts: after the last verb before it (``加快`` in ``加快德邦证券``).
 
-    A tagged verb counts when it is a word of two characters or the item's first word (``急`` in ``平急两用`` is
-    not one), a verbal noun only when no noun follows it (``突破1亿元``, not ``设备公司``); a preposition counts only as the item's first word (``围绕`` …):
-    inside, ``与`` joins two parts of one item. The report's governing verbs count wherever they stand.
+    The report's governing verbs count wherever they stand. A tagged verb counts when it is a word of two characters
+    or the item's first word (``急`` in ``平急两用`` is not one) and does not stand between two nouns (``科技创新中心``),
+    a verbal noun only when no noun follows it (``突破1亿元``, not ``设备公司``), and a preposition only as the item's
+    first word (``围绕`` …): inside, ``与`` joins two parts of one item.
     """
     cut = 0
     if pos is not None:
@@ -151,7 +159,10 @@ def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | No
         for index, (word, flag) in enumerate(words):
             offset += len(word)
             following = words[index + 1][1] if index + 1 < len(words) else ""
-            verb = (flag == "v" and (len(word) >= 2 or index == 0)) or (flag == "vn" and not following.startswith(("n", "vn")))
+            inside = index > 0 and words[index - 1][1].startswith("n") and following.startswith("n")
+            verb = (flag == "v" and (len(word) >= 2 or index == 0) and not inside) or (
+                flag == "vn" and not following.startswith(("n", "vn"))
+            )
             if (verb or (index == 0 and flag.startswith("p"))) and len(item) - offset >= 2:
                 cut = offset
     for m in _GOVERNING_VERB.finditer(item):
@@ -329,6 +340,42 @@ def _shared_edge(a: str, b: str, *, suffix: bool) -> int:
     return n
 
 
+_OPEN_QUOTE = re.compile(r"[“‘「『]$")
+
+
+def _after_name(text: str, end: int) -> str:
+    """The dozen characters after a span, past a closing quote and ``等`` (“寻梦韶华”等大型…项目 → 大型…项目)."""
+    return re.sub(r"^[”’」』]?(?:等等?)?", "", text[end : end + 14])[:12]
+
+
+def _item_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The items of the enumeration ``text[start:end]``, as offsets in ``text``."""
+    spans, at = [], start
+    for item in re.split(r"[、—]", text[start:end]):
+        spans.append((at, at + len(item)))
+        at += len(item) + 1
+    return [(a, b) for a, b in spans if b - a >= 2]
+
+
+def _nth_marker(question: Question, text: str, start: int) -> bool:
+    """The span follows the report's marker of the asked place: ``四是`` for 第四项 (一是…二是… enumerate)."""
+    marks = list(re.finditer(r"(?:^|[。；，\s])([一二三四五六七八九十])是", text[:start]))
+    return bool(marks) and _CN_VALUE.get(marks[-1].group(1)) == question.nth
+
+
+def _items_in(span_text: str) -> int:
+    """How many items an enumeration holds: A、B和C → 3, A—B—C → 3, “A”“B” → 2."""
+    if "、" in span_text:
+        return span_text.count("、") + 1 + bool(_JOINED.search(span_text.rsplit("、", 1)[-1]))
+    if "—" in span_text:
+        return span_text.count("—") + 1
+    return max(1, span_text.count("“"))
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    return start > 0 and text[start - 1] == "“" and text[end : end + 1] == "”"
+
+
 def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
     """How well the span fills the question word's place: the question's words beside it stand beside the span.
 
@@ -337,12 +384,12 @@ def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
     """
     fit = 0.0
     if question.slot_left:
-        before = _LINKING.sub("", text[max(0, start - 8) : start])
+        before = _LINKING.sub("", _OPEN_QUOTE.sub("", text[max(0, start - 8) : start]))
         exact = _shared_edge(question.slot_left, before, suffix=True) / len(question.slot_left)
         loose = 0.4 * bool(_pairs(question.slot_left) & _pairs(text[max(0, start - 6) : start]))
         fit += 0.5 * max(exact, loose)
     if question.slot_right:
-        after = re.sub(r"^等等?", "", text[end : end + 12])
+        after = _after_name(text, end)
         # measured on up to six characters: four shared by chance ("历史文化…") must not equal six shared by design
         reach = min(len(question.right_context), 6)
         exact = _shared_edge(question.right_context, after, suffix=False) / reach
@@ -502,9 +549,18 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
             found += [(m.start(), m.end(), "date", None) for m in re.finditer(r"20\d\d年", text)]
         return found
     if wanted in ("list", "name", "organisation", "place", "other"):
-        found = [(a, b, "list", None) for a, b in find_list_spans(text, pos)]
+        lists = find_list_spans(text, pos)
         names = _extend_by_category(question, text, find_name_spans(text, pos), pos)
-        return found + [(a, b, "name", None) for a, b in names]
+        # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
+        names = [(a, b) for a, b in names if not _LEADING_VERB.match(text, a, b)]
+        if question.nth:
+            # 第四项行动是什么, 打头的是哪个: the item in that place of an enumeration
+            names += [
+                items[question.nth - 1]
+                for a, b in lists
+                if len(items := _item_spans(text, a, b)) >= question.nth and not text[a].isdigit()
+            ]
+        return [(a, b, "list", None) for a, b in lists] + [(a, b, "name", None) for a, b in sorted(set(names))]
     return []
 
 
@@ -553,6 +609,10 @@ def extract_spans(
     local = contrastive_weights(weights, [_window(ev.text, clauses, k) for ev, clauses, *_, k, fit in found if fit >= 0.5])
     # the most specific terms of the question: a figure they do not stand with is about something else
     anchors = dict(sorted(local.items(), key=lambda kv: -kv[1])[:2])
+    lists: dict[int, list[tuple[int, int]]] = {}
+    for ev, _, a, b, kind, *_ in found:
+        if kind == "list":
+            lists.setdefault(id(ev), []).append((a, b))
     ranked: list[tuple[float, Span]] = []
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
@@ -591,12 +651,24 @@ def extract_spans(
                 score *= 0.8
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
             if question.person and kind == "name":
-                # a person is named after the title: 区长杨福涛, 记者夏侯凤超
-                titled = _TITLE_BEFORE.search(text[max(0, a - 4) : a]) and 2 <= len(span_text) <= 4
-                score *= 1.3 if titled else 0.8
+                # a person is named after the title: 区长杨福涛, 记者夏侯凤超; the asked title when the question names one
+                title = text[max(0, a - 6) : a].rstrip()
+                titled = (title.endswith(question.role) if question.role else _TITLE_BEFORE.search(title)) and 2 <= len(span_text) <= 4
+                score *= 1.3 if titled else 0.5
+            if question.nth and kind == "name":
+                in_place = (a, b) in {item for x, y in lists.get(id(ev), ()) for item in _item_spans(ev.text, x, y)[question.nth - 1 : question.nth]}
+                score *= 1.4 if in_place or _nth_marker(question, ev.text, a) else 1.0
             if question.category and kind == "name":
-                # a name asked as "商圈叫什么" ends with 商圈 (泉城路商圈), and is more than the category itself
-                score *= 1.15 if span_text.endswith(question.category) and len(span_text) > len(question.category) else 0.9
+                # a name asked as "商圈叫什么" ends with 商圈 (泉城路商圈), and is more than the category itself, or
+                # the category follows it ("1+456"工作体系, "名校优才"历下行活动)
+                ends = span_text.endswith(question.category) and len(span_text) > len(question.category)
+                follows = question.category in _after_name(ev.text, b).split("，")[0]
+                score *= 1.15 if ends or follows else 0.9
+            if question.items:
+                # 哪两个主题年 asks for two: an enumeration of as many items, not one name
+                score *= 1.25 if kind == "list" and _items_in(span_text) == question.items else 0.85
+            if _quoted(ev.text, a, b) and not question.person and wanted != "place":
+                score *= 1.2  # reports put the names they coin in quotes: “云帮办”, “三级联动”
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
         elif _CN_NUMBER.fullmatch(span_text) and unit != question.unit:

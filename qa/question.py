@@ -43,10 +43,14 @@ _GROWTH_Q = re.compile(_CHANGE)
 _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
 _AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模|第几|排名|名次|位次|哪一?届")
-_LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别是|列举")
+_LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
+# how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
+_ITEM_COUNT = re.compile(
+    r"哪([两二三四五六七八九十])|(?<![第几多])([两二三四五六七八九十])(?:个|大|项|类|种|条|家|所|处|方面)(?=[^，。？?]{0,12}(?:是什么|是啥|有哪|分别|都是|叫什么|包括))"
+)
 _PLACE_Q = re.compile(r"哪里|何处|在哪|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
 _ORG_Q = re.compile(r"哪家|哪个(?:企业|公司|机构|银行|集团|单位|部门|平台|基金)|什么(?:企业|公司|机构|银行|集团|单位|部门)|谁")
-_NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|叫|名称|名字|是谁")
+_NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|哪套|哪种|哪类|哪款|叫|名称|名字|是谁|啥")
 _CHITCHAT = re.compile(r"^(?:你好|您好|hi|hello|嗨|谢谢|再见|在吗|你是谁|早上好|晚上好)", re.I)
 
 # Words of the question that say what is asked, not what about: dropped from the key terms.
@@ -103,6 +107,9 @@ class Question:
     left_context: str = ""  # up to ten characters before it ("细胞医学产业园" in 细胞医学产业园叫什么)
     category: str = ""  # what kind of thing a name is asked for when it is named before 叫什么: 产业园 in 产业园叫什么
     person: bool = False  # asks who: the answer is a person's name
+    items: int | None = None  # how many items a list question asks for (哪两个 → 2)
+    nth: int | None = None  # which item of an enumeration a name question asks for (第四项行动 → 4, 排第一的 → 1)
+    role: str = ""  # the title of the person asked for (记者是谁 → 记者)
 
 
 def _parse_year(token: str) -> int:
@@ -139,7 +146,7 @@ def answer_type_of(text: str) -> str:
         return "chitchat"
     if _DATE_Q.search(text):
         return "date"
-    if _LIST_Q.search(text):
+    if _LIST_Q.search(text) or (_ITEM_COUNT.search(text) and not _NTH.search(text)):
         return "list"
     if _PERCENT_Q.search(text) or _CHANGE_ASK.search(text):
         return "percentage"
@@ -189,7 +196,9 @@ def question_slot(text: str, width: int = 4) -> tuple[str, str]:
     return left[-width:], right[:width]
 
 
-_NAMED_AFTER = re.compile(r"([\u4e00-\u9fff]{2,3})(?:叫什么|叫做什么|名叫什么|称为什么|的名称|的名字|名称是什么|是哪个)")
+_NAMED_AFTER = re.compile(
+    r"((?:(?!的)[\u4e00-\u9fff]){2,3})的?(?:叫什么|叫做什么|名叫什么|称为什么|叫啥|名称|名字|是哪个|是什么|是啥)"
+)
 
 
 def name_category(text: str) -> str:
@@ -197,6 +206,24 @@ def name_category(text: str) -> str:
     # a category after the question word (哪个商圈) is matched against the name's ending by the extractor itself
     m = _NAMED_AFTER.search(text)
     return m.group(1)[-2:] if m else ""
+
+
+_NTH = re.compile(r"第([一二三四五六七八九十])(?:项|个|条|大|位|点|是|种|类)|排(?:在)?第一|打头|头一[个项条]|最前面|首先")
+_ROLE = re.compile(r"(区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员)(?:是谁|叫什么|的名字|姓名|是哪位)")
+
+
+def item_position(text: str) -> int | None:
+    """Which item of an enumeration is asked for (``第四项行动是什么`` → 4, ``排第一的是什么`` → 1)."""
+    m = _NTH.search(text)
+    if not m:
+        return None
+    return _CN_DIGITS.get(m.group(1), 10) if m.group(1) else 1
+
+
+def item_count(text: str) -> int | None:
+    """How many items the question asks for, when it says (``哪两个主题年`` → 2, ``四个发展定位是什么`` → 4)."""
+    m = _ITEM_COUNT.search(text)
+    return _CN_DIGITS.get(m.group(1) or m.group(2), 10) if m else None
 
 
 def analyse(text: str) -> Question:
@@ -236,7 +263,10 @@ def analyse(text: str) -> Question:
         slot_right=right_context[:4],
         left_context=left_context,
         right_context=right_context,
-        category=name_category(text),
+        category="" if _NTH.search(text) else name_category(text),
+        items=item_count(text) if kind == "list" else None,
+        nth=item_position(text) if kind in ("name", "organisation", "place") else None,
+        role=next((m.group(1) for m in _ROLE.finditer(text)), ""),
         person=bool(re.search(r"谁|哪位|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
     )
 

@@ -169,3 +169,39 @@ def test_a_chain_of_dashes_is_an_enumeration():
     found = _texts(text, find_list_spans(text, tag))
     assert "众创空间—孵化器—加速器—产业园区" in found
     assert "泉城路—解放路—解放东路" in found
+
+
+def test_a_coined_name_in_quotes_followed_by_the_asked_category_wins():
+    question = analyse("古城要引进的沉浸式游玩项目叫什么")
+    text = "加快古城保护利用，导入“寻梦韶华”等大型沉浸式文旅体验项目，提升街区活力"
+    spans = extract_spans(question, [_evidence(text)], {"古城": 2.0, "引进": 1.0, "沉浸": 3.0, "项目": 1.0}, pos=Tokenizer().tag)
+    assert spans[0].text == "寻梦韶华"
+
+
+def test_a_list_question_that_counts_its_items_takes_a_list_of_that_many():
+    question = analyse("2019年开展了哪两个主题年活动")
+    assert question.answer_type == "list" and question.items == 2
+    text = "深入开展“攻坚突破年”“作风提升年”活动，发展品质积蓄新能级"
+    spans = extract_spans(question, [_evidence(text, 2019, "result")], {"主题": 3.0, "活动": 1.0}, pos=Tokenizer().tag)
+    assert spans[0].text == "“攻坚突破年”“作风提升年”"
+
+
+def test_the_asked_place_of_an_enumeration_follows_its_marker():
+    question = analyse("支持民营经济的第二项行动是什么")
+    assert question.nth == 2
+    text = "一是实施金融支持行动，设立企业融资平台。二是实施市场开放行动，组织送政策进企业活动。"
+    weights = {"支持": 2.0, "民营": 2.0, "行动": 1.0}
+    spans = extract_spans(question, [_evidence(text, 2023)], weights, pos=Tokenizer().tag)
+    assert spans[0].text == "市场开放行动"
+
+
+def test_a_name_does_not_start_with_its_governing_verb_and_a_person_follows_the_asked_title():
+    question = analyse("2024年打头的重点项目是哪个")
+    text = "扎实推进明湖国际科技创新中心、齐鲁医院综合楼等80个重点项目实施"
+    spans = extract_spans(question, [_evidence(text)], {"重点": 1.0, "项目": 1.0}, pos=Tokenizer().tag)
+    assert spans[0].text == "明湖国际科技创新中心"
+    question = analyse("这篇专访的记者是谁")
+    assert question.person and question.role == "记者"
+    text = "区长杨福涛接受专访时表示，将持续发力。记者 张建国 通讯员 王晓"
+    spans = extract_spans(question, [_evidence(text)], {"专访": 2.0, "记者": 1.0}, pos=Tokenizer().tag)
+    assert spans[0].text == "张建国"

@@ -92,3 +92,13 @@ def test_rejects_empty_long_or_non_text_questions(bad):
 
 def test_trims_questions():
     assert validate_question("  历下2024年新增学位多少 \n") == "历下2024年新增学位多少"
+
+
+def test_what_a_name_or_list_question_says_about_its_answer():
+    assert analyse("2019年市中区干工作依照的是哪套体系").answer_type == "name"
+    assert analyse("两项行动分别叫什么").answer_type == "list"
+    counted = analyse("2023年历下给自己定下的四个发展定位是什么")
+    assert (counted.answer_type, counted.items) == ("list", 4)
+    assert analyse("历下有几个商圈").answer_type == "number"
+    assert analyse("五大行动里排第一的是什么").nth == 1
+    assert analyse("区长叫什么名字").role == "区长"
