@@ -18,6 +18,7 @@ _NUMBER = re.compile(
     rf"(?P<pre>{_PRE})(?P<num>\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万|亿|千)?(?P<post2>余|多)?"
     rf"(?P<unit>{UNITS})?(?P<tail>以上|左右)?"
 )
+_CN_NUMERAL = r"(?:[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)"
 _CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|条|批|届|次|名|座|链)")
 # Ranks and ordinals with the scope they are counted in: 全市第一, 第十二届, 首位
 _ORDINAL_SPAN = re.compile(
@@ -540,6 +541,11 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     wanted = question.answer_type
     if wanted in ("number", "amount", "percentage"):
         found = find_number_spans(text, with_growth_verb=question.growth)
+        counted = re.search(r"几([\u4e00-\u9fff])", question.text)
+        if counted and counted.group(1) not in "个年月日号天乎何时":
+            # 几乱 is answered by 八乱, 几分 by 十二分: a number in words with the character the question counts in
+            word = counted.group(1)
+            found += [(m.start(), m.end(), "number", word) for m in re.finditer(rf"{_CN_NUMERAL}{word}", text)]
         if question.unit == ORDINAL:
             found += [(m.start(), m.end(), "number", ORDINAL) for m in _ORDINAL_SPAN.finditer(text)]
         return found

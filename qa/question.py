@@ -179,6 +179,9 @@ def asked_unit(text: str) -> str | None:
         return "亿元"
     if _PERCENT_Q.search(text):
         return "%"
+    m = re.search(r"几([\u4e00-\u9fff])", text)
+    if m and m.group(1) not in "个年月日号天乎何时":
+        return m.group(1)  # 几乱, 几分: the report counts in that character (八乱, 十二分)
     return None
 
 

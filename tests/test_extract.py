@@ -205,3 +205,11 @@ def test_a_name_does_not_start_with_its_governing_verb_and_a_person_follows_the_
     text = "区长杨福涛接受专访时表示，将持续发力。记者 张建国 通讯员 王晓"
     spans = extract_spans(question, [_evidence(text)], {"专访": 2.0, "记者": 1.0}, pos=Tokenizer().tag)
     assert spans[0].text == "张建国"
+
+
+def test_a_count_in_the_questions_own_character_is_answered_in_words():
+    question = analyse("2023年重拳整治的城市乱象是几乱")
+    assert question.unit == "乱"
+    text = "抓好老旧小区改造提升6处；重拳整治城市“八乱”，加强交通拥堵治理"
+    spans = extract_spans(question, [_evidence(text, 2023)], {"重拳": 3.0, "整治": 3.0, "城市": 1.0})
+    assert spans[0].text == "八乱"
