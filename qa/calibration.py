@@ -10,12 +10,13 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 FEATURES = (
     "score", "clause", "near", "slot", "sentence", "similarity", "retrieval", "period", "fit", "missing", "margin",
-    "numeric", "anchor", "gap",
+    "numeric", "anchor", "gap", "head",
 )
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 
@@ -77,8 +78,10 @@ def best_threshold(confidences: list[float], correct: list[bool], unanswerable: 
     return best
 
 
-def calibrate(qa, items: list[dict], *, weights: tuple[float, ...] = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> Calibration:
-    """Measure the fusion weight and fit the confidence model on ``items`` (the dev split) with ``qa``'s index."""
+def calibrate(
+    qa, items: list[dict], *, weights: tuple[float, ...] = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), splits: Sequence[str] = ("dev",)
+) -> Calibration:
+    """Measure the fusion weight and fit the confidence model on ``items`` (of ``splits``) with ``qa``'s index."""
     from .evaluate import _holds_answer, exact_match
     from .question import analyse
 
@@ -116,4 +119,4 @@ def calibrate(qa, items: list[dict], *, weights: tuple[float, ...] = (0.0, 0.2, 
     confidences = [model.confidence(dict(zip(FEATURES, row))) for row in rows]
     threshold = best_threshold(confidences, labels, unanswerable)
     notes = "; ".join(f"w={k}: R@1={v[0]:.3f} R@5={v[1]:.3f}" for k, v in recall.items())
-    return Calibration(model.weights, model.bias, round(threshold, 4), lexical_weight, fitted_on=f"{len(rows)} dev questions", notes=notes)
+    return Calibration(model.weights, model.bias, round(threshold, 4), lexical_weight, fitted_on=f"{len(rows)} questions of {'+'.join(splits)}", notes=notes)

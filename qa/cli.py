@@ -144,7 +144,8 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluate import load_items
 
     qa = _load_qa(args, settings)
-    model = calibrate(qa, load_items(Path(args.eval_dir), "dev"))
+    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    model = calibrate(qa, [item for split in splits for item in load_items(Path(args.eval_dir), split)], splits=splits)
     model.save(DEFAULT_PATH)
     print(f"fusion BM25 weight {model.lexical_weight} ({model.notes})")
     print(f"threshold {model.threshold}; weights {dict(zip(FEATURES, model.weights))}")
@@ -200,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("calibrate", help="measure the fusion weight and fit the confidence model on the dev split")
     common(p)
     p.add_argument("--eval-dir", default=str(ROOT / "eval"))
+    p.add_argument("--splits", default="dev", help="comma-separated splits to fit on (default: dev)")
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("serve", help="serve the chat page and the JSON API")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -32,6 +33,14 @@ _YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year 
 
 class UnknownDocumentError(KeyError):
     """No document has the given id."""
+
+
+# part-of-speech tags of the words that can name what a figure counts, and words that never do (plan, time, place)
+_HEAD_FLAGS = ("n", "j", "vn", "eng")
+_NOT_A_HEAD = re.compile(
+    r"计划|预计|目标|今年|全年|当年|去年|总共|一共|济南|全市|全区|全省|历下|市中|数量|数|情况|"
+    r"达到|达|实现|完成|新增|新建|增加|增长|提升|提高|下降|降低|减少|有|是|为|共|累计|涉及|打算|准备|要"
+)
 
 
 class QA:
@@ -83,6 +92,7 @@ class QA:
             for district in self.coverage
         }
         self._tag = lru_cache(maxsize=4096)(index.tokenizer.tag)
+        self._lowered = [p.text.lower() for p in index.passages]  # the tokenizer lower-cases: 5g, cbd, gdp
 
     @classmethod
     def load(
@@ -159,13 +169,37 @@ class QA:
         missing = 0.0
         ceiling = math.log(1 + (n + 0.5) / 0.5)
         for term in dict.fromkeys(self.index.tokenizer(asked.focus)):
-            df = sum(term in p.text for p in self.index.passages)
-            if df == 0:
+            holding = [i for i, text in enumerate(self._lowered) if term in text]
+            if not holding:
                 missing += ceiling if len(term) > 1 else ceiling / 2
                 continue
-            weights[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            # the term as the reports spell it (5G for the token 5g), which is what the extractor looks for
+            at = self._lowered[holding[0]].index(term)
+            spelled = self.index.passages[holding[0]].text[at : at + len(term)]
+            weights[spelled] = math.log(1 + (n - len(holding) + 0.5) / (len(holding) + 0.5))
         total = sum(weights.values()) + missing
         return weights, (missing / total if total else 1.0)
+
+    def head_terms(self, asked: Question, weights: dict[str, float]) -> tuple[str, ...]:
+        """The nouns beside the question word that name what is counted: 支出 in 一般公共预算支出是多少, 托育机构 in
+        新建几家托育机构. Only words the reports use somewhere (key terms with a weight) count: a report that measured
+        this would have used them, so a figure whose clause lacks them likely measures something else.
+        """
+        if asked.answer_type not in ("number", "amount", "percentage"):
+            return ()
+        lowered = {term.lower(): term for term in weights}
+
+        def nouns(text: str, last: bool) -> list[str]:
+            words = self._tag(text)
+            # jieba tags some counted nouns as verbs (支出, 收入): the word just before 是多少 is taken as it is
+            return [
+                w for i, (w, f) in enumerate(words)
+                if (f.startswith(_HEAD_FLAGS) or (last and i == len(words) - 1 and f == "v"))
+                and w.lower() in lowered and w != asked.unit and not _NOT_A_HEAD.fullmatch(w)
+            ]
+
+        heads = [lowered[w.lower()] for w in nouns(asked.left_context, True)[-1:] + nouns(asked.right_context, False)[:1]]
+        return tuple(dict.fromkeys(heads))
 
     def _evidence(self, hits: list[Hit], query_vector: np.ndarray) -> list[Evidence]:
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
@@ -223,7 +257,8 @@ class QA:
         if not weights:
             return abstain("报告中没有提到问题里的这些内容。")
         pos = self._tag if asked.answer_type in ("list", "name", "organisation", "place", "other") else None
-        spans = extract_spans(asked, self._evidence(hits, query_vector), weights, pos=pos)
+        heads = self.head_terms(asked, weights)
+        spans = extract_spans(asked, self._evidence(hits, query_vector), weights, pos=pos, heads=heads)
         if not spans:
             return abstain("报告中没有找到这个问题的答案。")
         if asked.year is not None:

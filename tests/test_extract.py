@@ -213,3 +213,14 @@ def test_a_count_in_the_questions_own_character_is_answered_in_words():
     text = "抓好老旧小区改造提升6处；重拳整治城市“八乱”，加强交通拥堵治理"
     spans = extract_spans(question, [_evidence(text, 2023)], {"重拳": 3.0, "整治": 3.0, "城市": 1.0})
     assert spans[0].text == "八乱"
+
+
+def test_a_figure_whose_clause_lacks_the_counted_noun_loses_to_one_that_has_it():
+    question = analyse("2022年一般公共预算支出是多少")
+    text = "完成一般公共预算收入161.3亿元，民生支出占比达到80%"
+    weights = {"一般": 1.0, "公共": 1.0, "预算": 2.0, "支出": 2.0}
+    plain = extract_spans(question, [_evidence(text, 2022, "result")], weights)
+    headed = extract_spans(question, [_evidence(text, 2022, "result")], weights, heads=("支出",))
+    top = {s.text: s for s in headed}
+    assert top["161.3亿元"].signals["head"] == 1.0
+    assert top["161.3亿元"].score < {s.text: s for s in plain}["161.3亿元"].score

@@ -155,3 +155,12 @@ def test_eval_on_dev_split_runs_and_is_not_worse_than_recorded(qa):
     assert overall["em"] >= 0.7
     assert overall["citation_accuracy"] >= 0.95
     assert overall["recall_at_5"] >= 0.9
+
+
+def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
+    from qa.question import analyse
+
+    asked = analyse("2024年历下计划新建多少个5G基站")
+    weights, _ = qa.term_weights(asked)
+    assert "5G" in weights and "5g" not in weights  # the tokenizer lower-cases; the reports print 5G
+    assert qa.head_terms(analyse("2022年历下区一般公共预算支出是多少"), qa.term_weights(analyse("2022年历下区一般公共预算支出是多少"))[0]) == ("支出",)
