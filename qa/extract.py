@@ -19,7 +19,7 @@ _NUMBER = re.compile(
     rf"(?P<unit>{UNITS})?(?P<tail>以上|左右)?"
 )
 _CN_NUMERAL = r"(?:[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)"
-_CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|条|批|届|次|名|座|链)")
+_CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千万亿]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|条|批|届|次|名|座|链)")
 # Ranks and ordinals with the scope they are counted in: 全市第一, 第十二届, 首位
 _ORDINAL_SPAN = re.compile(
     r"(?:全国|全省|全市|全区|省会城市|主城区)?(?:第[一二三四五六七八九十百两0-9]+(?:名|位|届|次|批|个|家|位次)?|首位|首家|首个|首批|前列|榜首)"
@@ -502,7 +502,7 @@ def _context_match(
     return score / total
 
 
-def _type_fit(question: Question, kind: str, unit: str | None) -> float:
+def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = "") -> float:
     wanted = question.answer_type
     if wanted in ("number", "amount", "percentage"):
         if kind not in ("number", "amount", "percentage"):
@@ -519,6 +519,10 @@ def _type_fit(question: Question, kind: str, unit: str | None) -> float:
         if question.unit == ORDINAL:
             # a rank is printed as an ordinal (全市第一) or as a count of places (百强主城区15名)
             fit *= 1.15 if unit in (ORDINAL, "名", "位") else 0.3
+            if unit == ORDINAL and span_text:
+                # 排第几 asks a place (全市第一), 第几届 an edition (第十二届): the one is not the other
+                edition = span_text.endswith(("届", "次", "批"))
+                fit *= 0.3 if edition != bool(re.search(r"第几[届次批]|哪一?[届次批]|几届", question.text)) else 1.0
         elif question.unit and unit:
             if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
                 fit *= 1.15
@@ -620,7 +624,7 @@ def extract_spans(
     for ev in evidence:
         clauses = _clauses(ev.text) or [(0, len(ev.text))]
         for a, b, kind, unit in _candidates(question, ev.text, pos):
-            fit = _type_fit(question, kind, unit)
+            fit = _type_fit(question, kind, unit, ev.text[a:b])
             if fit <= 0:
                 continue
             at_clause = next((i for i, (x, y) in enumerate(clauses) if x <= a and b <= y), None)

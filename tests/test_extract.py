@@ -224,3 +224,19 @@ def test_a_figure_whose_clause_lacks_the_counted_noun_loses_to_one_that_has_it()
     top = {s.text: s for s in headed}
     assert top["161.3亿元"].signals["head"] == 1.0
     assert top["161.3亿元"].score < {s.text: s for s in plain}["161.3亿元"].score
+
+
+def test_a_rank_is_not_an_edition_and_an_edition_is_not_a_rank():
+    text = "落地第二届创新创业大赛决赛项目20个，成绩位列全市第一"
+    weights = {"大赛": 2.0, "成绩": 1.0}
+    rank = extract_spans(analyse("2019年创新创业大赛的成绩在全市排第几"), [_evidence(text, 2019, "result")], weights)
+    assert rank[0].text == "全市第一"
+    edition = extract_spans(analyse("2019年落地的是第几届创新创业大赛"), [_evidence(text, 2019, "result")], weights)
+    assert edition[0].text == "第二届"
+
+
+def test_a_magnitude_in_words():
+    question = analyse("两大产业集群的规模是什么量级")
+    assert question.unit == "级"
+    text = "打造生物医药、信息技术两个百亿级链式产业集群"
+    assert extract_spans(question, [_evidence(text)], {"产业": 1.0, "集群": 2.0})[0].text == "百亿级"

@@ -102,3 +102,8 @@ def test_what_a_name_or_list_question_says_about_its_answer():
     assert analyse("历下有几个商圈").answer_type == "number"
     assert analyse("五大行动里排第一的是什么").nth == 1
     assert analyse("区长叫什么名字").role == "区长"
+
+
+def test_everyday_words_bring_the_reports_terms():
+    assert "品牌" in analyse("历下2022年引进了多少个国产牌子").focus
+    assert "楼宇" in analyse("2022年交付了几栋高楼").focus
