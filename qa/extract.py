@@ -15,7 +15,7 @@ from .question import ORDINAL, REPORT_TERMS, UNITS, Question
 
 _PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
 _NUMBER = re.compile(
-    rf"(?P<pre>{_PRE})(?P<num>\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万|亿|千)?(?P<post2>余|多)?"
+    rf"(?P<pre>{_PRE})(?P<num>(?:\d+×)?\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万|亿|千)?(?P<post2>余|多)?"
     rf"(?P<unit>{UNITS})?(?P<tail>以上|左右)?"
 )
 _CN_NUMERAL = r"(?:[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)"
@@ -560,6 +560,16 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         return found
     if wanted in ("list", "name", "organisation", "place", "other"):
         lists = find_list_spans(text, pos)
+        # the category the question names may close the last item (…山东省现代流通强区称号 for 哪些荣誉称号),
+        # unless every item ends with it (齐鲁银行、青岛银行、北京银行 for 哪些银行)
+        lists += [
+            (a, b - k)
+            for a, b in lists
+            for k in (2, 3, 4)
+            if b - k - a > 4
+            and text[b - k : b] in question.text
+            and not any(item.endswith(text[b - k : b]) for item in re.split(r"[、—]", text[a:b])[:-1])
+        ]
         names = _extend_by_category(question, text, find_name_spans(text, pos), pos)
         # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
         names = [(a, b) for a, b in names if not _LEADING_VERB.match(text, a, b)]
@@ -675,6 +685,11 @@ def extract_spans(
         if kind in ("name", "list"):
             # the category a name ends with may repeat the question (丽山国际|细胞医学产业园); the rest must be new
             own = span_text[: len(span_text) - _name_ending(question, span_text)]
+            remembered = _QUOTED.search(question.text)
+            if remembered and remembered.group(1) in own and len(own) > len(remembered.group(1)):
+                # the asker remembers part of the name ("管家"式服务 → “泉管家”): that part is not a repeat
+                own = own.replace(remembered.group(1), "")
+                score *= 1.3
             score *= min(1.0, 0.3 + 2.5 * _novelty(own, question))
             if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                 score *= 0.8

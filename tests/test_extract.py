@@ -240,3 +240,22 @@ def test_a_magnitude_in_words():
     assert question.unit == "级"
     text = "打造生物医药、信息技术两个百亿级链式产业集群"
     assert extract_spans(question, [_evidence(text)], {"产业": 1.0, "集群": 2.0})[0].text == "百亿级"
+
+
+def test_round_the_clock_figures_keep_their_multiplier():
+    text = "产业部门为企业提供7×24小时“保姆式”服务"
+    assert _texts(text, find_number_spans(text)) == ["7×24小时"]
+
+
+def test_a_remembered_part_of_a_name_in_quotes_points_to_the_whole_name():
+    question = analyse("在CBD推行的那个“管家”式服务模式叫什么")
+    text = "在CBD推行“一企一策”“泉管家”服务模式"
+    spans = extract_spans(question, [_evidence(text)], {"CBD": 2.0, "推行": 1.0, "服务": 1.0, "模式": 1.0}, pos=Tokenizer().tag)
+    assert spans[0].text == "泉管家"
+
+
+def test_the_category_the_question_names_is_not_part_of_the_last_item():
+    question = analyse("2022年历下获得了哪些荣誉称号")
+    text = "先后荣获中国工业百强区、全国未成年人保护示范区、全省首批生态文明强县、山东省现代流通强区称号"
+    spans = extract_spans(question, [_evidence(text, 2022, "result")], {"荣誉": 1.0, "称号": 2.0}, pos=Tokenizer().tag)
+    assert spans[0].text == "中国工业百强区、全国未成年人保护示范区、全省首批生态文明强县、山东省现代流通强区"
