@@ -259,3 +259,11 @@ def test_the_category_the_question_names_is_not_part_of_the_last_item():
     text = "先后荣获中国工业百强区、全国未成年人保护示范区、全省首批生态文明强县、山东省现代流通强区称号"
     spans = extract_spans(question, [_evidence(text, 2022, "result")], {"荣誉": 1.0, "称号": 2.0}, pos=Tokenizer().tag)
     assert spans[0].text == "中国工业百强区、全国未成年人保护示范区、全省首批生态文明强县、山东省现代流通强区"
+
+
+def test_a_list_standing_where_the_question_word_stands_beats_one_sharing_more_words():
+    question = analyse("2024年紧盯哪些重点片区策划储备项目")
+    text = "紧盯东部新城、老城片区、滨河片区等重点片区，策划储备一批投资大、产业优、前景好的项目"
+    weights = {"紧盯": 3.0, "重点": 1.4, "片区": 1.9, "策划": 2.7, "储备": 3.3, "项目": 1.2}
+    spans = extract_spans(question, [_evidence(text)], weights, pos=Tokenizer().tag)
+    assert spans[0].text == "东部新城、老城片区、滨河片区"
