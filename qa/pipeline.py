@@ -43,6 +43,9 @@ _NOT_A_HEAD = re.compile(
 )
 
 
+_PLACE_WORD = re.compile(r"济南|济南市|山东|山东省|全市|全区|全省|本区|辖区|(?:历下|市中|槐荫|天桥|历城|长清|章丘|济阳|莱芜|钢城)区?")
+
+
 class QA:
     """Answers questions over one index; safe to share between threads once built (it is read-only)."""
 
@@ -254,7 +257,9 @@ class QA:
             years = "、".join(str(y) for y in sorted(set().union(*(self.coverage[d] for d in districts))))
             return abstain(f"报告中没有{place}{asked.year}年的内容（涉及的年份：{years}）。")
         weights, missing = self.term_weights(asked)
-        if not weights:
+        if not weights or all(_PLACE_WORD.fullmatch(term) or len(term) == 1 for term in weights):
+            # nothing the question asks about is in the reports, or only the place it asks about and single
+            # characters (济南哪家把子肉最好吃: 济南, 最)
             return abstain("报告中没有提到问题里的这些内容。")
         pos = self._tag if asked.answer_type in ("list", "name", "organisation", "place", "other") else None
         heads = self.head_terms(asked, weights)

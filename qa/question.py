@@ -42,7 +42,7 @@ _GROWTH_Q = re.compile(_CHANGE)
 # "降低了多少？", "实现多少增长": the question ends on the change itself, with no measure word after it
 _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
 _AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
-_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模|量级|第几|排名|名次|位次|哪一?届")
+_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模(?:有|是|达到?|为)?多|量级|第几|排名|名次|位次|哪一?届")
 _LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
 # how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
 _ITEM_COUNT = re.compile(

@@ -100,6 +100,8 @@ def test_what_a_name_or_list_question_says_about_its_answer():
     counted = analyse("2023年历下给自己定下的四个发展定位是什么")
     assert (counted.answer_type, counted.items) == ("list", 4)
     assert analyse("历下有几个商圈").answer_type == "number"
+    assert analyse("2022年历下打算在哪里搞成片大规模开发").answer_type == "place"
+    assert analyse("产业园的规模有多大").answer_type == "number"
     assert analyse("五大行动里排第一的是什么").nth == 1
     assert analyse("区长叫什么名字").role == "区长"
 

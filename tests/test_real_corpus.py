@@ -107,7 +107,9 @@ def test_review_and_plan_of_one_report(qa):
     assert qa.ask("2023年历下计划新建、改扩建几处中小学幼儿园").answer == "10处"
 
 
-@pytest.mark.parametrize("question", ["槐荫区2023年新建了几所学校", "历下2021年完成投资多少", "今天天气怎么样", "市中区2023年新增学位多少"])
+@pytest.mark.parametrize(
+    "question", ["槐荫区2023年新建了几所学校", "历下2021年完成投资多少", "今天天气怎么样", "市中区2023年新增学位多少", "济南哪家烧烤最好吃"]
+)
 def test_abstains_on_real_corpus(qa, question):
     assert qa.ask(question).abstained
 
