@@ -236,6 +236,14 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
     return spans
 
 
+def _noun_follows(words: list[tuple[int, int, str, str]], j: int) -> bool:
+    """A noun follows word ``j``, directly or after more single characters of an unknown word."""
+    k = j + 1
+    while k < len(words) and len(words[k - 1][2]) == 1 and len(words[k][2]) == 1 and not words[k][3].startswith(_NOUN_FLAGS):
+        k += 1
+    return k < len(words) and words[k][3].startswith(_NOUN_FLAGS)
+
+
 def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
     """Names: quoted terms, and runs of one to five words (2 to 16 characters) that start and end like a noun phrase.
 
@@ -257,8 +265,9 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
             end, last, last_flag = words[j][1], words[j][2], words[j][3]
             if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9·]*", last) or last_flag.startswith(_BREAK_FLAGS):
                 break
-            # a verb may stand inside a name (上海细胞治疗集团) only when a noun follows it
-            if last_flag.startswith("v") and not (j + 1 < len(words) and words[j + 1][3].startswith(_NOUN_FLAGS)):
+            # a verb may stand inside a name (上海细胞治疗集团) only when a noun follows it; single characters a
+            # word jieba does not know falls apart into (山东|安|可|区块链) may run on to the noun
+            if last_flag.startswith("v") and not _noun_follows(words, j):
                 break
             if last_flag.startswith(_NOUN_FLAGS) and 2 <= end - start <= 16:
                 spans.add((start, end))

@@ -267,3 +267,11 @@ def test_a_list_standing_where_the_question_word_stands_beats_one_sharing_more_w
     weights = {"紧盯": 3.0, "重点": 1.4, "片区": 1.9, "策划": 2.7, "储备": 3.3, "项目": 1.2}
     spans = extract_spans(question, [_evidence(text)], weights, pos=Tokenizer().tag)
     assert spans[0].text == "东部新城、老城片区、滨河片区"
+
+
+def test_a_name_jieba_splits_into_single_characters_stays_whole():
+    question = analyse("市中区第一家省级区块链产业创新创业共同体是哪个机构")
+    text = "全市首家省级区块链产业创新创业共同体——山东安可区块链产业发展研究院注册成立"
+    tag = Tokenizer(["区块链", "产业发展", "研究院"]).tag
+    weights = {"区块链": 2.0, "共同体": 2.0, "机构": 1.0}
+    assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "山东安可区块链产业发展研究院"
