@@ -109,3 +109,10 @@ def test_what_a_name_or_list_question_says_about_its_answer():
 def test_everyday_words_bring_the_reports_terms():
     assert "品牌" in analyse("历下2022年引进了多少个国产牌子").focus
     assert "楼宇" in analyse("2022年交付了几栋高楼").focus
+
+
+def test_an_office_keeps_its_qu_and_a_measure_word_after_na_is_not_a_key_term():
+    asked = analyse("历下区长是谁")
+    assert asked.district == "历下区" and "区长" in asked.focus
+    asked = analyse("历下2024年要扩建哪所高中")
+    assert asked.answer_type == "name" and "所" not in asked.focus.split()
