@@ -1,4 +1,4 @@
-"""Answer extraction: find typed spans (figures, dates, enumerations, names) in evidence sentences and score them.
+"""Answer extraction: score the typed spans ``qa.spans`` finds in evidence sentences against the question.
 
 A span is chosen because the question's key terms stand with it in the same clause (between ``，；：。``), close to
 it, in a sentence that speaks for the asked year, and because its kind and unit fit what was asked; not because
@@ -11,31 +11,25 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .question import ORDINAL, REPORT_TERMS, UNITS, Question
-
-_PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
-_NUMBER = re.compile(
-    rf"(?P<pre>{_PRE})(?P<num>(?:\d+×)?\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万|亿|千)?(?P<post2>余|多)?"
-    rf"(?P<unit>{UNITS})?(?P<tail>以上|左右)?"
+from .question import ORDINAL, REPORT_TERMS, Question
+from .spans import (
+    CN_NUMBER,
+    CN_NUMERAL,
+    CN_VALUE,
+    LEADING_VERB,
+    NOUN_FLAGS,
+    ORDINAL_SPAN,
+    QUOTED,
+    find_date_spans,
+    find_list_spans,
+    find_name_spans,
+    find_number_spans,
+    is_quoted,
+    item_spans,
+    items_in,
+    split_clauses,
 )
-_CN_NUMERAL = r"(?:[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)"
-_CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千万亿]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|条|批|届|次|名|座|链)")
-# Ranks and ordinals with the scope they are counted in: 全市第一, 第十二届, 首位
-_ORDINAL_SPAN = re.compile(
-    r"(?:全国|全省|全市|全区|省会城市|主城区)?(?:第[一二三四五六七八九十百两0-9]+(?:名|位|届|次|批|个|家|位次)?|首位|首家|首个|首批|前列|榜首)"
-)
-_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号])?(?:上午|下午|晚上)?|\d{4}年(?=\d{1,2}月)")
-_GROWTH_VERB = re.compile(r"(?:可比)?(?:增长|下降|提高|增加|减少|降低|提升)$")
-_CLAUSE_BREAK = re.compile(r"[，。；！？：,;!?:…]+|—{2,}")
-# "A、B、C五大产业" / "A、B两大集群": a count with a classifier closes an enumeration
-_LIST_COUNT = re.compile(r"[两二三四五六七八九十]+(?:大|个|项|类|种|条|家|所|处)")
-_QUOTED = re.compile(r"“([^“”]{1,20})”")
-_LIST_STOP = re.compile(r"等")
-_JOINED = re.compile(r"以及|和|及")
-_CN_VALUE = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 
-_CHAIN = re.compile(r"(?<!—)[\u4e00-\u9fff]{2,12}(?:—[\u4e00-\u9fff]{2,8}){2,}(?!—)")
-_CURRENCY = ("元", "美元")
 # Measure words that count things (as opposed to units of area, money or length); reports use them loosely.
 _CLASSIFIERS = frozenset("个 家 所 处 项 套 座 栋 幢 条 名 人 户 批 类 次 场 件 台 辆 间 张 份".split())
 _ORG_SUFFIX = re.compile(
@@ -43,10 +37,6 @@ _ORG_SUFFIX = re.compile(
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
 _TITLE_BEFORE = re.compile(r"(?:区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|代表)\s*$")
-_NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "nw", "s", "eng", "j", "x", "an", "vn", "l", "i")
-_LEAD_FLAGS = ("v", "p", "d", "c", "u", "r", "f", "ad", "k")
-_END_FLAGS = ("v", "p", "u", "d", "c", "m", "q", "f")
-_BREAK_FLAGS = ("u", "p", "c", "d", "r", "y", "e")
 
 
 # How much each signal counts in a span's score (they sum to 1); set on the dev split.
@@ -80,198 +70,6 @@ class Span:
     evidence: Evidence
     clause: str
     signals: dict = field(default_factory=dict, compare=False, hash=False)  # the scored features, for calibration
-
-
-def _clauses(text: str) -> list[tuple[int, int]]:
-    """Clause spans of a sentence, split at ``，；：。！？``; an enumeration comma ``、`` does not split."""
-    spans, start = [], 0
-    for m in _CLAUSE_BREAK.finditer(text):
-        if m.start() > start:
-            spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
-
-
-def number_kind(unit: str | None) -> str:
-    """percentage for %, amount for currencies, number otherwise."""
-    if unit == "%":
-        return "percentage"
-    if unit and unit.endswith(_CURRENCY):
-        return "amount"
-    return "number"
-
-
-def find_number_spans(text: str, *, with_growth_verb: bool = False) -> list[tuple[int, int, str, str | None]]:
-    """Figures with unit and qualifiers (``1600余个``, ``近900项``, ``超99%``, ``6.4万平方米``, ``十四连冠``).
-
-    Returns (start, end, kind, unit) within ``text``. A bare number with neither unit nor 万/亿 is left out, and so
-    is a year (``2023年``). With ``with_growth_verb`` a percentage takes the verb before it (``增长28.4%``).
-    """
-    spans = []
-    for m in _NUMBER.finditer(text):
-        unit = m.group("unit")
-        if m.group("mult") and (unit is None or unit in ("元", "美元", "户", "人", "人次", "平方米")):
-            unit = (m.group("mult") + (unit or "")) if unit else m.group("mult")
-        if not unit:
-            continue
-        start, end = m.start(), m.end()
-        if with_growth_verb and unit == "%":
-            verb = _GROWTH_VERB.search(text[max(0, start - 4) : start])
-            if verb:
-                start -= len(verb.group(0))
-        spans.append((start, end, number_kind(unit), unit))
-    for m in _CN_NUMBER.finditer(text):
-        spans.append((m.start(), m.end(), "number", m.group("unit")))
-    return spans
-
-
-def find_date_spans(text: str) -> list[tuple[int, int]]:
-    """Dates such as ``1月4日上午``, ``2019年5月17日``, ``3月23日``."""
-    return [m.span() for m in _DATE.finditer(text) if "月" in m.group(0)]
-
-
-# Verbs that government reports put before what they list or name; jieba sometimes tags them as names (荣获/nr).
-_GOVERNING_VERB_WORDS = (
-    r"荣获|获评|获得|入选|包括|涵盖|打造|建成|推进|引进|落地|围绕|聚焦|依托|实施|开展|加快|推动|完成|实现|新建|扩建|"
-    r"打通|紧盯|培育|引育|吸引|支持|扶持|做强|做优|做大|组建|设立|成立|启动|举办|承办|创建|建设|提升|布局|对接|串联起?|"
-    r"抢抓|(?:大力|加快|积极|着力|重点|优先|创新)发展"
-)
-_GOVERNING_VERB = re.compile(_GOVERNING_VERB_WORDS)
-# a name does not start with the verb that governs it, nor with the adverb before that verb (扎实推进…)
-_LEADING_VERB = re.compile(
-    r"(?:扎实|大力|加快|积极|全力|着力|持续|深入|全面|切实|统筹|进一步|不断|努力|重点)?(?:" + _GOVERNING_VERB_WORDS + r").{2,}"
-)
-
-
-def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> int:
-    """Where the first enumeration item starts: after the last verb before it (``加快`` in ``加快德邦证券``).
-
-    The report's governing verbs count wherever they stand. A tagged verb counts when it is a word of two characters
-    or the item's first word (``急`` in ``平急两用`` is not one) and does not stand between two nouns (``科技创新中心``),
-    a verbal noun only when no noun follows it (``突破1亿元``, not ``设备公司``), and a preposition only as the item's
-    first word (``围绕`` …): inside, ``与`` joins two parts of one item.
-    """
-    cut = 0
-    if pos is not None:
-        offset = 0
-        words = pos(item)
-        for index, (word, flag) in enumerate(words):
-            offset += len(word)
-            following = words[index + 1][1] if index + 1 < len(words) else ""
-            inside = index > 0 and words[index - 1][1].startswith("n") and following.startswith("n")
-            verb = (flag == "v" and (len(word) >= 2 or index == 0) and not inside) or (
-                flag == "vn" and not following.startswith(("n", "vn"))
-            )
-            if (verb or (index == 0 and flag.startswith("p"))) and len(item) - offset >= 2:
-                cut = offset
-    for m in _GOVERNING_VERB.finditer(item):
-        if len(item) - m.end() >= 2:
-            cut = max(cut, m.end())
-    return cut
-
-
-def _cut_at_shared_head(items: list[str]) -> str | None:
-    """The last item cut after the head character every other item ends with (路 in ``白马山东路、玉兴路路段``)."""
-    heads = {item[-1] for item in items[:-1] if item}
-    if len(heads) != 1:
-        return None
-    at = items[-1].find(heads.pop(), 1)
-    return items[-1][: at + 1] if at >= 1 else None
-
-
-def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
-    """Enumerations ``A、B、C`` inside one clause, ending before ``等`` when it follows; a verb before ``A`` is left out.
-
-    Without ``等`` the last item is cut where a verb, numeral or particle starts, and at the length of the longest
-    other item, since nothing else marks where it ends.
-    """
-    # quoted names side by side (“明湖系”“丽山系”) are an enumeration too
-    spans = [m.span() for m in re.finditer(r"(?:“[^“”]{1,12}”[、和与及]?){2,}", text)]
-    # a chain joined by single dashes (泉城路—解放路—解放东路, 众创空间—孵化器—加速器) lists its links in order
-    for m in _CHAIN.finditer(text):
-        links = m.group(0).split("—")
-        first_cut = _trim_item_start(links[0], pos)
-        longest = max(len(links[0]) - first_cut, *(len(link) for link in links[1:-1]))
-        # nothing marks where the last link ends: it is at most one character longer than the longest other one
-        spans.append((m.start() + first_cut, m.end() - max(0, len(links[-1]) - longest - 1)))
-    for a, b in _clauses(text):
-        clause = text[a:b]
-        if "、" not in clause:
-            continue
-        items = clause.split("、")
-        first_cut = _trim_item_start(items[0], pos)
-        start = a + first_cut
-        items[0] = items[0][first_cut:]
-        for k in range(1, len(items)):
-            stop = _LIST_STOP.search(items[k]) or _LIST_COUNT.search(items[k])
-            if stop and stop.start() > 0:
-                items = items[:k] + [items[k][: stop.start()]]
-                break
-        else:
-            longest = max(len(i) for i in items[:-1])
-            # the last item may be two joined by 和/及 (泉城路商业街和泉城广场): the second is cut like a last item
-            joined = _JOINED.search(items[-1])
-            lead = ""
-            if joined and 2 <= joined.start() <= longest + 1 and len(items[-1]) - joined.end() >= 2:
-                lead, items[-1] = items[-1][: joined.end()], items[-1][joined.end() :]
-            shared = _cut_at_shared_head(items)
-            last = shared or items[-1]
-            shortest = min(len(i) for i in items[:-1])
-            if pos is not None and shared is None:
-                kept = ""
-                for word, flag in pos(last):
-                    # a tagged verb ends the item only once it is as long as the shortest other item, less one:
-                    # jieba's tags inside names are unreliable (研学坊 comes out as a verb and a noun)
-                    ends = flag.startswith(_END_FLAGS) and len(kept) >= shortest - 1
-                    if kept and (ends or len(kept) + len(word) > longest):
-                        break
-                    kept += word
-                last = kept
-            items[-1] = lead + last[: longest + 2]
-        end = start + len("、".join(items))
-        if len(items) >= 2 and end - start >= 4 and items[-1]:
-            spans.append((start, end))
-    return spans
-
-
-def _noun_follows(words: list[tuple[int, int, str, str]], j: int) -> bool:
-    """A noun follows word ``j``, directly or after more single characters of an unknown word."""
-    k = j + 1
-    while k < len(words) and len(words[k - 1][2]) == 1 and len(words[k][2]) == 1 and not words[k][3].startswith(_NOUN_FLAGS):
-        k += 1
-    return k < len(words) and words[k][3].startswith(_NOUN_FLAGS)
-
-
-def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
-    """Names: quoted terms, and runs of one to five words (2 to 16 characters) that start and end like a noun phrase.
-
-    The words inside a run may be of any kind (``上海细胞治疗集团`` holds a verb); only its first word may not be a
-    verb, preposition, adverb or particle, and its last word must be noun-like.
-    """
-    spans = {(m.start(1), m.end(1)) for m in _QUOTED.finditer(text)}
-    if pos is None:
-        return sorted(spans)
-    words: list[tuple[int, int, str, str]] = []
-    offset = 0
-    for word, flag in pos(text):
-        words.append((offset, offset + len(word), word, flag))
-        offset += len(word)
-    for i, (start, _, word, flag) in enumerate(words):
-        if flag.startswith(_LEAD_FLAGS + ("m", "q")) or not re.match(r"[\u4e00-\u9fffA-Za-z]", word):
-            continue
-        for j in range(i, min(i + 7, len(words))):
-            end, last, last_flag = words[j][1], words[j][2], words[j][3]
-            if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9·]*", last) or last_flag.startswith(_BREAK_FLAGS):
-                break
-            # a verb may stand inside a name (上海细胞治疗集团) only when a noun follows it; single characters a
-            # word jieba does not know falls apart into (山东|安|可|区块链) may run on to the noun
-            if last_flag.startswith("v") and not _noun_follows(words, j):
-                break
-            if last_flag.startswith(_NOUN_FLAGS) and 2 <= end - start <= 16:
-                spans.add((start, end))
-    return sorted(spans)
 
 
 def _occurrences(term: str, text: str) -> list[int]:
@@ -358,32 +156,10 @@ def _after_name(text: str, end: int) -> str:
     return re.sub(r"^[”’」』]?(?:等等?)?", "", text[end : end + 14])[:12]
 
 
-def _item_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The items of the enumeration ``text[start:end]``, as offsets in ``text``."""
-    spans, at = [], start
-    for item in re.split(r"[、—]", text[start:end]):
-        spans.append((at, at + len(item)))
-        at += len(item) + 1
-    return [(a, b) for a, b in spans if b - a >= 2]
-
-
 def _nth_marker(question: Question, text: str, start: int) -> bool:
     """The span follows the report's marker of the asked place: ``四是`` for 第四项 (一是…二是… enumerate)."""
     marks = list(re.finditer(r"(?:^|[。；，\s])([一二三四五六七八九十])是", text[:start]))
-    return bool(marks) and _CN_VALUE.get(marks[-1].group(1)) == question.nth
-
-
-def _items_in(span_text: str) -> int:
-    """How many items an enumeration holds: A、B和C → 3, A—B—C → 3, “A”“B” → 2."""
-    if "、" in span_text:
-        return span_text.count("、") + 1 + bool(_JOINED.search(span_text.rsplit("、", 1)[-1]))
-    if "—" in span_text:
-        return span_text.count("—") + 1
-    return max(1, span_text.count("“"))
-
-
-def _quoted(text: str, start: int, end: int) -> bool:
-    return start > 0 and text[start - 1] == "“" and text[end : end + 1] == "”"
+    return bool(marks) and CN_VALUE.get(marks[-1].group(1)) == question.nth
 
 
 def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
@@ -436,7 +212,7 @@ def _extend_by_category(question: Question, text: str, spans: list[tuple[int, in
         k = _shared_edge(right, text[b : b + len(right)], suffix=False)
         while k >= 2:
             words = pos(right[:k]) if pos is not None else [(right[:k], "n")]
-            if words and words[-1][1].startswith(_NOUN_FLAGS):
+            if words and words[-1][1].startswith(NOUN_FLAGS):
                 extended.add((a, b + k))
                 break
             k -= len(words[-1][0]) if words else k
@@ -558,9 +334,9 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         if counted and counted.group(1) not in "个年月日号天乎何时":
             # 几乱 is answered by 八乱, 几分 by 十二分: a number in words with the character the question counts in
             word = counted.group(1)
-            found += [(m.start(), m.end(), "number", word) for m in re.finditer(rf"{_CN_NUMERAL}{word}", text)]
+            found += [(m.start(), m.end(), "number", word) for m in re.finditer(rf"{CN_NUMERAL}{word}", text)]
         if question.unit == ORDINAL:
-            found += [(m.start(), m.end(), "number", ORDINAL) for m in _ORDINAL_SPAN.finditer(text)]
+            found += [(m.start(), m.end(), "number", ORDINAL) for m in ORDINAL_SPAN.finditer(text)]
         return found
     if wanted == "date":
         found = [(a, b, "date", None) for a, b in find_date_spans(text)]
@@ -581,13 +357,13 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         ]
         names = _extend_by_category(question, text, find_name_spans(text, pos), pos)
         # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
-        names = [(a, b) for a, b in names if not _LEADING_VERB.match(text, a, b)]
+        names = [(a, b) for a, b in names if not LEADING_VERB.match(text, a, b)]
         if question.nth:
             # 第四项行动是什么, 打头的是哪个: the item in that place of an enumeration
             names += [
                 items[question.nth - 1]
                 for a, b in lists
-                if len(items := _item_spans(text, a, b)) >= question.nth and not text[a].isdigit()
+                if len(items := item_spans(text, a, b)) >= question.nth and not text[a].isdigit()
             ]
         return [(a, b, "list", None) for a, b in lists] + [(a, b, "name", None) for a, b in sorted(set(names))]
     return []
@@ -643,7 +419,7 @@ def extract_spans(
     bigram_weights = dict.fromkeys(bigrams, 1.0)
     found = []  # (evidence, clauses, start, end, kind, unit, clause index, fit)
     for ev in evidence:
-        clauses = _clauses(ev.text) or [(0, len(ev.text))]
+        clauses = split_clauses(ev.text) or [(0, len(ev.text))]
         for a, b, kind, unit in _candidates(question, ev.text, pos):
             fit = _type_fit(question, kind, unit, ev.text[a:b])
             if fit <= 0:
@@ -701,7 +477,7 @@ def extract_spans(
         if kind in ("name", "list"):
             # the category a name ends with may repeat the question (丽山国际|细胞医学产业园); the rest must be new
             own = span_text[: len(span_text) - _name_ending(question, span_text)]
-            remembered = _QUOTED.search(question.text)
+            remembered = QUOTED.search(question.text)
             if remembered and remembered.group(1) in own and len(own) > len(remembered.group(1)):
                 # the asker remembers part of the name ("管家"式服务 → “泉管家”): that part is not a repeat
                 own = own.replace(remembered.group(1), "")
@@ -716,7 +492,7 @@ def extract_spans(
                 titled = (title.endswith(question.role) if question.role else _TITLE_BEFORE.search(title)) and 2 <= len(span_text) <= 4
                 score *= 1.3 if titled else 0.5
             if question.nth and kind == "name":
-                in_place = (a, b) in {item for x, y in lists.get(id(ev), ()) for item in _item_spans(ev.text, x, y)[question.nth - 1 : question.nth]}
+                in_place = (a, b) in {item for x, y in lists.get(id(ev), ()) for item in item_spans(ev.text, x, y)[question.nth - 1 : question.nth]}
                 score *= 1.4 if in_place or _nth_marker(question, ev.text, a) else 1.0
             if question.category and kind == "name":
                 # a name asked as "商圈叫什么" ends with 商圈 (泉城路商圈), and is more than the category itself, or
@@ -726,12 +502,12 @@ def extract_spans(
                 score *= 1.15 if ends or follows else 0.9
             if question.items:
                 # 哪两个主题年 asks for two: an enumeration of as many items, not one name
-                score *= 1.25 if kind == "list" and _items_in(span_text) == question.items else 0.85
-            if _quoted(ev.text, a, b) and not question.person and wanted != "place":
+                score *= 1.25 if kind == "list" and items_in(span_text) == question.items else 0.85
+            if is_quoted(ev.text, a, b) and not question.person and wanted != "place":
                 score *= 1.2  # reports put the names they coin in quotes: “云帮办”, “三级联动”
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
-        elif _CN_NUMBER.fullmatch(span_text) and unit != question.unit:
+        elif CN_NUMBER.fullmatch(span_text) and unit != question.unit:
             score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure
         # ranked by the raw score: capping first would tie a name with its own truncation
         ranked.append((score, Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause, signals)))

@@ -1,5 +1,6 @@
 """Typed span finding and scoring, on literal sentences."""
-from qa.extract import Evidence, extract_spans, find_date_spans, find_list_spans, find_number_spans
+from qa.extract import Evidence, extract_spans
+from qa.spans import find_date_spans, find_list_spans, find_number_spans
 from qa.question import analyse
 from qa.tokenize import Tokenizer
 
