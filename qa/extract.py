@@ -369,6 +369,12 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     return []
 
 
+def _bare(masked: str, clause: tuple[int, int]) -> bool:
+    """The clause holds nothing but the (masked) figure and at most a verb of change: ``增长□□□□□``, ``□□□□``."""
+    rest = re.sub(r"[^\u4e00-\u9fff]", "", masked[clause[0] : clause[1]])
+    return len(re.sub(r"同比|可比|增长|下降|提高|增加|减少|降低|提升|达到?|为|约", "", rest)) == 0
+
+
 def _window(text: str, clauses: list[tuple[int, int]], at_clause: int) -> str:
     """The span's clause with the two clauses before it: where what a figure measures is named."""
     return text[clauses[max(0, at_clause - 2)][0] : clauses[at_clause][1]]
@@ -443,6 +449,15 @@ def extract_spans(
         # 明湖国际细胞医学产业园 holds the 产业园 asked about)
         text = ev.text if kind in ("name", "list") else ev.text[:a] + "\u25a1" * (b - a) + ev.text[b:]
         whole = ev.context + text
+        subject = ""
+        if at_clause and kind not in ("name", "list") and _bare(text, clauses[at_clause]):
+            # a clause that is nothing but the figure (…金融业增加值489亿元，增长11.6%) has no subject of its own:
+            # it speaks of the clause before it as fully as if it were part of it, and stands right after its subject
+            x, y = clauses[at_clause - 1]
+            own = [f for f in find_number_spans(text[x:y]) if f[1] == y - x]
+            subject = text[x : x + own[-1][0]] if own else text[x:y]
+            clauses = clauses[: at_clause - 1] + [(x, clauses[at_clause][1])] + clauses[at_clause + 1 :]
+            at_clause -= 1
         ca, cb = clauses[at_clause]
         ca, cb = min(ca, a), max(cb, b)
         clause = ev.text[ca:cb]
@@ -453,7 +468,9 @@ def extract_spans(
         )
         signals = {
             "clause": clause_match,
-            "near": _proximity(local, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1),
+            "near": _proximity(local, subject + ev.text[a:b], len(subject), len(subject) + b - a)
+            if subject
+            else _proximity(local, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1),
             "slot": _slot_fit(question, ev.text, a, b),
             "sentence": max(_coverage(weights, whole), _bigram_coverage(bigrams, whole)),
             "similarity": _similarity_score(ev.similarity),

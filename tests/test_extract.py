@@ -276,3 +276,10 @@ def test_a_name_jieba_splits_into_single_characters_stays_whole():
     tag = Tokenizer(["区块链", "产业发展", "研究院"]).tag
     weights = {"区块链": 2.0, "共同体": 2.0, "机构": 1.0}
     assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "山东安可区块链产业发展研究院"
+
+
+def test_a_clause_that_is_only_a_rate_speaks_of_the_clause_before_it():
+    question = analyse("2022年金融业增加值预计增长多少")
+    text = "预计实现金融业增加值489亿元，增长11.6%；预计规模以上工业增加值增长15%以上"
+    weights = {"金融": 1.5, "增加值": 3.3, "预计": 3.6}
+    assert extract_spans(question, [_evidence(text, 2022, "result")], weights)[0].text in ("增长11.6%", "11.6%")
