@@ -37,6 +37,7 @@ class UnknownDocumentError(KeyError):
 
 # part-of-speech tags of the words that can name what a figure counts, and words that never do (plan, time, place)
 _HEAD_FLAGS = ("n", "j", "vn", "eng")
+_OWNER = re.compile(r"([^，。？?\s的]{2,16})的[^，。？?\s的]{1,10}?(?:是|有|为|达到)?(?:多少|几|多大|多高)")
 _NOT_A_HEAD = re.compile(
     r"计划|预计|目标|今年|全年|当年|去年|总共|一共|济南|全市|全区|全省|历下|市中|数量|数|情况|"
     r"达到|达|实现|完成|新增|新建|增加|增长|提升|提高|下降|降低|减少|有|是|为|共|累计|涉及|打算|准备|要"
@@ -202,6 +203,14 @@ class QA:
             ]
 
         heads = [lowered[w.lower()] for w in nouns(asked.left_context, True)[-1:] + nouns(asked.right_context, False)[:1]]
+        # the named owner of what is counted (济南国际创新设计产业园的营业收入): another owner's figure is not it
+        owner = _OWNER.search(asked.text)
+        if owner:
+            user = self.index.tokenizer.user_words_set
+            heads += [
+                lowered[w.lower()] for w, f in self._tag(owner.group(1))
+                if w.lower() in lowered and (w in user or f.startswith(("nz", "nt", "ns", "nr"))) and not _NOT_A_HEAD.fullmatch(w)
+            ]
         return tuple(dict.fromkeys(heads))
 
     def _evidence(self, hits: list[Hit], query_vector: np.ndarray) -> list[Evidence]:

@@ -105,6 +105,7 @@ class Tokenizer:
 
         quiet_jieba()
         self.user_words = tuple(sorted(set(user_words)))
+        self.user_words_set = frozenset(self.user_words)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in self.user_words:
