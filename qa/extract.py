@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .question import ORDINAL, REPORT_TERMS, Question
+from .question import ORDINAL, REPORT_TERMS, UNIT_FAMILIES, Question
 from .spans import (
     CN_NUMBER,
     CN_NUMERAL,
@@ -311,6 +311,8 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
         elif question.unit and unit:
             if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
                 fit *= 1.15
+            elif unit.endswith(UNIT_FAMILIES.get(question.unit, ())):
+                pass  # 面积 asked, 亩 or 平方公里 printed: the right kind of measure in another unit
             elif question.unit in _CLASSIFIERS and unit in _CLASSIFIERS:
                 fit *= 0.75  # 几栋楼宇 is printed 26座楼宇: one counted thing, another measure word
             else:

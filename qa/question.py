@@ -180,6 +180,11 @@ ORDINAL = "名次"
 _ORDINAL_Q = re.compile(r"第几|排名|排位|名次|位次|排在|排第|列第|位列|哪一?届|几届|第多少")
 
 
+# what a question measures without naming the unit, and the unit family it is printed in
+_MEASURED = ((r"面积|占地", "平方米"), (r"多长|长度|多远|里程", "米"), (r"多重|重量", "吨"))
+UNIT_FAMILIES = {"平方米": ("平方米", "平方公里", "亩"), "米": ("米", "公里", "千米"), "吨": ("吨",)}
+
+
 def asked_unit(text: str) -> str | None:
     """The measure word the question asks in (``几所`` → 所, ``多少亿元`` → 亿元, ``百分之`` → %, 第几 → 名次)."""
     if _ORDINAL_Q.search(text):
@@ -193,6 +198,9 @@ def asked_unit(text: str) -> str | None:
         return "%"
     if re.search(r"量级|级别|什么级", text):
         return "级"  # 百亿级, 省级
+    for pattern, unit in _MEASURED:
+        if re.search(pattern, text):
+            return unit  # 面积有多大 is answered in 平方米 (or 亩, 平方公里), 多长 in 米 or 公里
     m = re.search(r"几([\u4e00-\u9fff])", text)
     if m and m.group(1) not in "个年月日号天乎何时":
         return m.group(1)  # 几乱, 几分: the report counts in that character (八乱, 十二分)

@@ -283,3 +283,13 @@ def test_a_clause_that_is_only_a_rate_speaks_of_the_clause_before_it():
     text = "预计实现金融业增加值489亿元，增长11.6%；预计规模以上工业增加值增长15%以上"
     weights = {"金融": 1.5, "增加值": 3.3, "预计": 3.6}
     assert extract_spans(question, [_evidence(text, 2022, "result")], weights)[0].text in ("增长11.6%", "11.6%")
+
+
+def test_an_area_question_wants_an_area_in_whatever_unit_it_is_printed():
+    question = analyse("2023年续建项目的面积有多大")
+    assert question.unit == "平方米"
+    text = "推进8个续建项目，续建面积206万平方米"
+    assert extract_spans(question, [_evidence(text, 2023)], {"续建": 3.0, "项目": 1.0})[0].text == "206万平方米"
+    question = analyse("历下区辖区面积有多大")
+    text = "历下区辖区面积100.89平方公里，常住人口6个街道"
+    assert extract_spans(question, [_evidence(text, 2023)], {"辖区": 3.0})[0].text == "100.89平方公里"
