@@ -43,6 +43,8 @@ _GROWTH_Q = re.compile(_CHANGE)
 # "降低了多少？", "实现多少增长": the question ends on the change itself, with no measure word after it
 _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
 _AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
+# what is counted in money: a question about it wants an amount even when it names no currency
+_MONEY = re.compile(r"营收|营业收入|收入|税收|投资|资金|资本|基金|资产|产值|增加值|生产总值|GDP|预算|支出|退税|外资|利润|营业额|销售额|成交额|交易额|融资", re.I)
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模(?:有|是|达到?|为)?多|量级|第几|排名|名次|位次|哪一?届")
 _LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
 # how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
@@ -181,7 +183,7 @@ _ORDINAL_Q = re.compile(r"第几|排名|排位|名次|位次|排在|排第|列�
 
 
 # what a question measures without naming the unit, and the unit family it is printed in
-_MEASURED = ((r"面积|占地", "平方米"), (r"多长|长度|多远|里程", "米"), (r"多重|重量", "吨"))
+_MEASURED = ((r"面积|占地|空间", "平方米"), (r"多长|长度|多远|里程", "米"), (r"多重|重量", "吨"))
 UNIT_FAMILIES = {"平方米": ("平方米", "平方公里", "亩"), "米": ("米", "公里", "千米"), "吨": ("吨",)}
 
 
@@ -271,8 +273,8 @@ def analyse(text: str) -> Question:
     focus = expand_focus(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip())
     kind = answer_type_of(text)
     left_context, right_context = question_slot(bare, 10)
-    if kind == "number" and unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元"):
-        kind = "amount"
+    if kind == "number" and (unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元") or (unit is None and _MONEY.search(text))):
+        kind = "amount"  # 营收有多少, 基金规模有多大: money, though no 元 is asked
     if kind == "number" and unit == "%":
         kind = "percentage"
     return Question(

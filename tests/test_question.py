@@ -116,3 +116,10 @@ def test_an_office_keeps_its_qu_and_a_measure_word_after_na_is_not_a_key_term():
     assert asked.district == "历下区" and "区长" in asked.focus
     asked = analyse("历下2024年要扩建哪所高中")
     assert asked.answer_type == "name" and "所" not in asked.focus.split()
+
+
+def test_money_nouns_ask_for_amounts_and_space_for_area():
+    assert analyse("2019年规模以上服务企业一共实现了多少营收").answer_type == "amount"
+    assert analyse("产业园管理的基金规模有多大").answer_type == "amount"
+    assert analyse("投资超过一亿元的项目有几个").answer_type == "number"
+    assert analyse("年内要交付的楼宇空间一共多大").unit == "平方米"
