@@ -16,7 +16,6 @@ from .spans import (
     CN_NUMBER,
     CN_NUMERAL,
     CN_VALUE,
-    LEADING_VERB,
     NOUN_FLAGS,
     ORDINAL_SPAN,
     QUOTED,
@@ -24,6 +23,7 @@ from .spans import (
     find_list_spans,
     find_name_spans,
     find_number_spans,
+    is_verb_phrase,
     is_quoted,
     item_spans,
     items_in,
@@ -359,7 +359,7 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         ]
         names = _extend_by_category(question, text, find_name_spans(text, pos), pos)
         # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
-        names = [(a, b) for a, b in names if not LEADING_VERB.match(text, a, b)]
+        names = [(a, b) for a, b in names if not is_verb_phrase(text[a:b])]
         if question.nth:
             # 第四项行动是什么, 打头的是哪个: the item in that place of an enumeration
             names += [

@@ -97,12 +97,34 @@ _GOVERNING_VERB_WORDS = (
 )
 _GOVERNING_VERB = re.compile(_GOVERNING_VERB_WORDS)
 # a name does not start with the verb that governs it, nor with the adverb before that verb (扎实推进…)
-LEADING_VERB = re.compile(
-    r"(?:扎实|大力|加快|积极|全力|着力|持续|深入|全面|切实|统筹|进一步|不断|努力|重点)?(?:" + _GOVERNING_VERB_WORDS + r").{2,}"
+# Verbs that a report puts before what it names, beyond those that govern an enumeration; they are checked only at
+# the start of a name or a first item, since many of them also stand inside names (人力资源服务产业园).
+_OPENING_VERB_WORDS = (
+    _GOVERNING_VERB_WORDS + r"|申报|申请|争创|争取|深化|优化|完善|健全|构建|推行|推广|落实|强化|加强|扩大|拓展|发挥|"
+    r"用好|用活|办好|抓好|建好|做好|谋划|策划|储备|招引|引入|导入|承接|共建|筹建|专设|增设|新设|开设|启用|投用|"
+    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当"
 )
+# a name does not start with the verb that governs it, with the adverb before that verb (扎实推进…), or with a
+# scope of being first (全国首个科创金融改革试验区 names 科创金融改革试验区)
+LEADING_VERB = re.compile(
+    r"(?:(?:扎实|大力|加快|积极|全力|着力|持续|深入|全面|切实|统筹|进一步|不断|努力|重点|精心)?(?:" + _OPENING_VERB_WORDS
+    + r")[了着过]?|(?:全国|全省|全市|国内|省内)?(?:首个|首家|首批|唯一|第一个|第一家))(?=.{2,})"
+)
+# verbs that take an object: a noun run holding one in its middle is a verb phrase, not a name (…标准实施城市…)
+_INNER_VERB = re.compile(r"(?<=..)(?:实施|推进|打造|开展|引进|落地|建成|启动|举办|承办|实现|完成|抓好|推动|紧盯|围绕|聚焦|依托|成为|作为|位列)(?=..)")
 
 
-def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> int:
+# what happens to a named thing, printed after it: 科创金融改革试验区|落地, 示范园|投入运营
+_CLOSING_VERB = re.compile(r"(?<=..)(?:落地|落户|投入运营|投入使用|投用|启动|开工|竣工|建成|挂牌|注册成立|成立|揭牌)$")
+
+
+def is_verb_phrase(span_text: str) -> bool:
+    """A noun run that opens with a report's verb (推进明湖…, 全国首个…), holds an object-taking verb inside, or
+    ends with what happens to the thing it names (…试验区落地)."""
+    return bool(LEADING_VERB.match(span_text) or _INNER_VERB.search(span_text) or _CLOSING_VERB.search(span_text))
+
+
+def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | None, shortest: int = 0) -> int:
     """Where the first enumeration item starts: after the last verb before it (``加快`` in ``加快德邦证券``).
 
     The report's governing verbs count wherever they stand. A tagged verb counts when it is a word of two characters
@@ -126,6 +148,13 @@ def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | No
     for m in _GOVERNING_VERB.finditer(item):
         if len(item) - m.end() >= 2:
             cut = max(cut, m.end())
+    if cut and item[cut : cut + 1] in ("了", "着", "过") and len(item) - cut > 2:
+        cut += 1  # 举办了|BIM软件产业高峰论坛
+    opening = LEADING_VERB.match(item, cut)
+    if opening and len(item) - opening.end() >= min(shortest - 1, 4):
+        # 专设|税收征管, 举办了|BIM软件产业高峰论坛; but not when what is left is shorter than the other items, which
+        # are then verb phrases themselves (谋划工作、改革创新、攻坚克难)
+        cut = opening.end()
     return cut
 
 
@@ -158,7 +187,7 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
         if "、" not in clause:
             continue
         items = clause.split("、")
-        first_cut = _trim_item_start(items[0], pos)
+        first_cut = _trim_item_start(items[0], pos, min(len(i) for i in items[1:]))
         start = a + first_cut
         items[0] = items[0][first_cut:]
         for k in range(1, len(items)):
@@ -194,10 +223,13 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
 
 
 def _noun_follows(words: list[tuple[int, int, str, str]], j: int) -> bool:
-    """A noun follows word ``j``, directly or after more single characters of an unknown word."""
+    """A noun follows word ``j``: directly, after more single characters of an unknown word, or after one more
+    verb that a noun follows (城市运行|综合|指挥|中心)."""
     k = j + 1
     while k < len(words) and len(words[k - 1][2]) == 1 and len(words[k][2]) == 1 and not words[k][3].startswith(NOUN_FLAGS):
         k += 1
+    if k + 1 < len(words) and words[k][3] == "v" and words[k + 1][3].startswith("n"):
+        return True
     return k < len(words) and words[k][3].startswith(NOUN_FLAGS)
 
 

@@ -293,3 +293,25 @@ def test_an_area_question_wants_an_area_in_whatever_unit_it_is_printed():
     question = analyse("历下区辖区面积有多大")
     text = "历下区辖区面积100.89平方公里，常住人口6个街道"
     assert extract_spans(question, [_evidence(text, 2023)], {"辖区": 3.0})[0].text == "100.89平方公里"
+
+
+def test_names_do_not_carry_the_verbs_around_them():
+    from qa.spans import find_name_spans, is_verb_phrase
+
+    for phrase in ("申报气候投融资试点", "全国首个科创金融改革试验区", "标准实施城市", "科创金融改革试验区落地", "扎实推进明湖国际科技创新中心"):
+        assert is_verb_phrase(phrase), phrase
+    for name in ("气候投融资试点", "科创金融改革试验区", "城市运行综合指挥中心", "人力资源服务产业园", "山东电力设备公司"):
+        assert not is_verb_phrase(name), name
+    text = "对标国内一流标准实施城市运行综合指挥中心升级改造"
+    tag = Tokenizer(["城市", "运行", "综合", "指挥", "中心"]).tag
+    assert "城市运行综合指挥中心" in _texts(text, find_name_spans(text, tag))
+
+
+def test_a_first_item_loses_its_opening_verb_unless_the_items_are_verb_phrases_themselves():
+    tag = Tokenizer().tag
+    text = "研究出台专项扶持政策，专设税收征管、行政审批、工商注册等服务机构"
+    assert _texts(text, find_list_spans(text, tag))[0] == "税收征管、行政审批、工商注册"
+    text = "精心举办了BIM软件产业高峰论坛、国际创新设计大赛等活动"
+    assert _texts(text, find_list_spans(text, tag))[0] == "BIM软件产业高峰论坛、国际创新设计大赛"
+    text = "着力提升谋划工作、改革创新、攻坚克难、应急处置等能力"
+    assert _texts(text, find_list_spans(text, tag))[0] == "谋划工作、改革创新、攻坚克难、应急处置"
