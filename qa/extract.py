@@ -36,6 +36,8 @@ _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
+_FLOW = re.compile(r"新增|新认定|新引进|新建|新开|新落户|新注册|引进|增加")
+_TOTAL = re.compile(r"累计|总数|总量|共|达")
 _TITLE_BEFORE = re.compile(r"(?:区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|代表)\s*$")
 
 
@@ -526,6 +528,10 @@ def extract_spans(
                 score *= 1.2  # reports put the names they coin in quotes: “云帮办”, “三级联动”
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
+        elif question.stock and _FLOW.search(lead := text[max(0, a - 12) : a].split("，")[-1]) and not _TOTAL.search(lead):
+            # a total is asked (总数), the figure counts what was added (新增高新技术企业151家): if it is the best
+            # match, the pipeline says that the reports give only the increase
+            signals["added"] = 1.0
         elif CN_NUMBER.fullmatch(span_text) and unit != question.unit:
             score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure
         # ranked by the raw score: capping first would tie a name with its own truncation

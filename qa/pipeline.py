@@ -285,6 +285,9 @@ class QA:
         else:
             spans = self._prefer_latest(spans)
         best = spans[0]
+        if best.signals.get("added"):
+            # a total was asked and the reports print only what was added that year: that is not the total
+            return abstain(f"报告中没有这项总数（只给出了新增数：{_clause_context(best)}）。")
         runner_up = next((s.score for s in spans[1:] if s.text != best.text), 0.0)
         signals = {
             **best.signals,

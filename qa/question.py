@@ -30,7 +30,7 @@ _RESULT = re.compile(r"完成了|实现了|去年|过去一年|过去的一年|�
 
 UNITS = (
     "万平方米|平方公里|平方米|万人次|亿美元|万美元|美元|亿元|万元|元|万户|户|个|家|所|处|项|套|座|条|名|人|亩|份|场|次|强|"
-    "栋|批|倍|公里|千米|米|吨|台|辆|张|间|类|级|大|连冠|小时|分钟|天|P|%"
+    "栋|批|倍|公里|千米|米|吨|台|辆|张|间|类|级|大|连冠|周年|小时|分钟|天|P|%"
 )
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
 _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多少|几)")
@@ -92,6 +92,7 @@ REPORT_TERMS = {
     "继续建": "续建", "在建": "续建", "红绿灯": "路口", "找工作": "就业", "工作岗位": "就业",
     # a rank "in Jinan" is printed as 全市第一
     "济南排": "全市", "济南能排": "全市", "在济南的排名": "全市",
+    "第三产业": "服务业", "三产": "服务业", "第二产业": "工业", "二产": "工业",
 }
 
 
@@ -119,6 +120,7 @@ class Question:
     left_context: str = ""  # up to ten characters before it ("细胞医学产业园" in 细胞医学产业园叫什么)
     category: str = ""  # what kind of thing a name is asked for when it is named before 叫什么: 产业园 in 产业园叫什么
     person: bool = False  # asks who: the answer is a person's name
+    stock: bool = False  # asks for a total (总数, 一共有, 累计), not for what was added in the year
     items: int | None = None  # how many items a list question asks for (哪两个 → 2)
     nth: int | None = None  # which item of an enumeration a name question asks for (第四项行动 → 4, 排第一的 → 1)
     role: str = ""  # the title of the person asked for (记者是谁 → 记者)
@@ -239,6 +241,9 @@ _NTH = re.compile(r"第([一二三四五六七八九十])(?:项|个|条|大|位|
 _ROLE = re.compile(r"(区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员)(?:是谁|叫什么|的名字|姓名|是哪位)")
 
 
+_STOCK = re.compile(r"总数|总量|总共有|一共有|共有多少|累计|存量|截至")
+
+
 def item_position(text: str) -> int | None:
     """Which item of an enumeration is asked for (``第四项行动是什么`` → 4, ``排第一的是什么`` → 1)."""
     m = _NTH.search(text)
@@ -292,6 +297,7 @@ def analyse(text: str) -> Question:
         right_context=right_context,
         category="" if _NTH.search(text) else name_category(text),
         items=item_count(text) if kind == "list" else None,
+        stock=bool(_STOCK.search(text)) and not re.search(r"新增|新建|新认定|新引进|新开|增加了", text),
         nth=item_position(text) if kind in ("name", "organisation", "place") else None,
         role=next((m.group(1) for m in _ROLE.finditer(text)), ""),
         person=bool(re.search(r"谁|哪位|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),

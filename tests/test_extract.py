@@ -315,3 +315,12 @@ def test_a_first_item_loses_its_opening_verb_unless_the_items_are_verb_phrases_t
     assert _texts(text, find_list_spans(text, tag))[0] == "BIM软件产业高峰论坛、国际创新设计大赛"
     text = "着力提升谋划工作、改革创新、攻坚克难、应急处置等能力"
     assert _texts(text, find_list_spans(text, tag))[0] == "谋划工作、改革创新、攻坚克难、应急处置"
+
+
+def test_a_total_is_not_what_was_added():
+    question = analyse("2022年高新技术企业总数有多少家")
+    assert question.stock and not analyse("2022年新增高新技术企业多少家").stock
+    added = extract_spans(question, [_evidence("新增高新技术企业151家", 2022, "result")], {"高新技术": 2.0, "企业": 1.0})
+    assert added[0].signals.get("added") == 1.0
+    total = extract_spans(question, [_evidence("高新技术企业累计达到600家", 2022, "result")], {"高新技术": 2.0, "企业": 1.0})
+    assert "added" not in total[0].signals

@@ -172,3 +172,8 @@ def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
     ]:
         asked = analyse(question)
         assert qa.head_terms(asked, qa.term_weights(asked)[0]) == heads
+
+
+def test_a_total_the_reports_do_not_give_is_not_answered_with_the_increase(qa):
+    result = qa.ask("2019年市中区高新技术企业总数有多少家")
+    assert result.abstained and "新增" in result.message and "57家" in result.message
