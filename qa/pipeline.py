@@ -282,7 +282,9 @@ class QA:
             if not spans or (elsewhere and elsewhere[0].score > 2 * spans[0].score):
                 hint = f"（{elsewhere[0].evidence.year}年：{elsewhere[0].text}）" if elsewhere else ""
                 return abstain(f"报告中没有{asked.district or ''}{asked.year}年的这项内容{hint}。")
-        else:
+        elif asked.answer_type in ("number", "amount", "percentage", "date"):
+            # a figure asked without a year: the newest report's, when it is nearly as good a match. A name or a list
+            # from another year is another thing, not a newer value of the same one, so the best match stands.
             spans = self._prefer_latest(spans)
         best = spans[0]
         if best.signals.get("added"):

@@ -66,3 +66,8 @@ def test_rejects_bad_history_and_top_k(small_qa):
 
 def test_top_k_limits_the_passages(small_qa):
     assert len(small_qa.ask("历下学位", top_k=1).passages) == 1
+
+
+def test_a_figure_asked_without_a_year_comes_from_the_newest_report(small_qa):
+    result = small_qa.ask("历下新建、改扩建中小学幼儿园几处？")
+    assert result.answer == "10处" and result.citations[0].year == 2023
