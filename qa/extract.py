@@ -38,7 +38,7 @@ _ORG_SUFFIX = re.compile(
 )
 _FLOW = re.compile(r"新增|新认定|新引进|新建|新开|新落户|新注册|引进|增加")
 _TOTAL = re.compile(r"累计|总数|总量|共|达")
-_TITLE_BEFORE = re.compile(r"(?:区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|代表)\s*$")
+_TITLE_BEFORE = re.compile(r"(?:区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑|代表)\s*$")
 
 
 # How much each signal counts in a span's score (they sum to 1); set on the dev split.
@@ -512,6 +512,7 @@ def extract_spans(
                 title = text[max(0, a - 6) : a].rstrip()
                 titled = (title.endswith(question.role) if question.role else _TITLE_BEFORE.search(title)) and 2 <= len(span_text) <= 4
                 score *= 1.3 if titled else 0.5
+                signals["titled"] = 1.0 if titled else 0.0
             if question.nth and kind == "name":
                 in_place = (a, b) in {item for x, y in lists.get(id(ev), ()) for item in item_spans(ev.text, x, y)[question.nth - 1 : question.nth]}
                 score *= 1.4 if in_place or _nth_marker(question, ev.text, a) else 1.0

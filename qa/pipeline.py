@@ -287,6 +287,9 @@ class QA:
             # from another year is another thing, not a newer value of the same one, so the best match stands.
             spans = self._prefer_latest(spans)
         best = spans[0]
+        if asked.person and not best.signals.get("titled"):
+            # reports name a person after the title (区长杨福涛); no name stands after one here
+            return abstain(f"报告中没有提到{asked.role or '这个人'}的姓名。")
         if best.signals.get("added"):
             # a total was asked and the reports print only what was added that year: that is not the total
             return abstain(f"报告中没有这项总数（只给出了新增数：{_clause_context(best)}）。")

@@ -324,3 +324,10 @@ def test_a_total_is_not_what_was_added():
     assert added[0].signals.get("added") == 1.0
     total = extract_spans(question, [_evidence("高新技术企业累计达到600家", 2022, "result")], {"高新技术": 2.0, "企业": 1.0})
     assert "added" not in total[0].signals
+
+
+def test_an_untitled_name_is_marked_for_a_person_question():
+    question = analyse("这篇报道的编辑是谁")
+    text = "区长杨福涛接受专访时表示，将持续发力"
+    spans = extract_spans(question, [_evidence(text)], {"报道": 1.0, "编辑": 2.0}, pos=Tokenizer().tag)
+    assert all(s.signals.get("titled") == 0.0 for s in spans if s.kind == "name")

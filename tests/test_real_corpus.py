@@ -177,3 +177,9 @@ def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
 def test_a_total_the_reports_do_not_give_is_not_answered_with_the_increase(qa):
     result = qa.ask("2019年市中区高新技术企业总数有多少家")
     assert result.abstained and "新增" in result.message and "57家" in result.message
+
+
+def test_a_person_is_named_only_after_the_asked_title(qa):
+    assert qa.ask("历下区长是谁").answer == "杨福涛"
+    result = qa.ask("历下区的宣传部长是谁")
+    assert result.abstained and "部长" in result.message
