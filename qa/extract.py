@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .question import ORDINAL, REPORT_TERMS, UNIT_FAMILIES, Question
+from .question import CN_DIGITS, ORDINAL, REPORT_TERMS, TITLES, UNIT_FAMILIES, Question
 from .spans import (
     CN_NUMBER,
     CN_NUMERAL,
-    CN_VALUE,
     NOUN_FLAGS,
     ORDINAL_SPAN,
     QUOTED,
@@ -38,7 +37,7 @@ _ORG_SUFFIX = re.compile(
 )
 _FLOW = re.compile(r"新增|新认定|新引进|新建|新开|新落户|新注册|引进|增加")
 _TOTAL = re.compile(r"累计|总数|总量|共|达")
-_TITLE_BEFORE = re.compile(r"(?:区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑|代表)\s*$")
+_TITLE_BEFORE = re.compile(rf"(?:{TITLES}|代表)\s*$")
 
 
 # How much each signal counts in a span's score (they sum to 1); set on the dev split.
@@ -161,7 +160,7 @@ def _after_name(text: str, end: int) -> str:
 def _nth_marker(question: Question, text: str, start: int) -> bool:
     """The span follows the report's marker of the asked place: ``四是`` for 第四项 (一是…二是… enumerate)."""
     marks = list(re.finditer(r"(?:^|[。；，\s])([一二三四五六七八九十])是", text[:start]))
-    return bool(marks) and CN_VALUE.get(marks[-1].group(1)) == question.nth
+    return bool(marks) and CN_DIGITS.get(marks[-1].group(1)) == question.nth
 
 
 def _slot_fit(question: Question, text: str, start: int, end: int) -> float:

@@ -18,7 +18,7 @@ from .embedding import Embedder, SentenceEmbedder
 from .errors import QuestionError
 from .extract import Evidence, Span, extract_spans
 from .index import Index
-from .question import MAX_HISTORY, Question, analyse, resolve_follow_up, validate_question
+from .question import DISTRICT_NAMES, MAX_HISTORY, Question, analyse, resolve_follow_up, validate_question
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
 
@@ -44,7 +44,7 @@ _NOT_A_HEAD = re.compile(
 )
 
 
-_PLACE_WORD = re.compile(r"济南|济南市|山东|山东省|全市|全区|全省|本区|辖区|(?:历下|市中|槐荫|天桥|历城|长清|章丘|济阳|莱芜|钢城)区?")
+_PLACE_WORD = re.compile("|".join(["济南市?", "山东省?", "全市", "全区", "全省", "本区", "辖区", *(rf"{name}(?:区|县)?" for name in DISTRICT_NAMES)]))
 
 
 class QA:

@@ -22,7 +22,10 @@ _DISTRICT = re.compile(r"(历下|市中|槐荫|天桥|历城|长清|章丘|济�
 _OTHER_PLACE = re.compile(r"^(?:请问)?(?:[\u4e00-\u9fff]{2}市)?([\u4e00-\u9fff]{2,3}(?:区|县|市))")
 _NOT_A_PLACE = re.compile(r"园|试验|商务|片|功能|自贸|城区|社区|景区|街区|校区|园区|新区|开发区|全区|本区|该区|全市|本市")
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# Chinese digits (years are written 二〇二四) and 十 (counts and places: 第十项)
+CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# the titles a report puts before a person's name (区长杨福涛, 记者 夏侯凤超)
+TITLES = "区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑"
 _YEAR = re.compile(r"(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(\d\d)年")
 
 _PLAN = re.compile(r"计划|打算|将要|将会|预计|目标|力争|要[^求素]|准备|拟|明年|今年|新的一年|规划")
@@ -90,8 +93,6 @@ REPORT_TERMS = {
     "开支": "支出", "花钱": "支出", "营业额": "营业收入", "销售额": "营业收入", "外企": "外资", "招商": "招商引资",
     "大楼": "楼宇", "高楼": "楼宇", "旅游": "文旅", "景点": "景区", "老城": "古城", "接着建": "续建",
     "继续建": "续建", "在建": "续建", "红绿灯": "路口", "找工作": "就业", "工作岗位": "就业",
-    # a rank "in Jinan" is printed as 全市第一
-    "济南排": "全市", "济南能排": "全市", "在济南的排名": "全市",
     "第三产业": "服务业", "三产": "服务业", "第二产业": "工业", "二产": "工业",
 }
 
@@ -114,8 +115,6 @@ class Question:
     unit: str | None
     growth: bool  # asks for a rate of change (增长/下降 …)
     focus: str  # the question with district, year and question words removed: what the answer is about
-    slot_left: str = ""  # the words just before the question word ("新增学位" in 新增学位多少个)
-    slot_right: str = ""  # the words just after it ("头牌企业" in 引进哪家头牌企业)
     right_context: str = ""  # up to ten characters after it: a name's category may be printed as part of the name
     left_context: str = ""  # up to ten characters before it ("细胞医学产业园" in 细胞医学产业园叫什么)
     category: str = ""  # what kind of thing a name is asked for when it is named before 叫什么: 产业园 in 产业园叫什么
@@ -125,11 +124,21 @@ class Question:
     nth: int | None = None  # which item of an enumeration a name question asks for (第四项行动 → 4, 排第一的 → 1)
     role: str = ""  # the title of the person asked for (记者是谁 → 记者)
 
+    @property
+    def slot_left(self) -> str:
+        """The four characters just before the question word ("新增学位" in 新增学位多少个)."""
+        return self.left_context[-4:]
+
+    @property
+    def slot_right(self) -> str:
+        """The four characters just after it ("头牌企业" in 引进哪家头牌企业)."""
+        return self.right_context[:4]
+
 
 def _parse_year(token: str) -> int:
     if token.isdigit():
         return int(token) if len(token) == 4 else 2000 + int(token)
-    return int("".join(str(_CN_DIGITS[c]) for c in token))
+    return int("".join(str(CN_DIGITS[c]) for c in token))
 
 
 def find_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
@@ -238,7 +247,7 @@ def name_category(text: str) -> str:
 
 
 _NTH = re.compile(r"第([一二三四五六七八九十])(?:项|个|条|大|位|点|是|种|类)|排(?:在)?第一|打头|头一[个项条]|最前面|首先")
-_ROLE = re.compile(r"(区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑)(?:是谁|叫什么|的名字|姓名|是哪位)")
+_ROLE = re.compile(rf"({TITLES})(?:是谁|叫什么|的名字|姓名|是哪位)")
 
 
 _STOCK = re.compile(r"总数|总量|总共有|一共有|共有多少|累计|存量|截至")
@@ -249,13 +258,13 @@ def item_position(text: str) -> int | None:
     m = _NTH.search(text)
     if not m:
         return None
-    return _CN_DIGITS.get(m.group(1), 10) if m.group(1) else 1
+    return CN_DIGITS[m.group(1)] if m.group(1) else 1
 
 
 def item_count(text: str) -> int | None:
     """How many items the question asks for, when it says (``哪两个主题年`` → 2, ``四个发展定位是什么`` → 4)."""
     m = _ITEM_COUNT.search(text)
-    return _CN_DIGITS.get(m.group(1) or m.group(2), 10) if m else None
+    return CN_DIGITS[m.group(1) or m.group(2)] if m else None
 
 
 def analyse(text: str) -> Question:
@@ -276,6 +285,8 @@ def analyse(text: str) -> Question:
     if unit and unit != "%":
         focus = focus.replace(unit, " ")  # the unit says how the answer is measured, not what it is about
     focus = expand_focus(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip())
+    if unit == ORDINAL and "济南" in focus and "全市" not in focus:
+        focus += " 全市"  # a place "in Jinan" is printed as 全市第一
     kind = answer_type_of(text)
     left_context, right_context = question_slot(bare, 10)
     if kind == "number" and (unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元") or (unit is None and _MONEY.search(text))):
@@ -291,8 +302,6 @@ def analyse(text: str) -> Question:
         unit=unit,
         growth=bool(_GROWTH_Q.search(text)),
         focus=focus,
-        slot_left=left_context[-4:],
-        slot_right=right_context[:4],
         left_context=left_context,
         right_context=right_context,
         category="" if _NTH.search(text) else name_category(text),

@@ -29,7 +29,6 @@ _LIST_COUNT = re.compile(r"[两二三四五六七八九十]+(?:大|个|项|类|�
 QUOTED = re.compile(r"“([^“”]{1,20})”")
 _LIST_STOP = re.compile(r"等")
 _JOINED = re.compile(r"以及|和|及")
-CN_VALUE = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 
 _CHAIN = re.compile(r"(?<!—)[\u4e00-\u9fff]{2,12}(?:—[\u4e00-\u9fff]{2,8}){2,}(?!—)")
 _CURRENCY = ("元", "美元")

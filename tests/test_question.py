@@ -109,6 +109,7 @@ def test_what_a_name_or_list_question_says_about_its_answer():
 def test_everyday_words_bring_the_reports_terms():
     assert "品牌" in analyse("历下2022年引进了多少个国产牌子").focus
     assert "楼宇" in analyse("2022年交付了几栋高楼").focus
+    assert "全市" in analyse("2022年历下的宽带网速在济南排名第几").focus.split()  # a rank in Jinan is 全市第一
 
 
 def test_an_office_keeps_its_qu_and_a_measure_word_after_na_is_not_a_key_term():
