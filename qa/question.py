@@ -39,7 +39,11 @@ _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
 _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多少|几)")
 
 _DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪一?年|几月份?|什么时间")
-_PERCENT_Q = re.compile(r"百分之|百分点|比例|占比|比重|[增降涨跌]幅|幅度|增速|增长率|[\u4e00-\u9fff]率是?(?:多少|几)|几成|百分比|什么程度|多大程度|什么水平")
+# a rate noun (覆盖率, 电子化率) asked how high, or "points" (涨了几个点): reports print these as percentages
+_PERCENT_Q = re.compile(
+    r"百分之|百分点|比例|占比|比重|[增降涨跌]幅|幅度|增速|增长率|[\u4e00-\u9fff](?<!效)率(?:是|有|为|达到?|能达到?)?(?:多少|几|多高|多大)|"
+    r"(?:几|多少)个?点|几成|百分比|什么程度|多大程度|什么水平"
+)
 # verbs of change: "降低了多少" asks for a rate as often as for an amount, so either kind of figure fits
 _CHANGE = r"增长|增加|增幅|增速|下降|降低|降幅|减少|压减|压缩|缩减|削减|提高|提升|上涨|上升|涨幅|回落|涨|降"
 _GROWTH_Q = re.compile(_CHANGE)
@@ -202,6 +206,8 @@ def asked_unit(text: str) -> str | None:
     """The measure word the question asks in (``几所`` → 所, ``多少亿元`` → 亿元, ``百分之`` → %, 第几 → 名次)."""
     if _ORDINAL_Q.search(text):
         return ORDINAL
+    if re.search(r"(?:几|多少)个?点", text):
+        return "%"  # 涨了几个点: percentage points, not a count of 个
     m = _ASKED_UNIT.search(text) or _UNIT_BEFORE.search(text)
     if m:
         return m.group(1)
