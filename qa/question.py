@@ -35,6 +35,7 @@ UNITS = (
     "万平方米|平方公里|平方米|万人次|亿美元|万美元|美元|亿元|万元|元|万户|户|个|家|所|处|项|套|座|条|名|人|亩|份|场|次|强|"
     "栋|批|倍|公里|千米|米|吨|台|辆|张|间|类|级|大|连冠|周年|小时|分钟|天|P|%"
 )
+_CURRENCY_UNITS = ("亿元", "万元", "元", "美元", "亿美元", "万美元")
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
 _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多少|几)")
 
@@ -208,11 +209,11 @@ def asked_unit(text: str) -> str | None:
         return ORDINAL
     if re.search(r"(?:几|多少)个?点", text):
         return "%"  # 涨了几个点: percentage points, not a count of 个
+    if re.search(r"(?:多少|几)个?亿(?!美)", text):
+        return "亿元"  # 营收几个亿
     m = _ASKED_UNIT.search(text) or _UNIT_BEFORE.search(text)
     if m:
         return m.group(1)
-    if re.search(r"多少亿", text):
-        return "亿元"
     if _PERCENT_Q.search(text):
         return "%"
     if re.search(r"量级|级别|什么级", text):
@@ -295,10 +296,12 @@ def analyse(text: str) -> Question:
         focus += " 全市"  # a place "in Jinan" is printed as 全市第一
     kind = answer_type_of(text)
     left_context, right_context = question_slot(bare, 10)
-    if kind == "number" and (unit in ("亿元", "万元", "元", "美元", "亿美元", "万美元") or (unit is None and _MONEY.search(text))):
+    if kind == "number" and (unit in _CURRENCY_UNITS or (unit is None and _MONEY.search(text))):
         kind = "amount"  # 营收有多少, 基金规模有多大: money, though no 元 is asked
     if kind == "number" and unit == "%":
         kind = "percentage"
+    if kind == "amount" and unit and unit not in _CURRENCY_UNITS and unit != ORDINAL and not unit.endswith("元"):
+        kind = "number"  # 退税惠及了多少户企业: the measure word asked counts things, whatever money the question names
     return Question(
         text=text,
         district=district,

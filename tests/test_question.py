@@ -33,6 +33,8 @@ def test_district_and_year(text, district, year):
         ("污水处理率有多高", "percentage", "%"),
         ("空气优良率能达到多少", "percentage", "%"),
         ("工业产值涨了几个点", "percentage", "%"),
+        ("留抵退税惠及了多少户企业", "number", "户"),
+        ("营收能到几个亿", "amount", "亿元"),
         ("行政效率有多高", "number", None),
         ("要加快集聚哪些金融机构", "list", None),
         ("人代会是什么时候开幕的", "date", None),
