@@ -101,7 +101,7 @@ _GOVERNING_VERB = re.compile(_GOVERNING_VERB_WORDS)
 _OPENING_VERB_WORDS = (
     _GOVERNING_VERB_WORDS + r"|申报|申请|争创|争取|深化|优化|完善|健全|构建|推行|推广|落实|强化|加强|扩大|拓展|发挥|"
     r"用好|用活|办好|抓好|建好|做好|谋划|策划|储备|招引|引入|导入|承接|共建|筹建|专设|增设|新设|开设|启用|投用|"
-    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当"
+    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当|落户|入驻|进驻"
 )
 # a name does not start with the verb that governs it, with the adverb before that verb (扎实推进…), or with a
 # scope of being first (全国首个科创金融改革试验区 names 科创金融改革试验区)
@@ -110,11 +110,18 @@ LEADING_VERB = re.compile(
     + r")[了着过]?|(?:全国|全省|全市|国内|省内)?(?:首个|首家|首批|唯一|第一个|第一家))(?=.{2,})"
 )
 # verbs that take an object: a noun run holding one in its middle is a verb phrase, not a name (…标准实施城市…)
-_INNER_VERB = re.compile(r"(?<=..)(?:实施|推进|打造|开展|引进|落地|建成|启动|举办|承办|实现|完成|抓好|推动|紧盯|围绕|聚焦|依托|成为|作为|位列)(?=..)")
+_INNER_VERB = re.compile(
+    r"(?<=..)(?:实施|推进|打造|开展|引进|落地|建成|启动|举办|承办|实现|完成|抓好|推动|紧盯|围绕|聚焦|依托|成为|作为|位列|"
+    r"纳入|列入|入选|获评|获批|荣获|跻身)(?=..)"
+)
 
 
-# what happens to a named thing, printed after it: 科创金融改革试验区|落地, 示范园|投入运营
-_CLOSING_VERB = re.compile(r"(?<=..)(?:落地|落户|投入运营|投入使用|投用|启动|开工|竣工|建成|挂牌|注册成立|成立|揭牌)$")
+# what happens to a named thing, printed after it: 科创金融改革试验区|落地, 示范园|投入运营, 颐养中心|主体(封顶),
+# 改革|全面完成 (jieba tags some of these as nouns or idioms, so the words are listed)
+_CLOSING_VERB = re.compile(
+    r"(?<=..)(?:落地|落户|投入运营|投入使用|投用|启动|开工|竣工|建成|挂牌|注册成立|成立|揭牌|封顶|完工|交付|开业|开放|"
+    r"投产|达产|通车|完成|升级|提升|主体)$"
+)
 
 
 def is_verb_phrase(span_text: str) -> bool:

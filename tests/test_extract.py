@@ -302,9 +302,20 @@ def test_names_do_not_carry_the_verbs_around_them():
         assert is_verb_phrase(phrase), phrase
     for name in ("气候投融资试点", "科创金融改革试验区", "城市运行综合指挥中心", "人力资源服务产业园", "山东电力设备公司"):
         assert not is_verb_phrase(name), name
+
     text = "对标国内一流标准实施城市运行综合指挥中心升级改造"
     tag = Tokenizer(["城市", "运行", "综合", "指挥", "中心"]).tag
     assert "城市运行综合指挥中心" in _texts(text, find_name_spans(text, tag))
+
+
+def test_a_name_does_not_run_on_into_what_is_said_about_it():
+    from qa.spans import is_verb_phrase
+
+    # a milestone after the name (主体封顶, 全面完成), a verb of being listed inside, a verb of arriving in front
+    for phrase in ("槿椿颐养中心主体封顶", "槿椿颐养中心主体", "环卫市场化改革全面完成", "山东大学国家科技园纳入山东省新旧动能转换", "落户市中区"):
+        assert is_verb_phrase(phrase), phrase
+    for name in ("槿椿颐养中心", "山东大学国家科技园", "国有资产监督管理机构", "创新创业综合示范园"):
+        assert not is_verb_phrase(name), name
 
 
 def test_a_first_item_loses_its_opening_verb_unless_the_items_are_verb_phrases_themselves():
