@@ -192,9 +192,16 @@ def _name_ending(question: Question, span_text: str) -> int:
     ``依托哪个细胞医学产业园`` and ``细胞医学产业园叫什么`` both name the category 产业园 that ends the answer's name.
     """
     right, left = question.right_context, question.left_context
+    # the noun right after the question word ends like a name (not like a list's last item): 什么监管机构 is
+    # answered by …监督管理机构
+    noun = re.split(r"[叫是有的为在呢吗吧]", right, maxsplit=1)[0]
     longest = 0
     for k in range(2, len(span_text)):
-        if (right[:k] and len(right) >= k and span_text.endswith(right[:k])) or (len(left) >= k and span_text.endswith(left[-k:])):
+        if (
+            (len(right) >= k and span_text.endswith(right[:k]))
+            or (len(left) >= k and span_text.endswith(left[-k:]))
+            or (len(noun) >= k and span_text.endswith(noun[-k:]) and "、" not in span_text)
+        ):
             longest = k
     return longest
 
@@ -496,7 +503,10 @@ def extract_spans(
         span_text = ev.text[a:b]
         if kind in ("name", "list"):
             # the category a name ends with may repeat the question (丽山国际|细胞医学产业园); the rest must be new
-            own = span_text[: len(span_text) - _name_ending(question, span_text)]
+            ending = _name_ending(question, span_text)
+            if question.category and span_text.endswith(question.category):
+                ending = max(ending, len(question.category))  # 商圈 of 国际消费中心商圈 when 商圈叫什么 is asked
+            own = span_text[: len(span_text) - ending]
             remembered = QUOTED.search(question.text)
             if remembered and remembered.group(1) in own and len(own) > len(remembered.group(1)):
                 # the asker remembers part of the name ("管家"式服务 → “泉管家”): that part is not a repeat
@@ -519,7 +529,8 @@ def extract_spans(
                 # a name asked as "商圈叫什么" ends with 商圈 (泉城路商圈), and is more than the category itself, or
                 # the category follows it ("1+456"工作体系, "名校优才"历下行活动)
                 ends = span_text.endswith(question.category) and len(span_text) > len(question.category)
-                follows = question.category in _after_name(ev.text, b).split("，")[0]
+                # only a quote closes a name before its category: unquoted, 国际消费中心|商圈 is cut short
+                follows = is_quoted(ev.text, a, b) and question.category in _after_name(ev.text, b).split("，")[0]
                 score *= 1.15 if ends or follows else 0.9
             if question.items:
                 # 哪两个主题年 asks for two: an enumeration of as many items, not one name

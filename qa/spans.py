@@ -258,7 +258,10 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
             continue
         for j in range(i, min(i + 7, len(words))):
             end, last, last_flag = words[j][1], words[j][2], words[j][3]
-            if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9·]*", last) or last_flag.startswith(_BREAK_FLAGS):
+            # (eng is a Latin word, CBD or QFLP, not the interjection e; jieba tags digits eng too, and they end no name)
+            if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9·]*", last) or (
+                last_flag.startswith(_BREAK_FLAGS) and not (last_flag == "eng" and re.search("[A-Za-z]", last))
+            ):
                 break
             # a verb may stand inside a name (上海细胞治疗集团) only when a noun follows it; single characters a
             # word jieba does not know falls apart into (山东|安|可|区块链) may run on to the noun

@@ -342,3 +342,23 @@ def test_an_untitled_name_is_marked_for_a_person_question():
     text = "区长杨福涛接受专访时表示，将持续发力"
     spans = extract_spans(question, [_evidence(text)], {"报道": 1.0, "编辑": 2.0}, pos=Tokenizer().tag)
     assert all(s.signals.get("titled") == 0.0 for s in spans if s.kind == "name")
+
+
+def test_a_name_keeps_the_category_asked_when_no_quote_closes_it_before():
+    from qa.spans import find_name_spans
+
+    tag = Tokenizer().tag
+    text = "全面启动CBD国际消费中心商圈建设，打造全省时尚消费新地标"
+    # a Latin word starts a name (jieba tags it eng, which is not the interjection e)
+    assert "CBD国际消费中心商圈" in _texts(text, find_name_spans(text, tag))
+    question = analyse("2022年历下开始打造的国际消费商圈叫什么")
+    spans = extract_spans(question, [_evidence(text, 2022)], {"打造": 1.0, "国际": 1.0, "消费": 2.0, "商圈": 3.0}, pos=tag)
+    assert spans[0].text == "CBD国际消费中心商圈"
+
+
+def test_the_noun_after_the_question_word_may_end_the_name():
+    tag = Tokenizer().tag
+    text = "在全市率先成立国有资产监督管理机构，环卫市场化改革全面完成"
+    question = analyse("2022年历下在全济南第一个设立了什么监管机构")
+    weights = {"济南": 1.0, "第一": 2.4, "设立": 3.3, "监管": 4.2, "机构": 1.9}
+    assert extract_spans(question, [_evidence(text, 2022)], weights, pos=tag)[0].text == "国有资产监督管理机构"
