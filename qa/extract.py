@@ -173,6 +173,9 @@ def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
     if question.slot_left:
         before = _LINKING.sub("", _OPEN_QUOTE.sub("", text[max(0, start - 8) : start]))
         exact = _shared_edge(question.slot_left, before, suffix=True) / len(question.slot_left)
+        # or the words before the question word open the name itself: 济南哪个区域 → 济南中央商务区
+        opens = max((k for k in range(2, len(question.slot_left) + 1) if text[start : start + k] == question.slot_left[-k:]), default=0)
+        exact = max(exact, opens / len(question.slot_left))
         loose = 0.4 * bool(_pairs(question.slot_left) & _pairs(text[max(0, start - 6) : start]))
         fit += 0.5 * max(exact, loose)
     if question.slot_right:

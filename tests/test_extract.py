@@ -362,3 +362,11 @@ def test_the_noun_after_the_question_word_may_end_the_name():
     question = analyse("2022年历下在全济南第一个设立了什么监管机构")
     weights = {"济南": 1.0, "第一": 2.4, "设立": 3.3, "监管": 4.2, "机构": 1.9}
     assert extract_spans(question, [_evidence(text, 2022)], weights, pos=tag)[0].text == "国有资产监督管理机构"
+
+
+def test_the_words_before_the_question_word_may_open_the_name():
+    tag = Tokenizer().tag
+    text = "济南中央商务区成为全省金融中心建设的主战场"
+    question = analyse("济南哪个区域成了全省金融中心建设的主战场")
+    weights = {"济南": 1.0, "区域": 2.3, "全省": 2.3, "金融中心": 4.2, "主战场": 4.2}
+    assert extract_spans(question, [_evidence(text, 2022)], weights, pos=tag)[0].text == "济南中央商务区"
