@@ -101,7 +101,7 @@ _GOVERNING_VERB = re.compile(_GOVERNING_VERB_WORDS)
 _OPENING_VERB_WORDS = (
     _GOVERNING_VERB_WORDS + r"|申报|申请|争创|争取|深化|优化|完善|健全|构建|推行|推广|落实|强化|加强|扩大|拓展|发挥|"
     r"用好|用活|办好|抓好|建好|做好|谋划|策划|储备|招引|引入|导入|承接|共建|筹建|专设|增设|新设|开设|启用|投用|"
-    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当|落户|入驻|进驻"
+    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当|落户|入驻|进驻|运用|利用|采用|借助|依靠"
 )
 # a name does not start with the verb that governs it, with the adverb before that verb (扎实推进…), or with a
 # scope of being first (全国首个科创金融改革试验区 names 科创金融改革试验区)
@@ -120,7 +120,7 @@ _INNER_VERB = re.compile(
 # 改革|全面完成 (jieba tags some of these as nouns or idioms, so the words are listed)
 _CLOSING_VERB = re.compile(
     r"(?<=..)(?:落地|落户|投入运营|投入使用|投用|启动|开工|竣工|建成|挂牌|注册成立|成立|揭牌|封顶|完工|交付|开业|开放|"
-    r"投产|达产|通车|完成|升级|提升|主体)$"
+    r"投产|达产|通车|完成|升级|提升|运营|主体)$"
 )
 
 
@@ -173,6 +173,25 @@ def _cut_at_shared_head(items: list[str]) -> str | None:
     return items[-1][: at + 1] if at >= 1 else None
 
 
+def _parallel_length(raw_first: str, items: list[str], pos: Callable[[str], list[tuple[str, str]]] | None) -> int:
+    """The length the first item takes when at least two other items are words of one length, or 0.
+
+    Only where a word starts in the text before the first item (浆水泉水库|周边 is not cut to 库周边) and not for
+    figures (突破1亿元、10亿元 is not cut to 破1亿元).
+    """
+    lengths = {len(item) for item in items[1:]}
+    if pos is None or len(items) < 3 or len(lengths) != 1 or any(c.isdigit() for c in raw_first):
+        return 0
+    same = lengths.pop()
+    if not 2 <= same <= len(raw_first) or len(items[0]) == same:
+        return 0
+    starts, at = set(), 0
+    for word, _ in pos(raw_first):
+        starts.add(at)
+        at += len(word)
+    return same if len(raw_first) - same in starts else 0
+
+
 def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
     """Enumerations ``A、B、C`` inside one clause, ending before ``等`` when it follows; a verb before ``A`` is left out.
 
@@ -222,6 +241,14 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
                     kept += word
                 last = kept
             items[-1] = lead + last[: longest + 2]
+        raw_first = clause.split("、")[0]
+        same = _parallel_length(raw_first, items, pos)
+        if same:
+            # the items of an enumeration are parallel: when all the others are equally long (资金链、人才链;
+            # 生态宜居、乡风文明), the first is as long, whatever verb or subject stands before it
+            # (全面梳理重点企业|供应链, 奋力绘就|产业兴旺, 推动重点建设项目|早进场) or a verb tag cut from it (投资|促进)
+            items[0] = raw_first[-same:]
+            start = a + len(raw_first) - same
         end = start + len("、".join(items))
         if len(items) >= 2 and end - start >= 4 and items[-1]:
             spans.append((start, end))

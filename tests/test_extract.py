@@ -370,3 +370,25 @@ def test_the_words_before_the_question_word_may_open_the_name():
     question = analyse("济南哪个区域成了全省金融中心建设的主战场")
     weights = {"济南": 1.0, "区域": 2.3, "全省": 2.3, "金融中心": 4.2, "主战场": 4.2}
     assert extract_spans(question, [_evidence(text, 2022)], weights, pos=tag)[0].text == "济南中央商务区"
+
+
+def test_the_first_item_is_as_long_as_the_equally_long_others():
+    tag = Tokenizer().tag
+    cases = {
+        "全面梳理重点企业供应链、资金链、人才链": "供应链、资金链、人才链",
+        "推动重点建设项目早进场、早开工、早投产、早达效": "早进场、早开工、早投产、早达效",
+        "奋力绘就产业兴旺、生态宜居、乡风文明、治理有效、生活富裕的乡村振兴新画卷": "产业兴旺、生态宜居、乡风文明、治理有效、生活富裕",
+        "投资促进、项目推进、服务改进三管齐下": "投资促进、项目推进、服务改进",
+        # not inside a word, and not for figures
+        "紧盯浆水泉水库周边、中井村、明湖东等重点片区": "浆水泉水库周边、中井村、明湖东",
+        "扶持营业收入首次突破1亿元、10亿元、50亿元的实力企业": "1亿元、10亿元、50亿元",
+    }
+    for text, expected in cases.items():
+        assert _texts(text, find_list_spans(text, tag))[0] == expected, text
+
+
+def test_names_end_before_going_into_operation():
+    from qa.spans import is_verb_phrase
+
+    assert is_verb_phrase("互联网出海产业园揭牌运营") and is_verb_phrase("运用数字孪生")
+    assert not is_verb_phrase("互联网出海产业园")
