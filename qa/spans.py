@@ -179,8 +179,10 @@ def _parallel_length(raw_first: str, items: list[str], pos: Callable[[str], list
     Only where a word starts in the text before the first item (浆水泉水库|周边 is not cut to 库周边) and not for
     figures (突破1亿元、10亿元 is not cut to 破1亿元).
     """
-    lengths = {len(item) for item in items[1:]}
-    if pos is None or len(items) < 3 or len(lengths) != 1 or any(c.isdigit() for c in raw_first):
+    # the last item may be two joined by 和 (国潮先锋地和先行展示区)
+    others = items[1:-1] + [part for part in _JOINED.split(items[-1]) if part]
+    lengths = {len(item) for item in others}
+    if pos is None or len(others) < 2 or len(lengths) != 1 or any(c.isdigit() for c in raw_first):
         return 0
     same = lengths.pop()
     if not 2 <= same <= len(raw_first) or len(items[0]) == same:
