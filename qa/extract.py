@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .question import CN_DIGITS, ORDINAL, REPORT_TERMS, TITLES, UNIT_FAMILIES, Question
+from .question import CN_DIGITS, ORDINAL, REPORT_TERMS, TITLES, UNIT_FAMILIES, Question, counted_character
 from .spans import (
     CN_NUMBER,
     CN_NUMERAL,
@@ -317,8 +317,8 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
             fit *= 1.15 if unit in (ORDINAL, "名", "位") else 0.3
             if unit == ORDINAL and span_text:
                 # 排第几 asks a place (全市第一), 第几届 an edition (第十二届): the one is not the other
-                edition = span_text.endswith(("届", "次", "批"))
-                fit *= 0.3 if edition != bool(re.search(r"第几[届次批]|哪一?[届次批]|几届", question.text)) else 1.0
+                edition = span_text.endswith(("届", "次", "批", "期"))
+                fit *= 0.3 if edition != bool(re.search(r"第几[届次批期]|哪一?[届次批期]|几届", question.text)) else 1.0
         elif question.unit and unit:
             if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
                 fit *= 1.15
@@ -343,10 +343,9 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     wanted = question.answer_type
     if wanted in ("number", "amount", "percentage"):
         found = find_number_spans(text, with_growth_verb=question.growth)
-        counted = re.search(r"几([\u4e00-\u9fff])", question.text)
-        if counted and counted.group(1) not in "个年月日号天乎何时":
+        word = counted_character(question.text)
+        if word:
             # 几乱 is answered by 八乱, 几分 by 十二分: a number in words with the character the question counts in
-            word = counted.group(1)
             found += [(m.start(), m.end(), "number", word) for m in re.finditer(rf"{CN_NUMERAL}{word}", text)]
         if question.unit == ORDINAL:
             found += [(m.start(), m.end(), "number", ORDINAL) for m in ORDINAL_SPAN.finditer(text)]

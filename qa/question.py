@@ -195,7 +195,9 @@ def answer_type_of(text: str) -> str:
 
 # A rank or an ordinal: 排第几, 排名, 第几届, 哪一届, 名次. The answer is printed 全市第一, 第十二届, 15名.
 ORDINAL = "名次"
-_ORDINAL_Q = re.compile(r"第几|排名|排位|名次|位次|排在|排第|列第|位列|哪一?届|几届|第多少")
+_ORDINAL_Q = re.compile(
+    r"第几|排名|排位|名次|位次|排在|排第|列第|位列|哪一?届|几届|第多少|老几|(?:处于|位于|位居|处在)(?:什么|哪个|怎样的?)(?:水平|位置|位次)"
+)
 
 
 # what a question measures without naming the unit, and the unit family it is printed in
@@ -211,6 +213,8 @@ def asked_unit(text: str) -> str | None:
         return "%"  # 涨了几个点: percentage points, not a count of 个
     if re.search(r"(?:多少|几)个?亿(?!美)", text):
         return "亿元"  # 营收几个亿
+    if re.search(r"几个[“\"‘]", text):
+        return counted_character(text)  # 几个“算”: counted in 算 (四算), not in 个
     m = _ASKED_UNIT.search(text) or _UNIT_BEFORE.search(text)
     if m:
         return m.group(1)
@@ -221,10 +225,13 @@ def asked_unit(text: str) -> str | None:
     for pattern, unit in _MEASURED:
         if re.search(pattern, text):
             return unit  # 面积有多大 is answered in 平方米 (or 亩, 平方公里), 多长 in 米 or 公里
-    m = re.search(r"几([\u4e00-\u9fff])", text)
-    if m and m.group(1) not in "个年月日号天乎何时":
-        return m.group(1)  # 几乱, 几分: the report counts in that character (八乱, 十二分)
-    return None
+    return counted_character(text)  # 几乱, 几分: the report counts in that character (八乱, 十二分)
+
+
+def counted_character(text: str) -> str | None:
+    """The character a question counts in when it is no measure word: 几乱 → 乱, 几个“算” → 算 (printed 八乱, 四算)."""
+    m = re.search(r"几(?:个[“\"‘])?([\u4e00-\u9fff])", text)
+    return m.group(1) if m and m.group(1) not in "个年月日号天乎何时" else None
 
 
 _WH = re.compile(r"(?:第几|多少|几|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年|届)?")
@@ -287,10 +294,14 @@ def analyse(text: str) -> Question:
     for span in sorted((s for s in (district_span, year_span) if s), reverse=True):
         focus = focus[: span[0]] + " " + focus[span[1] :]
         bare = bare[: span[0]] + bare[span[1] :]
-    focus = _FRAME.sub(" ", focus)
     unit = asked_unit(text)
-    if unit and unit != "%":
-        focus = focus.replace(unit, " ")  # the unit says how the answer is measured, not what it is about
+    if unit and unit not in ("%", ORDINAL):
+        # the unit says how the answer is measured, not what it is about; only where it is asked (几个“算”, 户数是多少):
+        # 个 of 个体 and 算 of 算力 stay
+        u = re.escape(unit)
+        asked = rf"((?:多少|几)个?[“\"‘]?){u}[”\"’]?|{u}(?=数?量?(?:是|有|为|达)?(?:多少|几))"
+        focus = re.sub(asked, lambda m: (m.group(1) or "") + " ", focus)
+    focus = _FRAME.sub(" ", focus)
     focus = expand_focus(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip())
     if unit == ORDINAL and "济南" in focus and "全市" not in focus:
         focus += " 全市"  # a place "in Jinan" is printed as 全市第一
@@ -300,6 +311,8 @@ def analyse(text: str) -> Question:
         kind = "amount"  # 营收有多少, 基金规模有多大: money, though no 元 is asked
     if kind == "number" and unit == "%":
         kind = "percentage"
+    if kind == "percentage" and unit == ORDINAL:
+        kind = "number"  # 处于什么水平 in a ranking asks a place (全市领先), not a rate
     if kind == "amount" and unit and unit not in _CURRENCY_UNITS and unit != ORDINAL and not unit.endswith("元"):
         kind = "number"  # 退税惠及了多少户企业: the measure word asked counts things, whatever money the question names
     return Question(

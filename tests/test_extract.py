@@ -393,3 +393,16 @@ def test_names_end_before_going_into_operation():
 
     assert is_verb_phrase("互联网出海产业园揭牌运营") and is_verb_phrase("运用数字孪生")
     assert not is_verb_phrase("互联网出海产业园")
+
+
+def test_ranks_phases_and_counts_in_quoted_characters():
+    from qa.spans import ORDINAL_SPAN
+
+    text = "济南国际创新设计产业园二期投入使用，总量、增幅均全市领先，实有企业数量全市第一"
+    assert [m.group(0) for m in ORDINAL_SPAN.finditer(text)] == ["二期", "全市领先", "全市第一"]
+    question = analyse("第几期投入使用")
+    spans = extract_spans(question, [_evidence(text, 2019)], {"投入": 1.0, "使用": 1.0})
+    assert spans[0].text == "二期"
+    text = "加快“四算”一体化建设"
+    question = analyse("一共是几个“算”")
+    assert extract_spans(question, [_evidence(text, 2024)], {"一体化": 1.0})[0].text == "四算"

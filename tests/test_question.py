@@ -34,6 +34,10 @@ def test_district_and_year(text, district, year):
         ("空气优良率能达到多少", "percentage", "%"),
         ("工业产值涨了几个点", "percentage", "%"),
         ("留抵退税惠及了多少户企业", "number", "户"),
+        ("企业数量在济南排老几", "number", "名次"),
+        ("总量和增速在全市处于什么水平", "number", "名次"),
+        ("投用的是第几期", "number", "名次"),
+        ("一共是几个“算”", "number", "算"),
         ("营收能到几个亿", "amount", "亿元"),
         ("行政效率有多高", "number", None),
         ("要加快集聚哪些金融机构", "list", None),
@@ -130,3 +134,10 @@ def test_money_nouns_ask_for_amounts_and_space_for_area():
     assert analyse("产业园管理的基金规模有多大").answer_type == "amount"
     assert analyse("投资超过一亿元的项目有几个").answer_type == "number"
     assert analyse("年内要交付的楼宇空间一共多大").unit == "平方米"
+
+
+def test_only_the_asked_unit_leaves_the_focus():
+    # 算 is asked (几个“算”) but 算力 is what the question is about; 个 of 个体 is no measure word
+    assert "算力" in analyse("历下讲的算力这类新基建，一共是几个“算”？").focus
+    assert "个体" in analyse("个体工商户有多少个").focus
+    assert "户" not in analyse("留抵退税惠及了多少户企业").focus
