@@ -56,6 +56,7 @@ class Evidence:
     stance: str | None
     retrieval: float  # the best fused score of a passage holding it, scaled so the top passage has 1.0
     similarity: float = 0.0  # cosine of the sentence's embedding with the question's
+    following: str = ""  # the next sentence: what a dateline (1月17日上午，…会议开幕。) dates is often told there
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def _pairs(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
+_DATELINE = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号](?:上午|下午|晚上)?[，,]")
 _LINKING = re.compile(r"[达为是约共了到至有近超]$")
 
 
@@ -461,6 +463,8 @@ def extract_spans(
         # 明湖国际细胞医学产业园 holds the 产业园 asked about)
         text = ev.text if kind in ("name", "list") else ev.text[:a] + "\u25a1" * (b - a) + ev.text[b:]
         whole = ev.context + text
+        if kind == "date" and _DATELINE.match(ev.text[a:]) and a < 2:
+            whole += ev.following  # the sentence a date opens dates what the next one reports (…接受专访时表示)
         subject = ""
         if at_clause and kind not in ("name", "list") and _bare(text, clauses[at_clause]):
             # a clause that is nothing but the figure (…金融业增加值489亿元，增长11.6%) has no subject of its own:

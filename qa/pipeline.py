@@ -226,6 +226,7 @@ class QA:
                     continue
                 doc = self._docs[sentence.doc_id]
                 before = [sentences[j] for j in (i - 2, i - 1) if j >= 0 and sentences[j].doc_id == sentence.doc_id]
+                after = sentences[i + 1] if i + 1 < len(sentences) and sentences[i + 1].doc_id == sentence.doc_id else None
                 context = sentence.section + "".join(doc.text[s.start : s.end] for s in before)
                 seen[i] = Evidence(
                     doc_id=sentence.doc_id,
@@ -236,6 +237,7 @@ class QA:
                     stance=sentence.stance,
                     retrieval=max(hit.score, 0.0) / top,
                     similarity=float(self.index.sentence_vectors[i] @ query_vector),
+                    following=doc.text[after.start : after.end] if after else "",
                 )
         return list(seen.values())
 

@@ -148,10 +148,14 @@ def _parse_year(token: str) -> int:
 
 def find_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
     """The first year the text names (``2024年``, ``24年``, ``二〇二四年``) and its span."""
+    quoted = [m.span() for m in re.finditer(r"“[^“”]*”", text)]
     for m in _YEAR.finditer(text):
         token = m.group(1) or m.group(2)
         year = _parse_year(token)
-        if 2000 <= year <= 2099:
+        if any(a < m.start() < b for a, b in quoted):
+            continue  # a title quoted in the question (“辉煌70年 追梦新时代”) names no year
+        if 2000 <= year <= 2099 and (len(token) != 2 or 10 <= int(token) <= 39):
+            # 24年 is 2024, but 70年 or 50年 counts years (辉煌70年), and no report is from before 2010
             return year, m.span()
     return None, None
 

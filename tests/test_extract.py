@@ -406,3 +406,14 @@ def test_ranks_phases_and_counts_in_quoted_characters():
     text = "加快“四算”一体化建设"
     question = analyse("一共是几个“算”")
     assert extract_spans(question, [_evidence(text, 2024)], {"一体化": 1.0})[0].text == "四算"
+
+
+def test_a_dateline_dates_what_the_next_sentence_reports():
+    from dataclasses import replace
+
+    question = analyse("齐鲁壹点2024年专访杨福涛区长是在哪天")
+    weights = {"齐鲁壹点": 3.0, "专访": 4.0, "杨福涛": 2.0, "区长": 3.0}
+    dateline = replace(_evidence("1月17日上午，济南市历下区第十九届人民代表大会第三次会议开幕。", 2024), following="历下区区长杨福涛在接受齐鲁晚报·齐鲁壹点专访时表示")
+    other = _evidence("1月4日上午，历下区第十九届人民代表大会第二次会议开幕。", 2024)
+    spans = extract_spans(question, [other, dateline], weights)
+    assert spans[0].text == "1月17日上午"

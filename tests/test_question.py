@@ -141,3 +141,9 @@ def test_only_the_asked_unit_leaves_the_focus():
     assert "算力" in analyse("历下讲的算力这类新基建，一共是几个“算”？").focus
     assert "个体" in analyse("个体工商户有多少个").focus
     assert "户" not in analyse("留抵退税惠及了多少户企业").focus
+
+
+def test_a_count_of_years_or_a_quoted_title_is_no_year():
+    assert analyse("“辉煌70年 追梦新时代”主题活动是哪天办的").year is None
+    assert analyse("新中国成立70年时办了什么活动").year is None
+    assert analyse("22年历下新增多少家企业").year == 2022
