@@ -35,6 +35,9 @@ _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
+_SHARE = re.compile(r"占|比重|占比")
+_GROWTH_BEFORE = re.compile(r"增长|下降|提高|增加|减少|降低|提升|增速|增幅")
+_COUNT_ASKED = re.compile(r"总数|数量|个数|家数|户数|人数|多少家|多少人")
 _FLOW = re.compile(r"新增|新认定|新引进|新建|新开|新落户|新注册|引进|增加")
 _TOTAL = re.compile(r"累计|总数|总量|共|达")
 _TITLE_BEFORE = re.compile(rf"(?:{TITLES}|代表)\s*$")
@@ -321,6 +324,9 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
                 # 排第几 asks a place (全市第一), 第几届 an edition (第十二届): the one is not the other
                 edition = span_text.endswith(("届", "次", "批", "期"))
                 fit *= 0.3 if edition != bool(re.search(r"第几[届次批期]|哪一?[届次批期]|几届", question.text)) else 1.0
+        elif question.unit is None and unit and _COUNT_ASKED.search(question.text) and kind == "number":
+            # 公司总数是多少, 企业数量: a count of things, in a measure word that counts (185家), not an area
+            fit *= 1.0 if unit in _CLASSIFIERS or unit.endswith(("户", "人", "家", "个")) else 0.45
         elif question.unit and unit:
             if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
                 fit *= 1.15
@@ -458,6 +464,7 @@ def extract_spans(
         if kind == "list":
             lists.setdefault(id(ev), []).append((a, b))
     ranked: list[tuple[float, Span]] = []
+    asks_share = bool(_SHARE.search(question.text))
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
         # 明湖国际细胞医学产业园 holds the 产业园 asked about)
@@ -549,6 +556,14 @@ def extract_spans(
             # a total is asked (总数), the figure counts what was added (新增高新技术企业151家): if it is the best
             # match, the pipeline says that the reports give only the increase
             signals["added"] = 1.0
+        elif kind == "percentage" and (asks_share or question.growth):
+            # a share (占全市46%) and a change (增长11.6%) are two measures: the question's word says which
+            of_share = bool(_SHARE.search(text[max(0, a - 6) : a].split("，")[-1]))
+            of_change = bool(_GROWTH_BEFORE.search(ev.text[max(0, a - 4) : b]))
+            if asks_share:
+                score *= 1.2 if of_share else 0.8 if of_change else 1.0
+            elif of_share:
+                score *= 0.8
         elif CN_NUMBER.fullmatch(span_text) and unit != question.unit:
             score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure
         # ranked by the raw score: capping first would tie a name with its own truncation

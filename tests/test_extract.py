@@ -417,3 +417,15 @@ def test_a_dateline_dates_what_the_next_sentence_reports():
     other = _evidence("1月4日上午，历下区第十九届人民代表大会第二次会议开幕。", 2024)
     spans = extract_spans(question, [other, dateline], weights)
     assert spans[0].text == "1月17日上午"
+
+
+def test_a_share_is_not_a_change_and_a_count_is_not_an_area():
+    text = "预计实现金融业增加值489亿元，增长11.6%，总量占全市46%"
+    weights = {"金融业": 3.0, "增加值": 3.0, "全市": 2.0}
+    share = analyse("历下的金融业增加值在济南全市占多大比例")
+    assert extract_spans(share, [_evidence(text, 2022, "result")], weights)[0].text == "46%"
+    change = analyse("历下的金融业增加值增长了多少")
+    assert extract_spans(change, [_evidence(text, 2022, "result")], weights)[0].text.endswith("11.6%")
+    text = "园区载体规模达6.4万平方米，注册企业185家"
+    count = analyse("产业园里注册的公司总数是多少")
+    assert extract_spans(count, [_evidence(text, 2019, "result")], {"园区": 2.0, "注册": 3.0})[0].text == "185家"
