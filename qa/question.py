@@ -299,9 +299,11 @@ def analyse(text: str) -> Question:
         focus = focus[: span[0]] + " " + focus[span[1] :]
         bare = bare[: span[0]] + bare[span[1] :]
     unit = asked_unit(text)
-    if unit and unit not in ("%", ORDINAL):
-        # the unit says how the answer is measured, not what it is about; only where it is asked (几个“算”, 户数是多少):
-        # 个 of 个体 and 算 of 算力 stay
+    kind = answer_type_of(text)
+    if unit and unit not in ("%", ORDINAL) and (re.fullmatch(UNITS, unit) or kind != "list"):
+        # a measure word says how the answer is measured, not what it is about; it leaves only where it is asked
+        # (多少户, 户数是多少, 几个“算”): 个 of 个体 and 算 of 算力 stay. A list's counted character is what the
+        # items share (哪几个“早” → 早进场、早开工), so it stays.
         u = re.escape(unit)
         asked = rf"((?:多少|几)个?[“\"‘]?){u}[”\"’]?|{u}(?=数?量?(?:是|有|为|达)?(?:多少|几))"
         focus = re.sub(asked, lambda m: (m.group(1) or "") + " ", focus)
@@ -309,7 +311,6 @@ def analyse(text: str) -> Question:
     focus = expand_focus(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip())
     if unit == ORDINAL and "济南" in focus and "全市" not in focus:
         focus += " 全市"  # a place "in Jinan" is printed as 全市第一
-    kind = answer_type_of(text)
     left_context, right_context = question_slot(bare, 10)
     if kind == "number" and (unit in _CURRENCY_UNITS or (unit is None and _MONEY.search(text))):
         kind = "amount"  # 营收有多少, 基金规模有多大: money, though no 元 is asked

@@ -147,3 +147,9 @@ def test_a_count_of_years_or_a_quoted_title_is_no_year():
     assert analyse("“辉煌70年 追梦新时代”主题活动是哪天办的").year is None
     assert analyse("新中国成立70年时办了什么活动").year is None
     assert analyse("22年历下新增多少家企业").year == 2022
+
+
+def test_a_lists_counted_character_stays_in_the_focus():
+    # 哪几个“早” asks for 早进场、早开工…: 早 is what the items share, not a measure word
+    assert "早" in analyse("历下希望大项目做到哪几个“早”？").focus
+    assert "回" not in analyse("做了几回招商宣传").focus
