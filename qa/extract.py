@@ -35,6 +35,7 @@ _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
+_WHOLE = re.compile(r"一共|总共|合计|总计|共计|加起来|加在一起|总数|总量")
 _SHARE = re.compile(r"占|比重|占比")
 _GROWTH_BEFORE = re.compile(r"增长|下降|提高|增加|减少|降低|提升|增速|增幅")
 _COUNT_ASKED = re.compile(r"总数|数量|个数|家数|户数|人数|多少家|多少人")
@@ -389,6 +390,16 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     return []
 
 
+def _within_part(before: str, question: str) -> bool:
+    """The figure stands after 其中 in its sentence (a part of the figure before), and the question does not pick
+    that part out by one of its figures (那174个亿元以上项目一共认缴了多少 asks within 其中亿元以上项目174个)."""
+    tail = before.split("；")[-1].split("。")[-1]
+    if "其中" not in tail:
+        return False
+    part = tail[tail.index("其中") :]
+    return not any(n in part for n in re.findall(r"\d+(?:\.\d+)?", question))
+
+
 def _bare(masked: str, clause: tuple[int, int]) -> bool:
     """The clause holds nothing but the (masked) figure and at most a verb of change: ``增长□□□□□``, ``□□□□``."""
     rest = re.sub(r"[^\u4e00-\u9fff]", "", masked[clause[0] : clause[1]])
@@ -465,6 +476,7 @@ def extract_spans(
             lists.setdefault(id(ev), []).append((a, b))
     ranked: list[tuple[float, Span]] = []
     asks_share = bool(_SHARE.search(question.text))
+    asks_whole = bool(_WHOLE.search(question.text)) and "其中" not in question.text
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
         # 明湖国际细胞医学产业园 holds the 产业园 asked about)
@@ -556,6 +568,8 @@ def extract_spans(
             # a total is asked (总数), the figure counts what was added (新增高新技术企业151家): if it is the best
             # match, the pipeline says that the reports give only the increase
             signals["added"] = 1.0
+        elif asks_whole and _within_part(text[:a], question.text):
+            score *= 0.6  # a total is asked (一共, 加起来): 其中… names a part of the figure before it (供地1579亩，其中出让835亩)
         elif kind == "percentage" and (asks_share or question.growth):
             # a share (占全市46%) and a change (增长11.6%) are two measures: the question's word says which
             of_share = bool(_SHARE.search(text[max(0, a - 6) : a].split("，")[-1]))

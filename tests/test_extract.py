@@ -429,3 +429,15 @@ def test_a_share_is_not_a_change_and_a_count_is_not_an_area():
     text = "园区载体规模达6.4万平方米，注册企业185家"
     count = analyse("产业园里注册的公司总数是多少")
     assert extract_spans(count, [_evidence(text, 2019, "result")], {"园区": 2.0, "注册": 3.0})[0].text == "185家"
+
+
+def test_a_total_asked_is_not_the_part_after_qizhong():
+    text = "完成供地1579亩，其中出让土地835亩、划拨土地744亩"
+    weights = {"出让": 3.3, "划拨": 3.6, "供": 1.5, "地": 1.0}
+    total = analyse("2019年市中区出让加划拨一共供了多少亩地")
+    assert extract_spans(total, [_evidence(text, 2019, "result")], weights)[0].text == "1579亩"
+    # unless the question picks the part out by its own figure
+    text = "累计引进千万元以上项目1134个，认缴资金933亿元，增长28%；其中亿元以上项目174个，认缴资金748亿元"
+    part = analyse("那174个亿元以上项目一共认缴了多少资金")
+    weights = {"亿元": 1.6, "以上": 1.0, "项目": 1.2, "认缴": 3.0, "资金": 2.0}
+    assert extract_spans(part, [_evidence(text, 2019, "result")], weights)[0].text == "748亿元"
