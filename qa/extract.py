@@ -29,8 +29,21 @@ from .spans import (
     split_clauses,
 )
 
-# Measure words that count things (as opposed to units of area, money or length); reports use them loosely.
-_CLASSIFIERS = frozenset("个 家 所 处 项 套 座 栋 幢 条 名 人 户 批 类 次 场 件 台 辆 间 张 份".split())
+# Measure words that count things (as opposed to units of area, money or length); reports use those of one group
+# loosely (几栋楼宇 is printed 26座楼宇, 几项工程 十大工程, 几回 7次), but people (人, 名) and households (户) are
+# counted in their own.
+_CLASSIFIER_GROUPS = (
+    frozenset("个 家 所 处 项 套 座 栋 幢 条 批 类 次 回 场 件 台 辆 间 张 份 大".split()),
+    frozenset("名 人 人次 位".split()),
+    frozenset("户 万户".split()),
+)
+_CLASSIFIERS = frozenset().union(*_CLASSIFIER_GROUPS)
+
+
+def _same_group(a: str, b: str) -> bool:
+    return any(a in group and b in group for group in _CLASSIFIER_GROUPS)
+
+
 _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
@@ -333,7 +346,7 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
                 fit *= 1.15
             elif unit.endswith(UNIT_FAMILIES.get(question.unit, ())):
                 pass  # 面积 asked, 亩 or 平方公里 printed: the right kind of measure in another unit
-            elif question.unit in _CLASSIFIERS and unit in _CLASSIFIERS:
+            elif _same_group(question.unit, unit):
                 fit *= 0.75  # 几栋楼宇 is printed 26座楼宇: one counted thing, another measure word
             else:
                 fit *= 0.45

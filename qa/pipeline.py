@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 # Used only when no calibration file is shipped: below this raw score the pipeline abstains.
 FALLBACK_ABSTAIN_BELOW = 0.42
+# A figure whose kind and measure fit the question less than this (13个 for 多少户, 三级 for 多少个) is not an answer.
+MIN_FIGURE_FIT = 0.5
+_FIGURES = ("number", "amount", "percentage")
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
 _YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year are kept, but lowered
@@ -295,6 +298,10 @@ class QA:
         if best.signals.get("added"):
             # a total was asked and the reports print only what was added that year: that is not the total
             return abstain(f"报告中没有这项总数（只给出了新增数：{_clause_context(best)}）。")
+        if best.kind in _FIGURES and best.signals.get("fit", 1.0) < MIN_FIGURE_FIT:
+            # the best figure is in another measure than the one asked (多少户 answered by 13个, 覆盖率 by a count):
+            # the reports do not print what was asked
+            return abstain(f"报告中没有{_asked_measure(asked)}的这项数字（最接近的是：{_clause_context(best)}）。")
         runner_up = next((s.score for s in spans[1:] if s.text != best.text), 0.0)
         signals = {
             **best.signals,
@@ -358,6 +365,14 @@ class QA:
         if others:
             message += "（另：" + "；".join(_clause_context(s) for s in others[:2]) + "）"
         return message
+
+
+def _asked_measure(asked: Question) -> str:
+    if asked.answer_type == "percentage":
+        return "百分比形式"
+    if asked.answer_type == "amount":
+        return "金额形式"
+    return f"以“{asked.unit}”计" if asked.unit and asked.unit != "名次" else "所问形式"
 
 
 def _clause_context(span: Span) -> str:

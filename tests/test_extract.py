@@ -441,3 +441,14 @@ def test_a_total_asked_is_not_the_part_after_qizhong():
     part = analyse("那174个亿元以上项目一共认缴了多少资金")
     weights = {"亿元": 1.6, "以上": 1.0, "项目": 1.2, "认缴": 3.0, "资金": 2.0}
     assert extract_spans(part, [_evidence(text, 2019, "result")], weights)[0].text == "748亿元"
+
+
+def test_people_and_households_are_counted_in_their_own_measure_words():
+    from qa.extract import _type_fit
+
+    households = analyse("老旧小区改造惠及了多少户居民")
+    assert _type_fit(households, "number", "个") < 0.5 <= _type_fit(households, "number", "户")
+    projects = analyse("借势的重大工程一共有几项")
+    assert _type_fit(projects, "number", "大") >= 0.5  # 十大工程
+    trips = analyse("做了几回招商宣传")
+    assert _type_fit(trips, "number", "次") >= 0.5
