@@ -48,6 +48,7 @@ _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
+_RATE_ONLY = re.compile(r"同比|比上年|较上年|增速|增幅|涨幅|降幅|百分")
 _WHOLE = re.compile(r"一共|总共|合计|总计|共计|加起来|加在一起|总数|总量")
 _SHARE = re.compile(r"占|比重|占比")
 _GROWTH_BEFORE = re.compile(r"增长|下降|提高|增加|减少|降低|提升|增速|增幅")
@@ -328,8 +329,8 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
             "number": {"number": 1.0, "amount": 0.6, "percentage": 0.35},
         }
         fit = table[wanted][kind]
-        if question.growth and question.unit is None:
-            # "压缩了多少", "降低了多少": a change is printed as a rate as often as an amount
+        if question.growth and question.unit is None and not _RATE_ONLY.search(question.text):
+            # "压缩了多少", "降低了多少": a change is printed as a rate as often as an amount; 同比增长 is a rate
             fit = max(fit, 0.5)
         if question.unit == ORDINAL:
             # a rank is printed as an ordinal (全市第一) or as a count of places (百强主城区15名)

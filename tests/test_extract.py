@@ -452,3 +452,10 @@ def test_people_and_households_are_counted_in_their_own_measure_words():
     assert _type_fit(projects, "number", "大") >= 0.5  # 十大工程
     trips = analyse("做了几回招商宣传")
     assert _type_fit(trips, "number", "次") >= 0.5
+
+
+def test_a_year_on_year_change_is_a_rate_not_an_amount():
+    from qa.extract import _type_fit
+
+    assert _type_fit(analyse("引进的市外投资同比增长了多少"), "amount", "亿元") < 0.5
+    assert _type_fit(analyse("一般性支出压缩了多少"), "amount", "亿元") >= 0.5
