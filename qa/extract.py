@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .question import CN_DIGITS, ORDINAL, REPORT_TERMS, TITLES, UNIT_FAMILIES, Question, counted_character
+from .question import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, TITLES, UNIT_FAMILIES, Question, counted_character
 from .spans import (
     CN_NUMBER,
     CN_NUMERAL,
@@ -145,12 +145,19 @@ def _period_fit(question: Question, evidence: Evidence) -> float:
     return fit
 
 
+_DISTRICT_IN_TEXT = re.compile("|".join(sorted(DISTRICT_NAMES, key=len, reverse=True)))
+
+
 def _novelty(span_text: str, question: Question) -> float:
-    """Share of the span's characters that the question does not already contain (an answer says something new)."""
+    """Share of the span's characters that the question does not already contain (an answer says something new).
+
+    The district and year the question names do not count: 历下 of 历下医院 is part of the name asked for.
+    """
     chars = [c for c in span_text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
     if not chars:
         return 0.0
-    return sum(c not in question.text for c in chars) / len(chars)
+    asked = _DISTRICT_IN_TEXT.sub("", question.text)
+    return sum(c not in asked for c in chars) / len(chars)
 
 
 def _pairs(text: str) -> set[str]:
@@ -183,7 +190,7 @@ def _nth_marker(question: Question, text: str, start: int) -> bool:
     return bool(marks) and CN_DIGITS.get(marks[-1].group(1)) == question.nth
 
 
-def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
+def _slot_fit(question: Question, text: str, start: int, end: int, nouns: Sequence[str] = ()) -> float:
     """How well the span fills the question word's place: the question's words beside it stand beside the span.
 
     On the right, ``等`` after the span is passed over (``A等重点片区`` answers 哪些重点片区), and a name may carry
@@ -204,26 +211,39 @@ def _slot_fit(question: Question, text: str, start: int, end: int) -> float:
         reach = min(len(question.right_context), 6)
         exact = _shared_edge(question.right_context, after, suffix=False) / reach
         loose = 0.4 * bool(_pairs(question.slot_right) & _pairs(after[:7]))
-        inside = _name_ending(question, text[start:end]) / reach
+        inside = _name_ending(question, text[start:end], nouns) / reach
         fit += 0.5 * min(1.0, max(exact, loose, inside))
     return fit
 
 
-def _name_ending(question: Question, span_text: str) -> int:
+def asked_nouns(question: Question, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> tuple[str, ...]:
+    """The noun right after the question word, which ends a name like it (什么监管机构 → …监督管理机构, 哪家医院改造好了
+    → 历下医院): up to 叫/是/的 …, and, with a tagger, the run of nouns there."""
+    right = question.right_context
+    nouns = [re.split(r"[叫是有的为在呢吗吧]", right, maxsplit=1)[0]]
+    if pos is not None and right:
+        run = ""
+        for word, flag in pos(right):
+            if not flag.startswith(("n", "j", "eng")):
+                break
+            run += word
+        nouns.append(run)
+    return tuple(n for n in dict.fromkeys(nouns) if len(n) >= 2)
+
+
+def _name_ending(question: Question, span_text: str, nouns: Sequence[str] = ()) -> int:
     """How many characters of the question's words around its question word end the span itself (its category).
 
-    ``依托哪个细胞医学产业园`` and ``细胞医学产业园叫什么`` both name the category 产业园 that ends the answer's name.
+    ``依托哪个细胞医学产业园`` and ``细胞医学产业园叫什么`` both name the category 产业园 that ends the answer's name;
+    so does the noun after the question word (``nouns``, see ``asked_nouns``), but not an enumeration's last item.
     """
     right, left = question.right_context, question.left_context
-    # the noun right after the question word ends like a name (not like a list's last item): 什么监管机构 is
-    # answered by …监督管理机构
-    noun = re.split(r"[叫是有的为在呢吗吧]", right, maxsplit=1)[0]
     longest = 0
     for k in range(2, len(span_text)):
         if (
             (len(right) >= k and span_text.endswith(right[:k]))
             or (len(left) >= k and span_text.endswith(left[-k:]))
-            or (len(noun) >= k and span_text.endswith(noun[-k:]) and "、" not in span_text)
+            or ("、" not in span_text and any(len(n) >= k and span_text.endswith(n[-k:]) for n in nouns))
         ):
             longest = k
     return longest
@@ -490,6 +510,7 @@ def extract_spans(
             lists.setdefault(id(ev), []).append((a, b))
     ranked: list[tuple[float, Span]] = []
     asks_share = bool(_SHARE.search(question.text))
+    nouns = asked_nouns(question, pos) if wanted in ("list", "name", "organisation", "place", "other") else ()
     asks_whole = bool(_WHOLE.search(question.text)) and "其中" not in question.text
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
@@ -520,7 +541,7 @@ def extract_spans(
             "near": _proximity(local, subject + ev.text[a:b], len(subject), len(subject) + b - a)
             if subject
             else _proximity(local, before + "，" + clause, a - ca + len(before) + 1, b - ca + len(before) + 1),
-            "slot": _slot_fit(question, ev.text, a, b),
+            "slot": _slot_fit(question, ev.text, a, b, nouns),
             "sentence": max(_coverage(weights, whole), _bigram_coverage(bigrams, whole)),
             "similarity": _similarity_score(ev.similarity),
             "retrieval": ev.retrieval,
@@ -542,7 +563,7 @@ def extract_spans(
         span_text = ev.text[a:b]
         if kind in ("name", "list"):
             # the category a name ends with may repeat the question (丽山国际|细胞医学产业园); the rest must be new
-            ending = _name_ending(question, span_text)
+            ending = _name_ending(question, span_text, nouns)
             if question.category and span_text.endswith(question.category):
                 ending = max(ending, len(question.category))  # 商圈 of 国际消费中心商圈 when 商圈叫什么 is asked
             own = span_text[: len(span_text) - ending]

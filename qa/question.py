@@ -238,7 +238,7 @@ def counted_character(text: str) -> str | None:
     return m.group(1) if m and m.group(1) not in "个年月日号天乎何时" else None
 
 
-_WH = re.compile(r"(?:第几|多少|几|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年|届)?")
+_WH = re.compile(r"(?:第几|多少|几|什么样的?|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年|届)?")
 
 
 def question_slot(text: str, width: int = 4) -> tuple[str, str]:

@@ -459,3 +459,19 @@ def test_a_year_on_year_change_is_a_rate_not_an_amount():
 
     assert _type_fit(analyse("引进的市外投资同比增长了多少"), "amount", "亿元") < 0.5
     assert _type_fit(analyse("一般性支出压缩了多少"), "amount", "亿元") >= 0.5
+
+
+def test_a_name_may_hold_the_district_the_question_names():
+    tag = Tokenizer().tag
+    text = "积极扩容医疗资源，历下医院完成改造，基层医疗救治体系不断完善，老年人疫苗接种稳步推进"
+    question = analyse("22年疫情期间历下把哪家医院改造好了？")
+    weights = {"疫情": 4.0, "医院": 3.3, "改造": 2.0}
+    assert extract_spans(question, [_evidence(text, 2022, "result")], weights, pos=tag)[0].text == "历下医院"
+
+
+def test_the_noun_after_the_question_word_is_found_with_the_tagger():
+    from qa.extract import asked_nouns
+
+    tag = Tokenizer().tag
+    assert "医院" in asked_nouns(analyse("历下把哪家医院改造好了"), tag)
+    assert "聚集区" in asked_nouns(analyse("想把CBD打造成什么样的聚集区"), tag)
