@@ -33,7 +33,7 @@ from .spans import (
 # loosely (几栋楼宇 is printed 26座楼宇, 几项工程 十大工程, 几回 7次), but people (人, 名) and households (户) are
 # counted in their own.
 _CLASSIFIER_GROUPS = (
-    frozenset("个 家 所 处 项 套 座 栋 幢 条 批 类 次 回 场 件 台 辆 间 张 份 大".split()),
+    frozenset("个 家 所 处 项 套 座 栋 幢 条 批 类 次 回 场 件 台 辆 间 张 份 大 连冠".split()),
     frozenset("名 人 人次 位".split()),
     frozenset("户 万户".split()),
 )

@@ -99,6 +99,7 @@ REPORT_TERMS = {
     "大楼": "楼宇", "高楼": "楼宇", "旅游": "文旅", "景点": "景区", "老城": "古城", "接着建": "续建",
     "继续建": "续建", "在建": "续建", "红绿灯": "路口", "找工作": "就业", "工作岗位": "就业",
     "第三产业": "服务业", "三产": "服务业", "第二产业": "工业", "二产": "工业",
+    "占地": "面积", "人代会": "人民代表大会", "人大": "人民代表大会", "民企": "民营企业", "夺冠": "连冠",
 }
 
 
@@ -194,7 +195,26 @@ def answer_type_of(text: str) -> str:
         return "organisation"
     if _NAME_Q.search(text):
         return "name"
-    return "other"
+    return _terse_type(text)
+
+
+# a question about how or why, a yes/no question or a request: nothing in a report can be quoted as its answer
+_HOW_WHY = re.compile(r"怎么|怎样|如何|为什么|为何|吗|呢|咋|好不好|行不行|帮我|帮忙|请你|给我|订|预约|推荐|讲个|写一")
+
+
+def _terse_type(text: str) -> str:
+    """The answer a search-box query with no question word wants (历下 一般公共预算收入 2022, 在建项目数, 金融机构名单).
+
+    A report answers such a topic with a figure far more often than with anything else: money for money words, a
+    rate for growth targets, a list for 名单; how/why and yes/no questions stay unanswerable (other).
+    """
+    if _HOW_WHY.search(text) or not re.search(r"[\u4e00-\u9fff]{2}", text):
+        return "other"
+    if re.search(r"名单|清单|都有(?:哪些|啥)", text):
+        return "list"
+    if re.search(r"增长|增速|增幅|比重|占比", text) and not _MONEY.search(text.replace("增长", "")):
+        return "percentage"
+    return "amount" if _MONEY.search(text) else "number"
 
 
 # A rank or an ordinal: 排第几, 排名, 第几届, 哪一届, 名次. The answer is printed 全市第一, 第十二届, 15名.
@@ -336,7 +356,8 @@ def analyse(text: str) -> Question:
         stock=bool(_STOCK.search(text)) and not re.search(r"新增|新建|新认定|新引进|新开|增加了", text),
         nth=item_position(text) if kind in ("name", "organisation", "place") else None,
         role=next((m.group(1) for m in _ROLE.finditer(text)), ""),
-        person=bool(re.search(r"谁|哪位|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
+        # 哪位艺术大师的场馆 asks for the 场馆, not for the person
+        person=bool(re.search(r"谁|哪位(?![^，。？?]{0,8}的)|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
     )
 
 

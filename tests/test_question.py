@@ -38,6 +38,13 @@ def test_district_and_year(text, district, year):
         ("总量和增速在全市处于什么水平", "number", "名次"),
         ("投用的是第几期", "number", "名次"),
         ("一共是几个“算”", "number", "算"),
+        # search-box queries with no question word
+        ("历下 一般公共预算收入 2022年", "amount", None),
+        ("22年历下 在建项目数", "number", None),
+        ("历下CBD重点引进的金融机构名单", "list", None),
+        ("跨境电商 2023 历下 增长目标", "percentage", None),
+        ("今天济南天气怎么样", "other", None),
+        ("帮我订一张明天去北京的高铁票", "other", None),
         ("营收能到几个亿", "amount", "亿元"),
         ("行政效率有多高", "number", None),
         ("要加快集聚哪些金融机构", "list", None),
@@ -153,3 +160,8 @@ def test_a_lists_counted_character_stays_in_the_focus():
     # 哪几个“早” asks for 早进场、早开工…: 早 is what the items share, not a measure word
     assert "早" in analyse("历下希望大项目做到哪几个“早”？").focus
     assert "回" not in analyse("做了几回招商宣传").focus
+
+
+def test_who_asks_for_a_person_only_when_no_thing_of_theirs_follows():
+    assert analyse("历下区区长是哪位？").person
+    assert not analyse("历下古城片区要引进哪位艺术大师的场馆？").person
