@@ -510,6 +510,7 @@ def extract_spans(
             lists.setdefault(id(ev), []).append((a, b))
     ranked: list[tuple[float, Span]] = []
     asks_share = bool(_SHARE.search(question.text))
+    full_name = bool(re.search(r"全称|全名|完整的?名", question.text))
     nouns = asked_nouns(question, pos) if wanted in ("list", "name", "organisation", "place", "other") else ()
     asks_whole = bool(_WHOLE.search(question.text)) and "其中" not in question.text
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
@@ -572,7 +573,12 @@ def extract_spans(
                 # the asker remembers part of the name ("管家"式服务 → “泉管家”): that part is not a repeat
                 own = own.replace(remembered.group(1), "")
                 score *= 1.3
-            score *= min(1.0, 0.3 + 2.5 * _novelty(own, question))
+            if full_name:
+                # 全称是什么: the asker remembers part of the name and asks for all of it, so the longest name standing
+                # there is the answer, repeats and all
+                score *= 1.0 + 0.02 * min(len(span_text), 20)
+            else:
+                score *= min(1.0, 0.3 + 2.5 * _novelty(own, question))
             if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                 score *= 0.8
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one

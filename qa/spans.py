@@ -270,7 +270,7 @@ def _noun_follows(words: list[tuple[int, int, str, str]], j: int) -> bool:
 
 
 def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
-    """Names: quoted terms, and runs of one to five words (2 to 16 characters) that start and end like a noun phrase.
+    """Names: quoted terms, and runs of up to eight words (2 to 20 characters) that start and end like a noun phrase.
 
     The words inside a run may be of any kind (``上海细胞治疗集团`` holds a verb); only its first word may not be a
     verb, preposition, adverb or particle, and its last word must be noun-like.
@@ -286,7 +286,7 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
     for i, (start, _, word, flag) in enumerate(words):
         if flag.startswith(_LEAD_FLAGS + ("m", "q")) or not re.match(r"[\u4e00-\u9fffA-Za-z]", word):
             continue
-        for j in range(i, min(i + 7, len(words))):
+        for j in range(i, min(i + 8, len(words))):
             end, last, last_flag = words[j][1], words[j][2], words[j][3]
             # (eng is a Latin word, CBD or QFLP, not the interjection e; jieba tags digits eng too, and they end no name)
             if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9·]*", last) or (
@@ -297,7 +297,7 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
             # word jieba does not know falls apart into (山东|安|可|区块链) may run on to the noun
             if last_flag.startswith("v") and not _noun_follows(words, j):
                 break
-            if last_flag.startswith(NOUN_FLAGS) and 2 <= end - start <= 16:
+            if last_flag.startswith(NOUN_FLAGS) and 2 <= end - start <= 20:
                 spans.add((start, end))
     return sorted(spans)
 

@@ -475,3 +475,12 @@ def test_the_noun_after_the_question_word_is_found_with_the_tagger():
     tag = Tokenizer().tag
     assert "医院" in asked_nouns(analyse("历下把哪家医院改造好了"), tag)
     assert "聚集区" in asked_nouns(analyse("想把CBD打造成什么样的聚集区"), tag)
+
+
+def test_a_full_name_asked_is_the_longest_name_with_the_remembered_parts():
+    tag = Tokenizer(["动能转换", "金融产业"]).tag  # the index's user words, as built from the corpus
+    text = "中美绿色（山东）产业投资基金合伙企业、山东省新旧动能转换现代金融产业母基金等30家新金融、类金融机构落户山东新金融产业园"
+    question = analyse("落户山东新金融产业园的那只省级新旧动能转换母基金全称是什么？")
+    assert question.category == "基金"
+    weights = {"落户": 3.0, "新金融": 2.0, "产业园": 2.0, "省级": 3.0, "新旧": 2.7, "动能转换": 2.7, "母基金": 3.0}
+    assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "山东省新旧动能转换现代金融产业母基金"
