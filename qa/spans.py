@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .question import UNITS
+from .question import TITLES, UNITS
 
 _PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
 _NUMBER = re.compile(
@@ -31,6 +31,8 @@ QUOTED = re.compile(r"“([^“”]{1,20})”")
 _LIST_STOP = re.compile(r"等")
 _JOINED = re.compile(r"以及|和|及")
 
+_BYLINE = re.compile(rf"(?:{TITLES})(?=\s)")
+_SPACED_NAME = re.compile(r"\s+([\u4e00-\u9fff]{2,4})(?=\s|$)")
 _CHAIN = re.compile(r"(?<!—)[\u4e00-\u9fff]{2,12}(?:—[\u4e00-\u9fff]{2,8}){2,}(?!—)")
 _CURRENCY = ("元", "美元")
 NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "nw", "s", "eng", "j", "x", "an", "vn", "l", "i")
@@ -276,6 +278,13 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
     verb, preposition, adverb or particle, and its last word must be noun-like.
     """
     spans = {(m.start(1), m.end(1)) for m in QUOTED.finditer(text)}
+    # a byline spells names out between spaces after the title (记者 夏侯凤超 通讯员 杨荣超 康钰坤), where the tagger
+    # breaks the rarer ones apart
+    for m in _BYLINE.finditer(text):
+        at = m.end()
+        while (name := _SPACED_NAME.match(text, at)) and not re.fullmatch(TITLES, name.group(1)):
+            spans.add(name.span(1))
+            at = name.end()
     if pos is None:
         return sorted(spans)
     words: list[tuple[int, int, str, str]] = []

@@ -484,3 +484,11 @@ def test_a_full_name_asked_is_the_longest_name_with_the_remembered_parts():
     assert question.category == "基金"
     weights = {"落户": 3.0, "新金融": 2.0, "产业园": 2.0, "省级": 3.0, "新旧": 2.7, "动能转换": 2.7, "母基金": 3.0}
     assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "山东省新旧动能转换现代金融产业母基金"
+
+
+def test_a_byline_spells_names_out_between_spaces():
+    from qa.spans import find_name_spans
+
+    text = "齐鲁晚报记者 夏侯凤超 通讯员 杨荣超 康钰坤"
+    assert [text[a:b] for a, b in find_name_spans(text)] == ["夏侯凤超", "杨荣超", "康钰坤"]
+    assert find_name_spans("区长杨福涛表示") == []
