@@ -165,3 +165,9 @@ def test_a_lists_counted_character_stays_in_the_focus():
 def test_who_asks_for_a_person_only_when_no_thing_of_theirs_follows():
     assert analyse("历下区区长是哪位？").person
     assert not analyse("历下古城片区要引进哪位艺术大师的场馆？").person
+
+
+def test_everyday_words_bring_the_reports_own_terms():
+    assert "重点项目" in analyse("2024年要推进几个重点工程").focus
+    assert "市场主体" in analyse("各类经营主体有多少万户").focus
+    assert "人民代表大会" in analyse("那次人代会属于第几届").focus
