@@ -151,7 +151,7 @@ _DISTRICT_IN_TEXT = re.compile("|".join(sorted(DISTRICT_NAMES, key=len, reverse=
 def _novelty(span_text: str, question: Question) -> float:
     """Share of the span's characters that the question does not already contain (an answer says something new).
 
-    The district and year the question names do not count: 历下 of 历下医院 is part of the name asked for.
+    The district names in the question do not count: 历下 of 历下医院 is part of the name asked for.
     """
     chars = [c for c in span_text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
     if not chars:
