@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .question import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, TITLES, UNIT_FAMILIES, Question, counted_character
+from .question import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNIT_FAMILIES, Question, counted_character
 from .spans import (
     CN_NUMBER,
     CN_NUMERAL,
+    GROWTH_VERBS,
     NOUN_FLAGS,
     ORDINAL_SPAN,
     QUOTED,
@@ -48,11 +49,7 @@ _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
-_RATE_ONLY = re.compile(r"同比|比上年|较上年|增速|增幅|涨幅|降幅|百分")
-_WHOLE = re.compile(r"一共|总共|合计|总计|共计|加起来|加在一起|总数|总量")
-_SHARE = re.compile(r"占|比重|占比")
-_GROWTH_BEFORE = re.compile(r"增长|下降|提高|增加|减少|降低|提升|增速|增幅")
-_COUNT_ASKED = re.compile(r"总数|数量|个数|家数|户数|人数|多少家|多少人")
+_CHANGE_PRINTED = re.compile(rf"{GROWTH_VERBS}|增速|增幅")
 _FLOW = re.compile(r"新增|新认定|新引进|新建|新开|新落户|新注册|引进|增加")
 _TOTAL = re.compile(r"累计|总数|总量|共|达")
 _TITLE_BEFORE = re.compile(rf"(?:{TITLES}|代表)\s*$")
@@ -148,15 +145,12 @@ def _period_fit(question: Question, evidence: Evidence) -> float:
 _DISTRICT_IN_TEXT = re.compile("|".join(sorted(DISTRICT_NAMES, key=len, reverse=True)))
 
 
-def _novelty(span_text: str, question: Question) -> float:
-    """Share of the span's characters that the question does not already contain (an answer says something new).
-
-    The district names in the question do not count: 历下 of 历下医院 is part of the name asked for.
-    """
+def _novelty(span_text: str, asked: str) -> float:
+    """Share of the span's characters that the question (``asked``: its text without district names, since 历下 of
+    历下医院 is part of the name asked for) does not already contain: an answer says something new."""
     chars = [c for c in span_text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
     if not chars:
         return 0.0
-    asked = _DISTRICT_IN_TEXT.sub("", question.text)
     return sum(c not in asked for c in chars) / len(chars)
 
 
@@ -349,7 +343,7 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
             "number": {"number": 1.0, "amount": 0.6, "percentage": 0.35},
         }
         fit = table[wanted][kind]
-        if question.growth and question.unit is None and not _RATE_ONLY.search(question.text):
+        if question.growth and question.unit is None and not question.rate_only:
             # "压缩了多少", "降低了多少": a change is printed as a rate as often as an amount; 同比增长 is a rate
             fit = max(fit, 0.5)
         if question.unit == ORDINAL:
@@ -358,8 +352,8 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
             if unit == ORDINAL and span_text:
                 # 排第几 asks a place (全市第一), 第几届 an edition (第十二届): the one is not the other
                 edition = span_text.endswith(("届", "次", "批", "期"))
-                fit *= 0.3 if edition != bool(re.search(r"第几[届次批期]|哪一?[届次批期]|几届", question.text)) else 1.0
-        elif question.unit is None and unit and _COUNT_ASKED.search(question.text) and kind == "number":
+                fit *= 0.3 if edition != question.edition else 1.0
+        elif question.unit is None and unit and question.count_asked and kind == "number":
             # 公司总数是多少, 企业数量: a count of things, in a measure word that counts (185家), not an area
             fit *= 1.0 if unit in _CLASSIFIERS or unit.endswith(("户", "人", "家", "个")) else 0.45
         elif question.unit and unit:
@@ -509,10 +503,8 @@ def extract_spans(
         if kind == "list":
             lists.setdefault(id(ev), []).append((a, b))
     ranked: list[tuple[float, Span]] = []
-    asks_share = bool(_SHARE.search(question.text))
-    full_name = bool(re.search(r"全称|全名|完整的?名", question.text))
     nouns = asked_nouns(question, pos) if wanted in ("list", "name", "organisation", "place", "other") else ()
-    asks_whole = bool(_WHOLE.search(question.text)) and "其中" not in question.text
+    asked_text = _DISTRICT_IN_TEXT.sub("", question.text)
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
         # 明湖国际细胞医学产业园 holds the 产业园 asked about)
@@ -573,12 +565,12 @@ def extract_spans(
                 # the asker remembers part of the name ("管家"式服务 → “泉管家”): that part is not a repeat
                 own = own.replace(remembered.group(1), "")
                 score *= 1.3
-            if full_name:
+            if question.full_name:
                 # 全称是什么: the asker remembers part of the name and asks for all of it, so the longest name standing
                 # there is the answer, repeats and all
                 score *= 1.0 + 0.02 * min(len(span_text), 20)
             else:
-                score *= min(1.0, 0.3 + 2.5 * _novelty(own, question))
+                score *= min(1.0, 0.3 + 2.5 * _novelty(own, asked_text))
             if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                 score *= 0.8
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
@@ -609,13 +601,13 @@ def extract_spans(
             # a total is asked (总数), the figure counts what was added (新增高新技术企业151家): if it is the best
             # match, the pipeline says that the reports give only the increase
             signals["added"] = 1.0
-        elif asks_whole and _within_part(text[:a], question.text):
+        elif question.whole and _within_part(text[:a], question.text):
             score *= 0.6  # a total is asked (一共, 加起来): 其中… names a part of the figure before it (供地1579亩，其中出让835亩)
-        elif kind == "percentage" and (asks_share or question.growth):
+        elif kind == "percentage" and (question.share or question.growth):
             # a share (占全市46%) and a change (增长11.6%) are two measures: the question's word says which
-            of_share = bool(_SHARE.search(text[max(0, a - 6) : a].split("，")[-1]))
-            of_change = bool(_GROWTH_BEFORE.search(ev.text[max(0, a - 4) : b]))
-            if asks_share:
+            of_share = bool(SHARE.search(text[max(0, a - 6) : a].split("，")[-1]))
+            of_change = bool(_CHANGE_PRINTED.search(ev.text[max(0, a - 4) : b]))
+            if question.share:
                 score *= 1.2 if of_share else 0.8 if of_change else 1.0
             elif of_share:
                 score *= 0.8

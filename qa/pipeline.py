@@ -18,7 +18,7 @@ from .embedding import Embedder, SentenceEmbedder
 from .errors import QuestionError
 from .extract import Evidence, Span, extract_spans
 from .index import Index
-from .question import DISTRICT_NAMES, MAX_HISTORY, Question, analyse, resolve_follow_up, validate_question
+from .question import DISTRICT_NAMES, MAX_HISTORY, ORDINAL, Question, analyse, resolve_follow_up, validate_question
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
 
@@ -372,7 +372,7 @@ def _asked_measure(asked: Question) -> str:
         return "百分比形式"
     if asked.answer_type == "amount":
         return "金额形式"
-    return f"以“{asked.unit}”计" if asked.unit and asked.unit != "名次" else "所问形式"
+    return f"以“{asked.unit}”计" if asked.unit and asked.unit != ORDINAL else "所问形式"
 
 
 def _clause_context(span: Span) -> str:

@@ -130,6 +130,12 @@ class Question:
     items: int | None = None  # how many items a list question asks for (哪两个 → 2)
     nth: int | None = None  # which item of an enumeration a name question asks for (第四项行动 → 4, 排第一的 → 1)
     role: str = ""  # the title of the person asked for (记者是谁 → 记者)
+    rate_only: bool = False  # a change asked year on year (同比, 增速): a rate, never an amount
+    share: bool = False  # a share asked (占多大比例, 比重): the rate printed after 占, not a growth rate
+    whole: bool = False  # a total asked (一共, 加起来) without naming a part (其中)
+    count_asked: bool = False  # a count asked without a unit (总数, 数量, 多少家): a measure word that counts
+    full_name: bool = False  # 全称/全名: the whole name, parts the asker remembers included
+    edition: bool = False  # 第几届/哪一期: an edition or phase, not a place in a ranking
 
     @property
     def slot_left(self) -> str:
@@ -200,7 +206,7 @@ def answer_type_of(text: str) -> str:
 
 
 # a question about how or why, a yes/no question or a request: nothing in a report can be quoted as its answer
-_HOW_WHY = re.compile(r"怎么|怎样|如何|为什么|为何|吗|呢|咋|好不好|行不行|帮我|帮忙|请你|给我|订|预约|推荐|讲个|写一")
+_HOW_WHY = re.compile(r"怎么|怎样|如何|为什么|为何|吗|呢|咋|好不好|行不行|帮我|帮忙|请你|给我|订(?:票|一|个|张)|预订|预约|推荐|讲个|写一")
 
 
 def _terse_type(text: str) -> str:
@@ -213,7 +219,7 @@ def _terse_type(text: str) -> str:
         return "other"
     if re.search(r"名单|清单|都有(?:哪些|啥)", text):
         return "list"
-    if re.search(r"增长|增速|增幅|比重|占比", text) and not _MONEY.search(text.replace("增长", "")):
+    if re.search(r"增长|增速|增幅|比重|占比", text) and not _MONEY.search(text):
         return "percentage"
     return "amount" if _MONEY.search(text) else "number"
 
@@ -290,6 +296,11 @@ _ROLE = re.compile(rf"({TITLES})(?:是谁|叫什么|的名字|姓名|是哪位)"
 
 
 _STOCK = re.compile(r"总数|总量|总共有|一共有|共有多少|累计|存量|截至")
+_RATE_ONLY = re.compile(r"同比|比上年|较上年|增速|增幅|涨幅|降幅|百分")
+_WHOLE = re.compile(r"一共|总共|合计|总计|共计|加起来|加在一起|总数|总量")
+_COUNT_ASKED = re.compile(r"总数|数量|个数|家数|户数|人数|多少家|多少人")
+# a share, in a question (占多大比例) or before a printed rate (占全市46%)
+SHARE = re.compile(r"占|比重|占比")
 
 
 def item_position(text: str) -> int | None:
@@ -359,6 +370,12 @@ def analyse(text: str) -> Question:
         role=next((m.group(1) for m in _ROLE.finditer(text)), ""),
         # 哪位艺术大师的场馆 asks for the 场馆, not for the person
         person=bool(re.search(r"谁|哪位(?![^，。？?]{0,8}的)|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
+        rate_only=bool(_RATE_ONLY.search(text)),
+        share=bool(SHARE.search(text)),
+        whole=bool(_WHOLE.search(text)) and "其中" not in text,
+        count_asked=bool(_COUNT_ASKED.search(text)),
+        full_name=bool(re.search(r"全称|全名|完整的?名", text)),
+        edition=bool(re.search(r"第几[届次批期]|哪一?[届次批期]|几届", text)),
     )
 
 

@@ -23,7 +23,8 @@ ORDINAL_SPAN = re.compile(
     r"|[一二三四五]期"  # 产业园二期: a phase
 )
 _DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号])?(?:上午|下午|晚上)?|\d{4}年(?=\d{1,2}月)")
-_GROWTH_VERB = re.compile(r"(?:可比)?(?:增长|下降|提高|增加|减少|降低|提升)$")
+GROWTH_VERBS = r"增长|下降|提高|增加|减少|降低|提升"  # the verbs a report prints before a rate of change
+_GROWTH_VERB = re.compile(rf"(?:可比)?(?:{GROWTH_VERBS})$")
 _CLAUSE_BREAK = re.compile(r"[，。；！？：,;!?:…]+|—{2,}")
 # "A、B、C五大产业" / "A、B两大集群": a count with a classifier closes an enumeration
 _LIST_COUNT = re.compile(r"[两二三四五六七八九十]+(?:大|个|项|类|种|条|家|所|处)")

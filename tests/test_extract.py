@@ -9,6 +9,11 @@ def _texts(text, spans):
     return [text[a:b] for a, b, *_ in spans]
 
 
+def _first_list(text, tag=None):
+    """The first enumeration found in ``text`` (tagged with a plain tokenizer unless ``tag`` is given)."""
+    return _texts(text, find_list_spans(text, tag or Tokenizer().tag))[0]
+
+
 def test_numbers_keep_unit_and_qualifiers():
     text = "新增学位1600余个，应用电子证明事项近900项，电子化率超99%，园区载体规模达6.4万平方米，预计增长5%左右"
     found = _texts(text, find_number_spans(text))
@@ -35,7 +40,7 @@ def test_words_for_counts_are_figures():
 def test_enumeration_stops_at_deng_and_drops_the_leading_verb():
     tag = Tokenizer().tag
     text = "加快德邦证券、山东人才普惠金融、齐鲁银行理财子公司等传统金融和新金融、类金融机构集聚"
-    assert _texts(text, find_list_spans(text, tag))[0] == "德邦证券、山东人才普惠金融、齐鲁银行理财子公司"
+    assert _first_list(text, tag) == "德邦证券、山东人才普惠金融、齐鲁银行理财子公司"
 
 
 def test_enumeration_stops_at_a_counted_category():
@@ -125,9 +130,9 @@ def test_a_change_question_takes_a_rate_without_a_growth_word():
 def test_the_last_item_ends_with_the_head_the_others_share():
     tag = Tokenizer().tag
     text = "打通白马山东路、玉兴路路段瓶颈路，完成民生大街提升"
-    assert _texts(text, find_list_spans(text, tag))[0] == "白马山东路、玉兴路"
+    assert _first_list(text, tag) == "白马山东路、玉兴路"
     text = "扶持一批营业收入首次突破1亿元、10亿元、50亿元的实力企业"
-    assert _texts(text, find_list_spans(text, tag))[0] == "1亿元、10亿元、50亿元"
+    assert _first_list(text, tag) == "1亿元、10亿元、50亿元"
 
 
 def test_a_name_takes_the_category_the_question_names_after_it():
@@ -151,17 +156,17 @@ def test_a_rank_is_answered_with_the_ordinal_and_its_scope():
 def test_the_first_item_keeps_a_verbal_noun_and_a_one_character_verb_inside_it():
     tag = Tokenizer().tag
     text = "山东电力设备公司、超意兴餐饮有限公司等企业达成交易"
-    assert _texts(text, find_list_spans(text, tag))[0] == "山东电力设备公司、超意兴餐饮有限公司"
+    assert _first_list(text, tag) == "山东电力设备公司、超意兴餐饮有限公司"
     text = "抢抓平急两用公共基础设施建设、城中村改造等政策利好"
-    assert _texts(text, find_list_spans(text, tag))[0] == "平急两用公共基础设施建设、城中村改造"
+    assert _first_list(text, tag) == "平急两用公共基础设施建设、城中村改造"
     text = "进一步做强做优明湖国际信创产业园、人力资源服务产业园等园区载体"
-    assert _texts(text, find_list_spans(text, tag))[0] == "明湖国际信创产业园、人力资源服务产业园"
+    assert _first_list(text, tag) == "明湖国际信创产业园、人力资源服务产业园"
 
 
 def test_the_last_item_may_be_two_joined_by_he():
     tag = Tokenizer().tag
     text = "串联起大明湖景区、后宰门首开区、泉城路商业街和泉城广场，提升整个片区商业氛围"
-    assert _texts(text, find_list_spans(text, tag))[0] == "大明湖景区、后宰门首开区、泉城路商业街和泉城广场"
+    assert _first_list(text, tag) == "大明湖景区、后宰门首开区、泉城路商业街和泉城广场"
 
 
 def test_a_chain_of_dashes_is_an_enumeration():
@@ -321,11 +326,11 @@ def test_a_name_does_not_run_on_into_what_is_said_about_it():
 def test_a_first_item_loses_its_opening_verb_unless_the_items_are_verb_phrases_themselves():
     tag = Tokenizer().tag
     text = "研究出台专项扶持政策，专设税收征管、行政审批、工商注册等服务机构"
-    assert _texts(text, find_list_spans(text, tag))[0] == "税收征管、行政审批、工商注册"
+    assert _first_list(text, tag) == "税收征管、行政审批、工商注册"
     text = "精心举办了BIM软件产业高峰论坛、国际创新设计大赛等活动"
-    assert _texts(text, find_list_spans(text, tag))[0] == "BIM软件产业高峰论坛、国际创新设计大赛"
+    assert _first_list(text, tag) == "BIM软件产业高峰论坛、国际创新设计大赛"
     text = "着力提升谋划工作、改革创新、攻坚克难、应急处置等能力"
-    assert _texts(text, find_list_spans(text, tag))[0] == "谋划工作、改革创新、攻坚克难、应急处置"
+    assert _first_list(text, tag) == "谋划工作、改革创新、攻坚克难、应急处置"
 
 
 def test_a_total_is_not_what_was_added():
@@ -385,7 +390,7 @@ def test_the_first_item_is_as_long_as_the_equally_long_others():
         "扶持营业收入首次突破1亿元、10亿元、50亿元的实力企业": "1亿元、10亿元、50亿元",
     }
     for text, expected in cases.items():
-        assert _texts(text, find_list_spans(text, tag))[0] == expected, text
+        assert _first_list(text, tag) == expected, text
 
 
 def test_names_end_before_going_into_operation():
