@@ -497,3 +497,26 @@ def test_a_byline_spells_names_out_between_spaces():
     text = "齐鲁晚报记者 夏侯凤超 通讯员 杨荣超 康钰坤"
     assert [text[a:b] for a, b in find_name_spans(text)] == ["夏侯凤超", "杨荣超", "康钰坤"]
     assert find_name_spans("区长杨福涛表示") == []
+
+
+def test_the_head_of_the_category_asked_ends_a_coined_name():
+    from qa.extract import asked_nouns, category_heads
+
+    tag = Tokenizer().tag
+    themed = analyse("2024年历下用什么主题年来统领全年项目工作？")
+    assert "主题年" in asked_nouns(themed, tag)  # 年 is tagged a numeral, and still heads 主题年
+    assert "年" in category_heads(themed, asked_nouns(themed, tag))
+    assert category_heads(analyse("市中区把2020年定位成什么年？"), ()) == {"年"}
+    # the quoted name ending in 牌 of 招牌, through the noun printed after it, wins over the one that does not
+    question = analyse("历下在办事帮办代办这块要擦亮的招牌叫啥？")
+    text = "深化“全程”帮办代办服务，做优“云帮办”服务品牌"
+    weights = {"帮办": 3.0, "代办": 3.0, "招牌": 4.0}
+    assert extract_spans(question, [_evidence(text, 2023)], weights, pos=tag)[0].text == "云帮办"
+
+
+def test_a_quoted_name_may_open_with_a_verb():
+    tag = Tokenizer().tag
+    question = analyse("市中区把2020年定位成什么年？")
+    text = "新的一年，市中区将按照市委“1+495”工作体系要求，把2020年作为“聚焦提升年”。"
+    spans = extract_spans(question, [_evidence(text, 2020)], {"定位": 3.6, "成": 0.8, "年": 1.2}, pos=tag)
+    assert spans[0].text == "聚焦提升年"
