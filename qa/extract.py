@@ -459,6 +459,78 @@ def _within_part(before: str, question: str) -> bool:
     return not any(n in part for n in re.findall(r"\d+(?:\.\d+)?", question))
 
 
+_BUILD_VERB = re.compile(r"(?:建|建设|新增|新开|改造|提升)$")
+_LINK_BEFORE_FIGURE = re.compile(r"(?:达到|达|为|共有|共计|共|累计|合计|总计|分别)$")
+_ITEM_NOUN = ("n", "j", "eng", "vn", "l")
+
+
+def _lead_trimmed(item: str, pos: Callable[[str], list[tuple[str, str]]]) -> str:
+    """The item without the verbs and adverbs that open it (确保齐鲁医院综合楼 → 齐鲁医院综合楼)."""
+    words = pos(item)
+    while len(words) > 1 and words[0][1].startswith(("v", "p", "d", "c", "u")):
+        item = item[len(words[0][0]) :]
+        words = words[1:]
+    return item
+
+
+def _mentioned(core: str, question: str) -> bool:
+    """The question names this item: all of it, or half its character pairs (小巨人 of 各级小巨人)."""
+    if len(core) < 2:
+        return False
+    pairs = _pairs(core)
+    return core in question or sum(p in question for p in pairs) >= max(1, len(pairs) / 2)
+
+
+def combined_part(question: str, before: str, after: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> bool:
+    """The figure after ``before`` counts several kinds together and the question names some of them, not all.
+
+    Reports add up what they enumerate (各级小巨人企业、“专精特新”企业、瞪羚企业达364家; 银行、保险和证券期货区域总部达
+    70家) or count a group by its examples (齐鲁医院综合楼等22个项目): a question naming one of them (专精特新企业有多少家)
+    asks for a part the reports do not break out. A question naming every item, or none, or the kind printed after
+    the figure (``after``: 项目 of 等22个项目), asks for the whole.
+    """
+    if pos is None or "分别" in before:
+        return False
+    tail = _LINK_BEFORE_FIGURE.sub("", re.split(r"[，；。：\d]", before)[-1])
+    grouped = tail.endswith("等")
+    tail = tail.rstrip("等")
+    items = tail.split("、")
+    if len(items) > 1:
+        items = items[:-1] + re.split(r"[和及与]", items[-1], maxsplit=1)
+    if len(items) < 2 and not grouped:
+        return False
+    items[0] = _lead_trimmed(items[0], pos)
+    if any(len(i) < 2 or _BUILD_VERB.search(i) or not (pos(i) or [("", "")])[-1][1].startswith(_ITEM_NOUN) for i in items):
+        return False  # 新建、改扩建…: an enumeration of verbs, not of kinds (jieba tags 新建 a place, 改扩建 a noun)
+    if grouped and after and _mentioned(after, question):
+        return False  # 以明湖国际科技创新中心领衔的重点项目: the group is asked for by the kind it counts
+    bare = [i.replace("“", "").replace("”", "") for i in items]
+    common = _shared_edge(bare[0], bare[-1], suffix=True) if len(bare) > 1 else 0
+    common = min([common] + [_shared_edge(bare[0], b, suffix=True) for b in bare[1:]])
+    named = [_mentioned(b[: len(b) - common] if len(b) - common >= 2 else b, question) for b in bare]
+    if grouped and "等" in question:
+        return False
+    return any(named) and (grouped or not all(named))
+
+
+_GROUP_COUNT = re.compile(rf"等(?=({CN_NUMERAL}|\d+(?:\.\d+)?)[余多]?(?:个|家|所|处|项|座|批|条))")
+
+
+def _group_in_window(question: str, text: str, start: int, end: int, pos) -> bool:
+    """A clause before the figure's counts a group by its examples (确保齐鲁医院综合楼等22个项目开工建设，全年完成投资
+    278亿元) and the question names an example, not the group: what follows speaks of the group."""
+    for m in _GROUP_COUNT.finditer(text, start, end):
+        after = _counted_after(text, m.end() + len(m.group(1)) + 1)
+        if combined_part(question, text[start : m.end()], after, pos):
+            return True
+    return False
+
+
+def _counted_after(text: str, end: int) -> str:
+    """The kind a figure counts, printed right after it up to the next verb-like break (22个|项目|开工建设 → 项目)."""
+    return re.split(r"[，；。：、“”（）]|开工|建设|实施|落户|落地|完成|投用|建成|达", text[end : end + 10], maxsplit=1)[0]
+
+
 def _bare(masked: str, clause: tuple[int, int]) -> bool:
     """The clause holds nothing but the (masked) figure and at most a verb of change: ``增长□□□□□``, ``□□□□``."""
     rest = re.sub(r"[^\u4e00-\u9fff]", "", masked[clause[0] : clause[1]])
@@ -633,6 +705,18 @@ def extract_spans(
                 score *= CATEGORY_HEAD_BONUS
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
+        elif (
+            kind in ("number", "amount")
+            and unit != ORDINAL
+            and not question.whole
+            and (
+                combined_part(question.text, ev.text[ca:a], _counted_after(ev.text, b), pos)
+                or _group_in_window(question.text, ev.text, clauses[max(0, at_clause - 2)][0], ca, pos)
+            )
+        ):
+            # the figure adds up kinds of which the question names only some: if it is still the best match, the
+            # pipeline says that the reports give only the sum
+            signals["combined"] = 1.0
         elif question.stock and _FLOW.search(lead := text[max(0, a - 12) : a].split("，")[-1]) and not _TOTAL.search(lead):
             # a total is asked (总数), the figure counts what was added (新增高新技术企业151家): if it is the best
             # match, the pipeline says that the reports give only the increase

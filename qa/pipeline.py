@@ -275,7 +275,7 @@ class QA:
             # nothing the question asks about is in the reports, or only the place it asks about and single
             # characters (济南哪家把子肉最好吃: 济南, 最)
             return abstain("报告中没有提到问题里的这些内容。")
-        pos = self._tag if asked.answer_type in ("list", "name", "organisation", "place", "other") else None
+        pos = self._tag
         heads = self.head_terms(asked, weights)
         spans = extract_spans(asked, self._evidence(hits, query_vector), weights, pos=pos, heads=heads)
         if not spans:
@@ -298,6 +298,9 @@ class QA:
         if best.signals.get("added"):
             # a total was asked and the reports print only what was added that year: that is not the total
             return abstain(f"报告中没有这项总数（只给出了新增数：{_clause_context(best)}）。")
+        if best.signals.get("combined"):
+            # the figure adds up several kinds and the question asks for one of them
+            return abstain(f"报告中没有单独的这项数字（只给出了合计：{_clause_context(best)}）。")
         if best.kind in _FIGURES and best.signals.get("fit", 1.0) < MIN_FIGURE_FIT:
             # the best figure is in another measure than the one asked (多少户 answered by 13个, 覆盖率 by a count):
             # the reports do not print what was asked

@@ -520,3 +520,30 @@ def test_a_quoted_name_may_open_with_a_verb():
     text = "新的一年，市中区将按照市委“1+495”工作体系要求，把2020年作为“聚焦提升年”。"
     spans = extract_spans(question, [_evidence(text, 2020)], {"定位": 3.6, "成": 0.8, "年": 1.2}, pos=tag)
     assert spans[0].text == "聚焦提升年"
+
+
+def test_a_figure_that_adds_up_kinds_is_not_the_figure_of_one_of_them():
+    from qa.extract import combined_part
+
+    tag = Tokenizer().tag
+    before = "各级小巨人企业、“专精特新”企业、瞪羚企业达"
+    assert combined_part("历下的专精特新企业单独算有多少家", before, "", tag)
+    assert not combined_part("历下的小巨人、专精特新和瞪羚企业有多少家", before, "", tag)  # every kind: the sum
+    assert not combined_part("历下有多少家成长型企业", before, "", tag)  # no kind named: the sum
+    assert combined_part("历下有多少家银行区域总部", "银行、保险和证券期货区域总部达", "", tag)
+    # a group counted by its example: the example alone is not the group, unless the group is what is asked
+    assert combined_part("齐鲁医院综合楼有几个", "确保齐鲁医院综合楼等", "项目", tag)
+    assert not combined_part("以齐鲁医院综合楼领衔的项目有几个", "确保齐鲁医院综合楼等", "项目", tag)
+    # an enumeration of verbs is no sum of kinds; nor are figures given one by one
+    assert not combined_part("新建的中小学有几所", "今年计划新建、改扩建中小学校", "", tag)
+    assert not combined_part("国际品牌有几个", "国际品牌、国内品牌分别达", "", tag)
+
+
+def test_the_sum_is_marked_and_a_figure_after_a_group_speaks_of_the_group():
+    tag = Tokenizer().tag
+    text = "确保齐鲁医院综合楼等22个项目开工建设，全年完成投资278亿元"
+    question = analyse("2024年齐鲁医院综合楼总投资多少亿元？")
+    spans = extract_spans(question, [_evidence(text)], {"齐鲁医院综合楼": 4.0, "投资": 2.0}, pos=tag)
+    assert spans[0].text == "278亿元" and spans[0].signals.get("combined") == 1.0
+    whole = extract_spans(analyse("2024年历下全年要完成多少投资？"), [_evidence(text)], {"全年": 2.0, "投资": 2.0}, pos=tag)
+    assert whole[0].text == "278亿元" and "combined" not in whole[0].signals

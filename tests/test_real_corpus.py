@@ -183,3 +183,8 @@ def test_a_person_is_named_only_after_the_asked_title(qa):
     assert qa.ask("历下区长是谁").answer == "杨福涛"
     result = qa.ask("历下区的宣传部长是谁")
     assert result.abstained and "部长" in result.message
+
+
+def test_one_kind_of_a_sum_is_not_answered_with_the_sum(qa):
+    result = qa.ask("2022年历下有多少家专精特新企业")
+    assert result.abstained and "合计" in result.message and "364家" in result.message
