@@ -526,6 +526,28 @@ def _group_in_window(question: str, text: str, start: int, end: int, pos) -> boo
     return False
 
 
+# Measures that reports print side by side and a reader must not take for each other: a figure standing with the one
+# is not the other's (一般公共预算收入161.3亿元 does not answer 支出是多少; 进出口41.89亿元 is no export figure).
+CONTRARY = {
+    "支出": ("收入",), "收入": ("支出",), "出口": ("进出口", "进口"), "进口": ("进出口", "出口"),
+    "城镇": ("农村",), "农村": ("城镇",), "存款": ("贷款",), "贷款": ("存款",),
+    "上半年": ("下半年",), "下半年": ("上半年",), "流入": ("流出",), "流出": ("流入",),
+}
+
+
+def contrary_measure(question: str, window: str) -> bool:
+    """The window speaks of the contrary of a measure the question names, and not of that measure itself."""
+    for asked, contraries in CONTRARY.items():
+        if asked not in question or any(c in question for c in contraries):
+            continue
+        rest = window
+        for c in contraries:
+            rest = rest.replace(c, "")
+        if asked not in rest and len(rest) < len(window):
+            return True
+    return False
+
+
 def _counted_after(text: str, end: int) -> str:
     """The kind a figure counts, printed right after it up to the next verb-like break (22个|项目|开工建设 → 项目)."""
     return re.split(r"[，；。：、“”（）]|开工|建设|实施|落户|落地|完成|投用|建成|达", text[end : end + 10], maxsplit=1)[0]
@@ -705,6 +727,8 @@ def extract_spans(
                 score *= CATEGORY_HEAD_BONUS
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
+        elif kind in ("number", "amount", "percentage") and contrary_measure(question.text, _window(text, clauses, at_clause)):
+            signals["contrary"] = 1.0  # if it is still the best match, the pipeline says the reports print the other
         elif (
             kind in ("number", "amount")
             and unit != ORDINAL

@@ -547,3 +547,16 @@ def test_the_sum_is_marked_and_a_figure_after_a_group_speaks_of_the_group():
     assert spans[0].text == "278亿元" and spans[0].signals.get("combined") == 1.0
     whole = extract_spans(analyse("2024年历下全年要完成多少投资？"), [_evidence(text)], {"全年": 2.0, "投资": 2.0}, pos=tag)
     assert whole[0].text == "278亿元" and "combined" not in whole[0].signals
+
+
+def test_a_figure_of_the_contrary_measure_is_marked():
+    from qa.extract import contrary_measure
+
+    assert contrary_measure("2022年历下区一般公共预算支出是多少", "完成一般公共预算收入161.3亿元")
+    assert not contrary_measure("2022年历下区一般公共预算收入是多少", "完成一般公共预算收入161.3亿元")
+    assert contrary_measure("市中区2019年出口额是多少", "全年完成进出口41.89亿元")
+    assert not contrary_measure("市中区2019年进出口额是多少", "全年完成进出口41.89亿元")
+    assert not contrary_measure("收入和支出各是多少", "完成一般公共预算收入161.3亿元")  # both asked
+    question = analyse("2022年历下区一般公共预算支出是多少？")
+    spans = extract_spans(question, [_evidence("完成一般公共预算收入161.3亿元", 2022, "result")], {"一般公共预算": 3.0, "支出": 2.0})
+    assert spans[0].signals.get("contrary") == 1.0

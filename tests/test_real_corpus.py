@@ -188,3 +188,8 @@ def test_a_person_is_named_only_after_the_asked_title(qa):
 def test_one_kind_of_a_sum_is_not_answered_with_the_sum(qa):
     result = qa.ask("2022年历下有多少家专精特新企业")
     assert result.abstained and "合计" in result.message and "364家" in result.message
+
+
+def test_the_contrary_measure_is_not_an_answer(qa):
+    result = qa.ask("2022年历下区一般公共预算支出是多少")
+    assert result.abstained and "收入" in result.message
