@@ -424,20 +424,19 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         return found
     if wanted in ("list", "name", "organisation", "place", "other"):
         lists = find_list_spans(text, pos)
-        # the category the question names may close the last item (…山东省现代流通强区称号 for 哪些荣誉称号),
-        # unless every item ends with it (齐鲁银行、青岛银行、北京银行 for 哪些银行)
-        lists += [
-            (a, b - k)
-            for a, b in lists
-            for k in (2, 3, 4)
-            if b - k - a > 4
-            and text[b - k : b] in question.text
-            and not any(item.endswith(text[b - k : b]) for item in re.split(r"[、—]", text[a:b])[:-1])
-        ]
         names = _extend_by_category(question, text, find_name_spans(text, pos), pos)
         # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
         # (a quoted name is the report's own coinage, verb and all: “聚焦提升年”, “免审即享”)
         names = [(a, b) for a, b in names if is_quoted(text, a, b) or not is_verb_phrase(text[a:b])]
+        if wanted == "list" and question.items == 2:
+            # two names joined by 和/及/与 are an enumeration of two (哪两项战略 → 自贸试验区和科创金融改革实验区)
+            lists += [
+                (a1, b2) for a1, b1 in names for a2, b2 in names
+                if a2 - b1 in (1, 2) and _PAIR_JOIN.fullmatch(text[b1:a2]) and b2 - a1 <= 30
+            ]
+        # the category the question names may close the last item (…山东省现代流通强区称号 for 哪些荣誉称号),
+        # unless every item ends with it (齐鲁银行、青岛银行、北京银行 for 哪些银行)
+        lists += [(a, b - k) for a, b in lists for k in (2, 3, 4) if b - k - a > 4 and _closed_by_category(text[a:b], question.text, k)]
         if question.nth:
             # 第四项行动是什么, 打头的是哪个: the item in that place of an enumeration
             names += [
@@ -447,6 +446,30 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
             ]
         return [(a, b, "list", None) for a, b in lists] + [(a, b, "name", None) for a, b in sorted(set(names))]
     return []
+
+
+_PAIR_JOIN = re.compile(r"和|及|与|以及")
+_COUNT_AFTER = re.compile(rf"(?:等)?[\u4e00-\u9fff]{{0,3}}?({CN_NUMERAL})(?:大|个|项|类|种|条|家|所|处|方面)")
+
+
+def _counted_after_list(text: str, end: int) -> int | None:
+    """How many items the report says an enumeration holds, in the words just after it (A和B建设两大… → 2)."""
+    m = _COUNT_AFTER.match(text, end, end + 9)
+    return CN_DIGITS.get(m.group(1)) if m else None
+
+
+def _closed_by_category(span_text: str, question: str, k: int | None = None, *, anchored: bool = False) -> bool:
+    """The enumeration's last item ends with the category the question names (…强区称号 for 哪些荣誉称号; 民生大街和纬四路
+    道路 for 哪两条道路), which the other items do not: it is the category of them all, not part of the last item.
+    ``k`` is the category's length, by default 2, 3 or 4; ``anchored``: ``question`` must start with it (the words
+    right after the question word), not merely hold it (商业中心 of 哪些特色街区和商业中心 is no category of 绿地普利中心)."""
+    items = re.split(r"[、—]|和|及|与", span_text)
+    for n in (k,) if k else (2, 3, 4):
+        tail = span_text[-n:]
+        named = question.startswith(tail) if anchored else tail in question
+        if len(span_text) - n > 4 and named and not any(item.endswith(tail) for item in items[:-1]):
+            return True
+    return False
 
 
 def _within_part(before: str, question: str) -> bool:
@@ -633,6 +656,7 @@ def extract_spans(
     nouns = asked_nouns(question, pos) if wanted in ("list", "name", "organisation", "place", "other") else ()
     asked_text = _DISTRICT_IN_TEXT.sub("", question.text)
     heads_of_category = category_heads(question, nouns) if wanted in ("name", "organisation", "place") else frozenset()
+    asked_category = re.sub(rf"^{CN_NUMERAL}?[个条项类种家所处大位名]?", "", question.right_context)[:4]  # (两条)道路
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
         # 明湖国际细胞医学产业园 holds the 产业园 asked about)
@@ -673,7 +697,12 @@ def extract_spans(
             "head": _head_gap(heads, _window(text, clauses, at_clause)),
         }
         score = sum(SCORE_WEIGHTS[name] * signals[name] for name in SCORE_WEIGHTS)
-        if kind in ("name", "list"):
+        # the category asked after the question word closes an enumeration's last item only: it is the category of all
+        # the items, so the enumeration without it is the answer (民生大街和纬四路, not …纬四路道路 for 哪两条道路)
+        closed = kind == "list" and _closed_by_category(ev.text[a:b], asked_category, anchored=True)
+        if closed:
+            score *= 0.9
+        elif kind in ("name", "list"):
             # a name or list standing where the question word stands (紧盯[哪些]重点片区 → 紧盯A、B、C等重点片区)
             # is the surest sign: the question was read off that very phrase (a loose match of one shared
             # character pair on each side, at most 0.4, is not)
@@ -721,6 +750,8 @@ def extract_spans(
             if question.items:
                 # 哪两个主题年 asks for two: an enumeration of as many items, not one name
                 score *= 1.25 if kind == "list" and items_in(span_text) == question.items else 0.85
+                if kind == "list" and _counted_after_list(ev.text, b) == question.items:
+                    score *= 1.2  # the report counts them itself: 自贸试验区和科创金融改革实验区建设两大国家级战略
             if is_quoted(ev.text, a, b) and not question.person and wanted != "place":
                 score *= 1.2  # reports put the names they coin in quotes: “云帮办”, “三级联动”
             if kind == "name" and _coined_in_category(ev.text, a, b, heads_of_category):

@@ -327,6 +327,8 @@ def items_in(span_text: str) -> int:
         return span_text.count("、") + 1 + bool(_JOINED.search(span_text.rsplit("、", 1)[-1]))
     if "—" in span_text:
         return span_text.count("—") + 1
+    if "“" not in span_text and _JOINED.search(span_text):
+        return 2  # A和B
     return max(1, span_text.count("“"))
 
 

@@ -560,3 +560,25 @@ def test_a_figure_of_the_contrary_measure_is_marked():
     question = analyse("2022年历下区一般公共预算支出是多少？")
     spans = extract_spans(question, [_evidence("完成一般公共预算收入161.3亿元", 2022, "result")], {"一般公共预算": 3.0, "支出": 2.0})
     assert spans[0].signals.get("contrary") == 1.0
+
+
+def test_two_names_joined_by_he_answer_a_question_for_two():
+    tag = Tokenizer(["自贸试验区"]).tag  # a user word of the index, as built from the corpus
+    text = "自贸试验区和科创金融改革实验区建设两大国家级战略，为历下提供了绝佳“窗口期”，历下区将充分发挥自贸试验区制度和政策创新优势"
+    question = analyse("为历下提供窗口期的两大国家级战略是什么？")
+    weights = {"窗口期": 4.0, "国家级": 3.0, "战略": 2.0}
+    assert extract_spans(question, [_evidence(text, 2023)], weights, pos=tag)[0].text == "自贸试验区和科创金融改革实验区"
+    # asked for no count, two names joined by 和 are not made an enumeration
+    loose = extract_spans(analyse("历下有哪些国家级战略？"), [_evidence(text, 2023)], weights, pos=tag)
+    assert "自贸试验区和科创金融改革实验区" not in [s.text for s in loose]
+
+
+def test_the_category_asked_closes_the_last_item_and_is_left_out():
+    tag = Tokenizer().tag
+    text = "打通白马山东路、玉兴路路段瓶颈路，完成民生大街和纬四路道路提升"
+    question = analyse("2019年市中区完成提升的是哪两条道路？")
+    weights = {"完成": 1.0, "提升": 2.0, "道路": 2.0}
+    assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "民生大街和纬四路"
+    honours = "获评中国工业百强区、全国未成年人保护示范区、山东省现代流通强区称号"
+    spans = extract_spans(analyse("历下区2022年都评上了哪些称号？"), [_evidence(honours, 2022, "result")], {"评上": 1.0, "称号": 3.0}, pos=tag)
+    assert spans[0].text == "中国工业百强区、全国未成年人保护示范区、山东省现代流通强区"
