@@ -514,7 +514,9 @@ def combined_part(question: str, before: str, after: str, pos: Callable[[str], l
     """
     if pos is None or "分别" in before:
         return False
-    tail = _LINK_BEFORE_FIGURE.sub("", re.split(r"[，；。：\d]", before)[-1])
+    tail = _LINK_BEFORE_FIGURE.sub("", re.split(r"[，；。：]", before)[-1])
+    if re.search(r"\d", tail):
+        return False  # 规模100亿元的…基金、资本金45.7亿元: figures one by one, not a sum
     grouped = tail.endswith("等")
     tail = tail.rstrip("等")
     items = tail.split("、")

@@ -582,3 +582,11 @@ def test_the_category_asked_closes_the_last_item_and_is_left_out():
     honours = "获评中国工业百强区、全国未成年人保护示范区、山东省现代流通强区称号"
     spans = extract_spans(analyse("历下区2022年都评上了哪些称号？"), [_evidence(honours, 2022, "result")], {"评上": 1.0, "称号": 3.0}, pos=tag)
     assert spans[0].text == "中国工业百强区、全国未成年人保护示范区、山东省现代流通强区"
+
+
+def test_figures_given_one_by_one_are_no_sum():
+    from qa.extract import combined_part
+
+    tag = Tokenizer().tag
+    before = "规模100亿元的济南工银新动能基金、资本金"
+    assert not combined_part("投融资担保集团的资本金有多少", before, "", tag)
