@@ -338,7 +338,10 @@ class QA:
     def _prefer_latest(spans: list[Span]) -> list[Span]:
         """With no year asked, the most recent year among near-best answers wins: the newest report covering the topic."""
         top = spans[0].score
-        close = [s for s in spans if s.score >= 0.85 * top]
+        # a newer value of the same thing stands with the question's most specific terms as fully as the best match
+        # does; one that lacks them (第三次会议 for 十九届二次人代会) is another thing
+        anchor = spans[0].signals.get("anchor", 0.0)
+        close = [s for s in spans if s.score >= 0.85 * top and s.signals.get("anchor", 0.0) >= anchor - 0.1]
         latest = max(close, key=lambda s: (s.evidence.year or 0, s.score))
         return [latest] + [s for s in spans if s is not latest]
 

@@ -39,10 +39,15 @@ _CURRENCY_UNITS = ("亿元", "万元", "元", "美元", "亿美元", "万美元"
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
 _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多少|几)")
 
-_DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪一?年|几月份?|什么时间")
+_DATE_Q = re.compile(
+    r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪一?年|几月份?|什么时间|"
+    r"(?:开幕|闭幕|召开|举行|举办|成立|开业|揭牌|开工|竣工|签约)(?:日|日子|时间|那天)"  # 人代会 开幕日
+)
 # a rate noun (覆盖率, 电子化率) asked how high, or "points" (涨了几个点): reports print these as percentages
 _PERCENT_Q = re.compile(
-    r"百分之|百分点|比例|占比|比重|[增降涨跌]幅|幅度|增速|增长率|[\u4e00-\u9fff](?<!效)率(?:是|有|为|达到?|能达到?)?(?:多少|几|多高|多大)|"
+    r"百分之|百分点|比例|占比|比重|[增降涨跌]幅|幅度|增速|增长率|"
+    r"[\u4e00-\u9fff](?<!效)率(?:是|有|为|达到?|能达到?|超过?了?|达到了|提[高升]到了?)?(?:多少|几|多高|多大)|"
+    r"(?:增长|增加|上涨|涨|提升|提高)得?(?:有)?多快|"
     r"(?:几|多少)个?点|几成|百分比|什么程度|多大程度|什么水平"
 )
 # verbs of change: "降低了多少" asks for a rate as often as for an amount, so either kind of figure fits
@@ -52,7 +57,11 @@ _GROWTH_Q = re.compile(_CHANGE)
 _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
 _AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
 # what is counted in money: a question about it wants an amount even when it names no currency
-_MONEY = re.compile(r"营收|营业收入|收入|税收|投资|资金|资本|基金|资产|产值|增加值|生产总值|GDP|预算|支出|退税|外资|利润|营业额|销售额|成交额|交易额|融资", re.I)
+_MONEY = re.compile(
+    r"营收|营业收入|收入|税收|投资|资金|资本|基金|资产|产值|增加值|生产总值|GDP|预算|支出|退税|外资|利润|营业额|销售额|"
+    r"成交额|交易额|融资|增值税|所得税|留抵|税额|税款",
+    re.I,
+)
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模(?:有|是|达到?|为)?多|量级|第几|排名|名次|位次|哪一?届")
 _LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
 # how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
@@ -61,7 +70,9 @@ _ITEM_COUNT = re.compile(
 )
 _PLACE_Q = re.compile(r"哪里|何处|在哪|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
 _ORG_Q = re.compile(r"哪家|哪个(?:企业|公司|机构|银行|集团|单位|部门|平台|基金)|什么(?:企业|公司|机构|银行|集团|单位|部门)|谁")
-_NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|哪套|哪种|哪类|哪款|哪所|哪座|哪处|哪位|叫|名称|名字|是谁|啥")
+_NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|哪套|哪种|哪类|哪款|哪所|哪座|哪处|哪位|叫|名称|名字|是谁|啥|(?:怎样|怎么样)的(?=[\u4e00-\u9fff])")
+# the asker's opinion or a comparison the reports do not make (你觉得…, 哪个城市更宜居): nothing to quote
+_OPINION = re.compile(r"你觉得|你认为|你怎么看|你喜欢|(?:哪个|哪里|哪儿|谁)[\u4e00-\u9fff]{0,3}更(?:好|宜居|适合|值得|强|美|漂亮)")
 _CHITCHAT = re.compile(r"^(?:你好|您好|hi|hello|嗨|谢谢|再见|在吗|你是谁|早上好|晚上好)", re.I)
 
 # Words of the question that say what is asked, not what about: dropped from the key terms.
@@ -184,6 +195,8 @@ def answer_type_of(text: str) -> str:
     """The kind of answer the question asks for, from its question words."""
     if _CHITCHAT.search(text.strip()):
         return "chitchat"
+    if _OPINION.search(text):
+        return "other"
     if _DATE_Q.search(text):
         return "date"
     if _LIST_Q.search(text):
@@ -206,7 +219,7 @@ def answer_type_of(text: str) -> str:
 
 
 # a question about how or why, a yes/no question or a request: nothing in a report can be quoted as its answer
-_HOW_WHY = re.compile(r"怎么|怎样|如何|为什么|为何|吗|呢|咋|好不好|行不行|帮我|帮忙|请你|给我|订(?:票|一|个|张)|预订|预约|推荐|讲个|写一")
+_HOW_WHY = re.compile(r"怎么(?!样的[\u4e00-\u9fff])|怎样(?!的[\u4e00-\u9fff])|如何|为什么|为何|吗|呢|咋|好不好|行不行|帮我|帮忙|请你|给我|订(?:票|一|个|张)|预订|预约|推荐|讲个|写一")
 
 
 def _terse_type(text: str) -> str:
@@ -265,7 +278,7 @@ def counted_character(text: str) -> str | None:
     return m.group(1) if m and m.group(1) not in "个年月日号天乎何时" else None
 
 
-_WH = re.compile(r"(?:第几|多少|几|什么样的?|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年|届)?")
+_WH = re.compile(r"(?:第几|多少|几|什么样的?|(?:怎么|怎)样的|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年|届)?")
 
 
 def question_slot(text: str, width: int = 4) -> tuple[str, str]:

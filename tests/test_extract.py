@@ -590,3 +590,18 @@ def test_figures_given_one_by_one_are_no_sum():
     tag = Tokenizer().tag
     before = "规模100亿元的济南工银新动能基金、资本金"
     assert not combined_part("投融资担保集团的资本金有多少", before, "", tag)
+
+
+def test_a_newer_value_must_stand_with_the_most_specific_terms():
+    from qa.extract import Span
+    from qa.pipeline import QA
+
+    def span(text, year, score, anchor):
+        ev = _evidence(f"{text}，会议开幕", year)
+        return Span("doc", 0, len(text), text, "date", score, ev, text, {"anchor": anchor})
+
+    asked = span("1月4日上午", 2023, 0.53, 0.6)  # 第十九届…第二次会议: the session asked
+    newer = span("1月17日上午", 2024, 0.46, 0.3)  # 第三次会议: nearly as good a match, but of another session
+    assert QA._prefer_latest([asked, newer])[0] is asked
+    same = span("1月17日上午", 2024, 0.46, 0.6)
+    assert QA._prefer_latest([asked, same])[0] is same

@@ -171,3 +171,15 @@ def test_everyday_words_bring_the_reports_own_terms():
     assert "重点项目" in analyse("2024年要推进几个重点工程").focus
     assert "市场主体" in analyse("各类经营主体有多少万户").focus
     assert "人民代表大会" in analyse("那次人代会属于第几届").focus
+
+
+def test_more_wordings_of_rates_taxes_dates_kinds_and_opinions():
+    assert analyse("全流程线上办理率超过了多少？").answer_type == "percentage"
+    assert analyse("建筑业增加值涨得有多快？").answer_type == "percentage"
+    assert analyse("历下给企业退了多少增值税留抵？").answer_type == "amount"
+    assert analyse("历下 十九届二次人代会 开幕日").answer_type == "date"
+    # 怎样的 before a noun asks what kind (a name), alone it asks how
+    kind = analyse("历下想营造一种怎样的全员招商氛围？")
+    assert kind.answer_type == "name" and kind.right_context.startswith("全员招商氛围")
+    assert analyse("历下的营商环境是怎样的？").answer_type == "other"
+    assert analyse("你觉得济南和青岛哪个城市更宜居？").answer_type == "other"
