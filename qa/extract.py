@@ -39,6 +39,7 @@ _CLASSIFIER_GROUPS = (
     frozenset("户 万户".split()),
 )
 _CLASSIFIERS = frozenset().union(*_CLASSIFIER_GROUPS)
+_PEOPLE = frozenset("人 名 位".split())
 
 
 def _same_group(a: str, b: str) -> bool:
@@ -387,8 +388,8 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
             # 公司总数是多少, 企业数量: a count of things, in a measure word that counts (185家), not an area
             fit *= 1.0 if unit in _CLASSIFIERS or unit.endswith(("户", "人", "家", "个")) else 0.45
         elif question.unit and unit:
-            if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit):
-                fit *= 1.15
+            if unit == question.unit or unit.endswith(question.unit) or question.unit.endswith(unit) or {unit, question.unit} <= _PEOPLE:
+                fit *= 1.15  # (几人 is printed 6名: people are counted in either)
             elif unit.endswith(UNIT_FAMILIES.get(question.unit, ())):
                 pass  # 面积 asked, 亩 or 平方公里 printed: the right kind of measure in another unit
             elif _same_group(question.unit, unit):

@@ -457,6 +457,8 @@ def test_people_and_households_are_counted_in_their_own_measure_words():
     assert _type_fit(projects, "number", "大") >= 0.5  # 十大工程
     trips = analyse("做了几回招商宣传")
     assert _type_fit(trips, "number", "次") >= 0.5
+    people = analyse("引进的院士共几人")  # printed 院士6名: 名 counts people as 人 does
+    assert _type_fit(people, "number", "名") == _type_fit(people, "number", "人") > 1.0
 
 
 def test_a_year_on_year_change_is_a_rate_not_an_amount():
