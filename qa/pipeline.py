@@ -298,6 +298,9 @@ class QA:
         if best.signals.get("added"):
             # a total was asked and the reports print only what was added that year: that is not the total
             return abstain(f"报告中没有这项总数（只给出了新增数：{_clause_context(best)}）。")
+        if asked.superlative and asked.superlative not in best.evidence.text:
+            # 投资最大的是哪个: the reports would have to say which is the biggest; this sentence does not
+            return abstain(f"报告中没有说哪一个“{asked.superlative}”（最接近的是：{_clause_context(best)}）。")
         if best.signals.get("contrary"):
             # the figure measures the contrary of what was asked (收入 for 支出, 进出口 for 出口)
             return abstain(f"报告中没有这项数字（只有相对的另一项：{_clause_context(best)}）。")

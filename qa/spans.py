@@ -124,7 +124,7 @@ _INNER_VERB = re.compile(
 # 改革|全面完成 (jieba tags some of these as nouns or idioms, so the words are listed)
 _CLOSING_VERB = re.compile(
     r"(?<=..)(?:落地|落户|投入运营|投入使用|投用|启动|开工|竣工|建成|挂牌|注册成立|成立|揭牌|封顶|完工|交付|开业|开放|"
-    r"投产|达产|通车|完成|升级|提升|运营|主体)$"
+    r"投产|达产|通车|完成|升级|提升|运营|主体|推进|推动|实施|开展|加快)$"
 )
 
 
@@ -296,6 +296,8 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
     for i, (start, _, word, flag) in enumerate(words):
         if flag.startswith(_LEAD_FLAGS + ("m", "q")) or not re.match(r"[\u4e00-\u9fffA-Za-z]", word):
             continue
+        if start and text[start - 1].isdigit():
+            continue  # 20|条人才新政: what follows a numeral is its measure word, whatever the tagger says
         for j in range(i, min(i + 8, len(words))):
             end, last, last_flag = words[j][1], words[j][2], words[j][3]
             # (eng is a Latin word, CBD or QFLP, not the interjection e; jieba tags digits eng too, and they end no name)

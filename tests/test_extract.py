@@ -607,3 +607,12 @@ def test_a_newer_value_must_stand_with_the_most_specific_terms():
     assert QA._prefer_latest([asked, newer])[0] is asked
     same = span("1月17日上午", 2024, 0.46, 0.6)
     assert QA._prefer_latest([asked, same])[0] is same
+
+
+def test_no_name_starts_after_a_numeral_or_ends_with_a_governing_verb():
+    from qa.spans import find_name_spans, is_verb_phrase
+
+    tag = Tokenizer(["加快推进", "重点项目"]).tag
+    names = [t[a:b] for t in ["新建院士工作站3家，推出17条人才新政", "举全区之力加快推进12个市级重点项目"] for a, b in find_name_spans(t, tag)]
+    assert "条人才新政" not in names and "人才新政" in names
+    assert [n for n in names if n.endswith("推进") and not is_verb_phrase(n)] == []  # 力加快推进

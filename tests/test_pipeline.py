@@ -73,3 +73,9 @@ def test_top_k_limits_the_passages(small_qa):
 def test_a_figure_asked_without_a_year_comes_from_the_newest_report(small_qa):
     result = small_qa.ask("历下新建、改扩建中小学幼儿园几处？")
     assert result.answer == "10处" and result.citations[0].year == 2023
+
+
+def test_a_superlative_the_reports_do_not_make_is_not_answered(small_qa):
+    result = small_qa.ask("市中区集聚的金融机构里哪家规模最大？")
+    assert result.abstained and "最大" in result.message
+    assert not small_qa.ask("市中区要加快集聚哪些金融机构？").abstained
