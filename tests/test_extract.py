@@ -616,3 +616,8 @@ def test_no_name_starts_after_a_numeral_or_ends_with_a_governing_verb():
     names = [t[a:b] for t in ["新建院士工作站3家，推出17条人才新政", "举全区之力加快推进12个市级重点项目"] for a, b in find_name_spans(t, tag)]
     assert "条人才新政" not in names and "人才新政" in names
     assert [n for n in names if n.endswith("推进") and not is_verb_phrase(n)] == []  # 力加快推进
+
+
+def test_chengwei_governs_an_enumeration_like_other_verbs():
+    text = "推动长岭高科片区成为芯片设计、算力算法等前沿产业孵化地"
+    assert _first_list(text) == "芯片设计、算力算法"
