@@ -450,6 +450,17 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
 
 
 _PAIR_JOIN = re.compile(r"和|及|与|以及")
+
+
+def _items_of_category(span_text: str, asked: str) -> bool:
+    """Every item of the enumeration ends with one noun of two or more characters that the question names after its
+    question word (哪几个层面的水平 → 系统治理水平、依法治理水平; 哪些银行 → 齐鲁银行、青岛银行)."""
+    items = span_text.split("、")
+    if len(items) < 2:
+        return False
+    k = _shared_edge(items[0], items[-1], suffix=True)
+    k = min([k] + [_shared_edge(items[0], item, suffix=True) for item in items[1:]])
+    return all(len(item) > k for item in items) and any(items[0][-n:] in asked for n in range(2, k + 1))
 _COUNT_AFTER = re.compile(rf"(?:等)?[\u4e00-\u9fff]{{0,3}}?({CN_NUMERAL})(?:大|个|项|类|种|条|家|所|处|方面)")
 
 
@@ -659,6 +670,8 @@ def extract_spans(
     nouns = asked_nouns(question, pos) if wanted in ("list", "name", "organisation", "place", "other") else ()
     asked_text = _DISTRICT_IN_TEXT.sub("", question.text)
     heads_of_category = category_heads(question, nouns) if wanted in ("name", "organisation", "place") else frozenset()
+    # the kind asked right after the question word, when it is a kind of named place or body (医院, 片区, 公司)
+    short_nouns = [n for n in nouns if len(n) <= 4 and _ORG_SUFFIX.search(n)]
     asked_category = re.sub(rf"^{CN_NUMERAL}?[个条项类种家所处大位名]?", "", question.right_context)[:4]  # (两条)道路
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
@@ -750,6 +763,10 @@ def extract_spans(
                 # only a quote closes a name before its category: unquoted, 国际消费中心|商圈 is cut short
                 follows = is_quoted(ev.text, a, b) and question.category in _after_name(ev.text, b).split("，")[0]
                 score *= 1.15 if ends or follows else 0.9
+            elif kind == "name" and any(span_text.endswith(n) and len(span_text) > len(n) for n in short_nouns):
+                score *= 1.15  # 哪家医院 → 历下医院: a name of the kind asked right after the question word
+            if kind == "list" and _items_of_category(span_text, question.right_context):
+                score *= 1.2  # 哪几个层面的水平 → 系统治理水平、依法治理水平…: every item is of the kind asked
             if question.items:
                 # 哪两个主题年 asks for two: an enumeration of as many items, not one name
                 score *= 1.25 if kind == "list" and items_in(span_text) == question.items else 0.85

@@ -621,3 +621,16 @@ def test_no_name_starts_after_a_numeral_or_ends_with_a_governing_verb():
 def test_chengwei_governs_an_enumeration_like_other_verbs():
     text = "推动长岭高科片区成为芯片设计、算力算法等前沿产业孵化地"
     assert _first_list(text) == "芯片设计、算力算法"
+
+
+def test_the_kind_named_after_the_question_word_ends_the_answer():
+    tag = Tokenizer().tag
+    question = analyse("2024年历下打算给哪家医院添置先进设备、增加床位？")
+    text = "实施历下医院提升工程，添置先进设备，增加床位"
+    weights = {"医院": 3.0, "添置": 3.0, "设备": 2.0, "床位": 3.0}
+    assert extract_spans(question, [_evidence(text)], weights, pos=tag)[0].text == "历下医院"
+    question = analyse("市中区在社会治理上要把哪几个层面的水平抬上去？")
+    texts = ["完善政府负责、民主协商、社会协同、公众参与的社会治理体系", "着力提升系统治理水平、依法治理水平、综合治理水平"]
+    weights = {"社会治理": 3.0, "层面": 2.0, "水平": 2.0}
+    evidence = [_evidence(t, 2020, start=i * 100) for i, t in enumerate(texts)]
+    assert extract_spans(question, evidence, weights, pos=tag)[0].text == "系统治理水平、依法治理水平、综合治理水平"
