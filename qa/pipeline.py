@@ -298,6 +298,9 @@ class QA:
         if best.signals.get("added"):
             # a total was asked and the reports print only what was added that year: that is not the total
             return abstain(f"报告中没有这项总数（只给出了新增数：{_clause_context(best)}）。")
+        if asked.actual and best.evidence.stance == "plan":
+            # 实际新增了多少: the reports give only the year's plan, which is no outcome
+            return abstain(f"报告中只有{best.evidence.year or ''}年的计划数（{_clause_context(best)}），没有实际完成的数字。")
         if asked.superlative and asked.superlative not in best.evidence.text:
             # 投资最大的是哪个: the reports would have to say which is the biggest; this sentence does not
             return abstain(f"报告中没有说哪一个“{asked.superlative}”（最接近的是：{_clause_context(best)}）。")

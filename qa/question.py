@@ -147,6 +147,7 @@ class Question:
     count_asked: bool = False  # a count asked without a unit (总数, 数量, 多少家): a measure word that counts
     full_name: bool = False  # 全称/全名: the whole name, parts the asker remembers included
     edition: bool = False  # 第几届/哪一期: an edition or phase, not a place in a ranking
+    actual: bool = False  # 实际新增了多少, 到年底: what was achieved, which a plan's target is not
     superlative: str = ""  # 投资最大的是哪个 → 最大: picks one thing by a comparison the report must make itself
 
     @property
@@ -311,6 +312,8 @@ _ROLE = re.compile(rf"({TITLES})(?:是谁|叫什么|的名字|姓名|是哪位)"
 
 # 最大, 最多, 最好: a comparison (最后, 最底下 and 最新 are places in an order or in time, not comparisons)
 _SUPERLATIVE = re.compile(r"最(?:大|多|高|低|少|小|好|强|快|早|晚|长|短|优|美|受欢迎|出名|有名|重要|热门)")
+# what was actually achieved (实际新增了, 最终, 到年底), as against a plan's target; 实际使用外资 is a statistic's name
+_ACTUAL = re.compile(r"实际(?!使用|利用|到位|存续)|最终|年底|年末")
 _STOCK = re.compile(r"总数|总量|总共有|一共有|共有多少|累计|存量|截至")
 _RATE_ONLY = re.compile(r"同比|比上年|较上年|增速|增幅|涨幅|降幅|百分")
 _WHOLE = re.compile(r"一共|总共|合计|总计|共计|加起来|加在一起|总数|总量")
@@ -392,6 +395,7 @@ def analyse(text: str) -> Question:
         count_asked=bool(_COUNT_ASKED.search(text)),
         full_name=bool(re.search(r"全称|全名|完整的?名", text)),
         edition=bool(re.search(r"第几[届次批期]|哪一?[届次批期]|几届", text)),
+        actual=bool(_ACTUAL.search(text)),
         superlative=(m.group(0) if kind in ("name", "organisation", "place", "list") and (m := _SUPERLATIVE.search(text)) else ""),
     )
 

@@ -79,3 +79,9 @@ def test_a_superlative_the_reports_do_not_make_is_not_answered(small_qa):
     result = small_qa.ask("市中区集聚的金融机构里哪家规模最大？")
     assert result.abstained and "最大" in result.message
     assert not small_qa.ask("市中区要加快集聚哪些金融机构？").abstained
+
+
+def test_an_outcome_asked_is_not_answered_with_a_plan(small_qa):
+    result = small_qa.ask("2023年历下实际新增了多少套保障性租赁住房？")
+    assert result.abstained and "计划" in result.message and "4100套" in result.message
+    assert small_qa.ask("2023年历下计划新增多少套保障性租赁住房？").answer == "4100套"
