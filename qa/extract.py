@@ -179,6 +179,16 @@ def _after_name(text: str, end: int) -> str:
     return re.sub(r"^[”’」』]?(?:等等?)?", "", text[end : end + 14])[:12]
 
 
+def _subsequence(short: str, long: str) -> bool:
+    """Every character of ``short`` stands in ``long`` in the same order, with others between (高端产业 in 高端优质产业)."""
+    at = 0
+    for c in short:
+        at = long.find(c, at) + 1
+        if not at:
+            return False
+    return long.startswith(short[0])
+
+
 def _nth_marker(question: Question, text: str, start: int) -> bool:
     """The span follows the report's marker of the asked place: ``四是`` for 第四项 (一是…二是… enumerate)."""
     marks = list(re.finditer(r"(?:^|[。；，\s])([一二三四五六七八九十])是", text[:start]))
@@ -207,7 +217,12 @@ def _slot_fit(question: Question, text: str, start: int, end: int, nouns: Sequen
         exact = _shared_edge(question.right_context, after, suffix=False) / reach
         loose = 0.4 * bool(_pairs(question.slot_right) & _pairs(after[:7]))
         inside = _name_ending(question, text[start:end], nouns) / reach
-        fit += 0.5 * min(1.0, max(exact, loose, inside))
+        # the category an enumeration is said to be of, with a modifier inserted (高端产业 → A、B等高端优质产业); a
+        # name's own words are not spread out like that (监管机构 is 国有资产监督管理机构, not 国有资产|监督管理机构)
+        spread = 0.0
+        if re.match(r"[”’」』]?等", text[end : end + 2]) and len(question.slot_right) >= 3:
+            spread = 0.9 * _subsequence(question.slot_right, after[: len(question.slot_right) + 3])
+        fit += 0.5 * min(1.0, max(exact, loose, inside, spread))
     return fit
 
 

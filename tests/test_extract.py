@@ -634,3 +634,14 @@ def test_the_kind_named_after_the_question_word_ends_the_answer():
     weights = {"社会治理": 3.0, "层面": 2.0, "水平": 2.0}
     evidence = [_evidence(t, 2020, start=i * 100) for i, t in enumerate(texts)]
     assert extract_spans(question, evidence, weights, pos=tag)[0].text == "系统治理水平、依法治理水平、综合治理水平"
+
+
+def test_the_category_after_deng_may_carry_an_inserted_modifier():
+    tag = Tokenizer().tag
+    question = analyse("2019年市中区招商引才主要盯住哪几类高端产业？")
+    texts = ["紧紧围绕数字经济、科技金融、人工智能和区块链等高端优质产业", "赴上海、深圳及日韩开展招商推介7次"]
+    evidence = [
+        Evidence("doc", i * 100, t, "", 2019, "result", retrieval=r, similarity=0.6) for i, (t, r) in enumerate(zip(texts, (0.3, 1.0)))
+    ]
+    weights = {"招商": 2.0, "引才": 3.0, "盯住": 3.0, "高端": 2.0, "产业": 1.0}
+    assert extract_spans(question, evidence, weights, pos=tag)[0].text == "数字经济、科技金融、人工智能和区块链"
