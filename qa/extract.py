@@ -600,6 +600,28 @@ def contrary_measure(question: str, window: str) -> bool:
     return False
 
 
+# The sectors and the measures reports give figures for one by one: a figure of one is not another's (信息通信业…实现
+# 税收4.46亿元 is no 金融业 figure, and no 营业收入). Each entry: what it is called, the spellings that name it.
+_SECTORS = {
+    "金融": "金融", "信息通信": "信息通信|电信|通信业", "建筑": "建筑", "服务业": "服务业|第三产业|三产",
+    "工业": "工业|制造业", "物流": "物流", "房地产": "房地产", "旅游": "旅游|文旅", "农业": "农业",
+}
+_MEASURES = {
+    "税收": "税", "营业收入": "营业收入|营收", "增加值": "增加值", "地区生产总值": "地区生产总值|GDP|经济总量",
+    "一般公共预算收入": "一般公共预算收入|财政收入", "产值": "产值", "利润": "利润", "交易额": "交易额|成交额|销售额",
+}
+
+
+def other_of_kind(question: str, window: str) -> bool:
+    """The question names a sector or a measure, and the window names another of the same kind and not the asked one."""
+    for vocabulary in (_SECTORS, _MEASURES):
+        asked = {name for name, spelled in vocabulary.items() if re.search(spelled, question, re.I)}
+        printed = {name for name, spelled in vocabulary.items() if re.search(spelled, window, re.I)}
+        if asked and printed and not asked & printed:
+            return True
+    return False
+
+
 def _counted_after(text: str, end: int) -> str:
     """The kind a figure counts, printed right after it up to the next verb-like break (22个|项目|开工建设 → 项目)."""
     return re.split(r"[，；。：、“”（）]|开工|建设|实施|落户|落地|完成|投用|建成|达", text[end : end + 10], maxsplit=1)[0]
@@ -793,7 +815,9 @@ def extract_spans(
                 score *= CATEGORY_HEAD_BONUS
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
-        elif kind in ("number", "amount", "percentage") and contrary_measure(question.text, _window(text, clauses, at_clause)):
+        elif kind in ("number", "amount", "percentage") and (
+            contrary_measure(question.text, window := _window(text, clauses, at_clause)) or other_of_kind(question.focus, window)
+        ):
             signals["contrary"] = 1.0  # if it is still the best match, the pipeline says the reports print the other
         elif (
             kind in ("number", "amount")

@@ -306,7 +306,7 @@ class QA:
             return abstain(f"报告中没有说哪一个“{asked.superlative}”（最接近的是：{_clause_context(best)}）。")
         if best.signals.get("contrary"):
             # the figure measures the contrary of what was asked (收入 for 支出, 进出口 for 出口)
-            return abstain(f"报告中没有这项数字（只有相对的另一项：{_clause_context(best)}）。")
+            return abstain(f"报告中没有这项数字（只有另一项的：{_clause_context(best)}）。")
         if best.signals.get("combined"):
             # the figure adds up several kinds and the question asks for one of them
             return abstain(f"报告中没有单独的这项数字（只给出了合计：{_clause_context(best)}）。")

@@ -645,3 +645,16 @@ def test_the_category_after_deng_may_carry_an_inserted_modifier():
     ]
     weights = {"招商": 2.0, "引才": 3.0, "盯住": 3.0, "高端": 2.0, "产业": 1.0}
     assert extract_spans(question, evidence, weights, pos=tag)[0].text == "数字经济、科技金融、人工智能和区块链"
+
+
+def test_a_figure_of_another_sector_or_measure_is_marked():
+    from qa.extract import other_of_kind
+
+    window = "信息通信业做大做强，实现税收4.46亿元，增长28.4%"
+    assert other_of_kind("金融业税收同比增长了", window)  # another sector
+    assert other_of_kind("信息通信业营业收入是", window)  # another measure
+    assert not other_of_kind("信息通信业税收增长了", window)
+    assert not other_of_kind("电信业交了多少税", window)  # the sector under another name
+    question = analyse("市中区2019年金融业税收同比增长了多少？")
+    spans = extract_spans(question, [_evidence(window, 2019, "result")], {"金融业": 3.0, "税收": 2.0, "同比": 1.0})
+    assert spans[0].signals.get("contrary") == 1.0
