@@ -609,14 +609,21 @@ _SECTORS = {
 _MEASURES = {
     "税收": "税", "营业收入": "营业收入|营收", "增加值": "增加值", "地区生产总值": "地区生产总值|GDP|经济总量",
     "一般公共预算收入": "一般公共预算收入|财政收入", "产值": "产值", "利润": "利润", "交易额": "交易额|成交额|销售额",
+    # a count and the money it brings (项目174个，认缴资金748亿元，增长38%: the rate is the money's)
+    "数量": "数量|个数|家数|户数", "资金": "资金|认缴",
 }
 
 
-def other_of_kind(question: str, window: str) -> bool:
-    """The question names a sector or a measure, and the window names another of the same kind and not the asked one."""
-    for vocabulary in (_SECTORS, _MEASURES):
+def other_of_kind(question: str, window: str, clause: str | None = None) -> bool:
+    """The question names a sector or a measure, and the text names another of the same kind and not the asked one.
+
+    A report names the sector once ahead of its figures, so the sector is looked for in the ``window`` (the figure's
+    clause and the two before); a measure stands right with its figure, so it is looked for in the ``clause`` alone
+    (the clause before a figure measures something else: 服务业增加值…，总部企业达62家，占全市的27.3%).
+    """
+    for vocabulary, text in ((_SECTORS, window), (_MEASURES, window if clause is None else clause)):
         asked = {name for name, spelled in vocabulary.items() if re.search(spelled, question, re.I)}
-        printed = {name for name, spelled in vocabulary.items() if re.search(spelled, window, re.I)}
+        printed = {name for name, spelled in vocabulary.items() if re.search(spelled, text, re.I)}
         if asked and printed and not asked & printed:
             return True
     return False
@@ -816,7 +823,8 @@ def extract_spans(
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
         elif kind in ("number", "amount", "percentage") and (
-            contrary_measure(question.text, window := _window(text, clauses, at_clause)) or other_of_kind(question.focus, window)
+            contrary_measure(question.text, window := _window(text, clauses, at_clause))
+            or other_of_kind(question.focus, window, text[clauses[at_clause][0] : clauses[at_clause][1]])
         ):
             signals["contrary"] = 1.0  # if it is still the best match, the pipeline says the reports print the other
         elif (

@@ -314,7 +314,7 @@ _ROLE = re.compile(rf"({TITLES})(?:是谁|叫什么|的名字|姓名|是哪位)"
 _SUPERLATIVE = re.compile(r"最(?:大|多|高|低|少|小|好|强|快|早|晚|长|短|优|美|受欢迎|出名|有名|重要|热门)")
 # what was actually achieved (实际新增了, 最终, 到年底), as against a plan's target; 实际使用外资 is a statistic's name
 _ACTUAL = re.compile(r"实际(?!使用|利用|到位|存续)|最终|年底|年末")
-_STOCK = re.compile(r"总数|总量|总共有|一共有|共有多少|累计|存量|截至")
+_STOCK = re.compile(r"总数|总量|总共有|一共有|共有多少|累计|存量|截至|总(?:算力|面积|人数|规模|户数|个数|家数)")
 _RATE_ONLY = re.compile(r"同比|比上年|较上年|增速|增幅|涨幅|降幅|百分")
 _WHOLE = re.compile(r"一共|总共|合计|总计|共计|加起来|加在一起|总数|总量")
 _COUNT_ASKED = re.compile(r"总数|数量|个数|家数|户数|人数|多少家|多少人")

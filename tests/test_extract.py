@@ -658,3 +658,12 @@ def test_a_figure_of_another_sector_or_measure_is_marked():
     question = analyse("市中区2019年金融业税收同比增长了多少？")
     spans = extract_spans(question, [_evidence(window, 2019, "result")], {"金融业": 3.0, "税收": 2.0, "同比": 1.0})
     assert spans[0].signals.get("contrary") == 1.0
+
+
+def test_a_measure_is_looked_for_in_the_figures_own_clause():
+    from qa.extract import other_of_kind
+
+    text = "其中亿元以上项目174个，认缴资金748亿元，增长38%"
+    assert other_of_kind("亿元以上项目的数量比上年增长了", text, "认缴资金748亿元，增长38%")
+    window = "预计服务业增加值增长5.5%左右，市级以上总部企业达62家，占全市的27.3%"
+    assert not other_of_kind("市级以上总部企业数量占全市的比例是", window, "占全市的27.3%")

@@ -183,3 +183,8 @@ def test_more_wordings_of_rates_taxes_dates_kinds_and_opinions():
     assert kind.answer_type == "name" and kind.right_context.startswith("全员招商氛围")
     assert analyse("历下的营商环境是怎样的？").answer_type == "other"
     assert analyse("你觉得济南和青岛哪个城市更宜居？").answer_type == "other"
+
+
+def test_a_total_of_a_measure_asks_for_the_stock():
+    assert analyse("济南人工智能计算中心现在的总算力是多少P？").stock
+    assert not analyse("济南人工智能计算中心要新增多少P算力？").stock
