@@ -510,6 +510,14 @@ def _within_part(before: str, question: str) -> bool:
 
 
 _BUILD_VERB = re.compile(r"(?:建|建设|新增|新开|改造|提升)$")
+def _count_of(figure: str) -> int | None:
+    """The whole number a figure opens with, in digits or in words (三大 → 3, 12个 → 12); None for others."""
+    m = re.match(r"(\d+)(?![.\d])|([一二两三四五六七八九十])(?![十百千万])", figure)
+    if not m:
+        return None
+    return int(m.group(1)) if m.group(1) else CN_DIGITS.get(m.group(2))
+
+
 _LINK_BEFORE_FIGURE = re.compile(r"(?:达到|达|为|共有|共计|共|累计|合计|总计|分别)$")
 _ITEM_NOUN = ("n", "j", "eng", "vn", "l")
 
@@ -531,7 +539,9 @@ def _mentioned(core: str, question: str) -> bool:
     return core in question or sum(p in question for p in pairs) >= max(1, len(pairs) / 2)
 
 
-def combined_part(question: str, before: str, after: str, pos: Callable[[str], list[tuple[str, str]]] | None) -> bool:
+def combined_part(
+    question: str, before: str, after: str, pos: Callable[[str], list[tuple[str, str]]] | None, figure: str = ""
+) -> bool:
     """The figure after ``before`` counts several kinds together and the question names some of them, not all.
 
     Reports add up what they enumerate (各级小巨人企业、“专精特新”企业、瞪羚企业达364家; 银行、保险和证券期货区域总部达
@@ -551,6 +561,8 @@ def combined_part(question: str, before: str, after: str, pos: Callable[[str], l
         items = items[:-1] + re.split(r"[和及与]", items[-1], maxsplit=1)
     if len(items) < 2 and not grouped:
         return False
+    if not grouped and _count_of(figure) == len(items):
+        return False  # 济南古城、中央商务区和长岭高科三大片区: the figure counts the items themselves, it adds nothing up
     items[0] = _lead_trimmed(items[0], pos)
     if any(len(i) < 2 or _BUILD_VERB.search(i) or not (pos(i) or [("", "")])[-1][1].startswith(_ITEM_NOUN) for i in items):
         return False  # 新建、改扩建…: an enumeration of verbs, not of kinds (jieba tags 新建 a place, 改扩建 a noun)
@@ -832,7 +844,7 @@ def extract_spans(
             and unit != ORDINAL
             and not question.whole
             and (
-                combined_part(question.text, ev.text[ca:a], _counted_after(ev.text, b), pos)
+                combined_part(question.text, ev.text[ca:a], _counted_after(ev.text, b), pos, span_text)
                 or _group_in_window(question.text, ev.text, clauses[max(0, at_clause - 2)][0], ca, pos)
             )
         ):

@@ -667,3 +667,11 @@ def test_a_measure_is_looked_for_in_the_figures_own_clause():
     assert other_of_kind("亿元以上项目的数量比上年增长了", text, "认缴资金748亿元，增长38%")
     window = "预计服务业增加值增长5.5%左右，市级以上总部企业达62家，占全市的27.3%"
     assert not other_of_kind("市级以上总部企业数量占全市的比例是", window, "占全市的27.3%")
+
+
+def test_a_count_of_the_items_themselves_is_no_sum():
+    from qa.extract import combined_part
+
+    tag = Tokenizer().tag
+    assert not combined_part("济南古城片区有几个", "聚焦济南古城、中央商务区和长岭高科", "片区", tag, "三大")
+    assert combined_part("专精特新企业有多少家", "各级小巨人企业、“专精特新”企业、瞪羚企业达", "", tag, "364家")
