@@ -657,6 +657,14 @@ def _window(text: str, clauses: list[tuple[int, int]], at_clause: int) -> str:
     return text[clauses[max(0, at_clause - 2)][0] : clauses[at_clause][1]]
 
 
+def _implied_measure(unit: str | None) -> str:
+    """The measure a unit states by itself: a figure in 平方公里 is an area (面积) whether or not the word stands there."""
+    for measure, family in (("面积", UNIT_FAMILIES["平方米"]), ("长度", UNIT_FAMILIES["米"])):
+        if unit and unit.endswith(family):
+            return measure
+    return ""
+
+
 def _gap(weights: dict[str, float], window: str) -> float:
     """The weight share of the heaviest key term absent from the window, even in part (支出 where only 收入 stands)."""
     total = sum(weights.values())
@@ -765,7 +773,7 @@ def extract_spans(
             "period": _period_fit(question, ev),
             "fit": min(fit, 1.0),
             "anchor": _context_match(anchors, text, clauses, at_clause),
-            "gap": _gap(weights, _window(text, clauses, at_clause)),
+            "gap": _gap(weights, _window(text, clauses, at_clause) + _implied_measure(unit)),
             "head": _head_gap(heads, _window(text, clauses, at_clause)),
         }
         score = sum(SCORE_WEIGHTS[name] * signals[name] for name in SCORE_WEIGHTS)
@@ -805,10 +813,12 @@ def extract_spans(
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
             if question.person and kind == "name":
                 # a person is named after the title: 区长杨福涛, 记者夏侯凤超; the asked title when the question names one
-                title = text[max(0, a - 6) : a].rstrip()
+                title = text[max(0, a - 6) : a].rstrip().rstrip("：:")
                 titled = (title.endswith(question.role) if question.role else _TITLE_BEFORE.search(title)) and 2 <= len(span_text) <= 4
-                score *= 1.3 if titled else 0.5
+                score *= 1.3 if titled else 0.1 if question.role else 0.5  # a title asked: only names after it answer
                 signals["titled"] = 1.0 if titled else 0.0
+            elif question.role and wanted != "list":
+                score *= 0.1  # 记者是谁 asks one person by title: an enumeration is no answer
             if question.nth and kind == "name":
                 in_place = (a, b) in {item for x, y in lists.get(id(ev), ()) for item in item_spans(ev.text, x, y)[question.nth - 1 : question.nth]}
                 score *= 1.4 if in_place or _nth_marker(question, ev.text, a) else 1.0

@@ -25,7 +25,7 @@ _NOT_A_PLACE = re.compile(r"园|试验|商务|片|功能|自贸|城区|社区|�
 # Chinese digits (years are written 二〇二四) and 十 (counts and places: 第十项)
 CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # the titles a report puts before a person's name (区长杨福涛, 记者 夏侯凤超)
-TITLES = "区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑"
+TITLES = "区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑|美编|责编|主编|摄影|校对"
 _YEAR = re.compile(r"(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(\d\d)年")
 
 _PLAN = re.compile(r"计划|打算|将要|将会|预计|目标|力争|要[^求素]|准备|拟|明年|今年|新的一年|规划")
@@ -45,13 +45,13 @@ _DATE_Q = re.compile(
 )
 # a rate noun (覆盖率, 电子化率) asked how high, or "points" (涨了几个点): reports print these as percentages
 _PERCENT_Q = re.compile(
-    r"百分之|百分点|比例|占比|比重|[增降涨跌]幅|幅度|增速|增长率|"
+    r"百分之|百分点|比例|占比|比重|份额|[增降涨跌]幅|幅度|增速|增长率|"
     r"[\u4e00-\u9fff](?<!效)率(?:是|有|为|达到?|能达到?|超过?了?|达到了|提[高升]到了?)?(?:多少|几|多高|多大)|"
     r"(?:增长|增加|上涨|涨|提升|提高)得?(?:有)?多快|"
     r"(?:几|多少)个?点|几成|百分比|什么程度|多大程度|什么水平"
 )
 # verbs of change: "降低了多少" asks for a rate as often as for an amount, so either kind of figure fits
-_CHANGE = r"增长|增加|增幅|增速|下降|降低|降幅|减少|压减|压缩|缩减|削减|提高|提升|上涨|上升|涨幅|回落|涨|降"
+_CHANGE = r"增长|增加|增幅|增速|下降|降低|降幅|减少|压减|压缩|缩减|削减|砍掉|砍|提高|提升|上涨|上升|涨幅|回落|涨|降"
 _GROWTH_Q = re.compile(_CHANGE)
 # "降低了多少？", "实现多少增长": the question ends on the change itself, with no measure word after it
 _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
@@ -63,12 +63,12 @@ _MONEY = re.compile(
     re.I,
 )
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模(?:有|是|达到?|为)?多|量级|第几|排名|名次|位次|哪一?届")
-_LIST_Q = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
+_LIST_Q = re.compile(r"哪些|都(?:去|到)了?哪|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
 # how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
 _ITEM_COUNT = re.compile(
     r"哪([两二三四五六七八九十])|(?<![第几多])([两二三四五六七八九十])(?:个|大|项|类|种|条|家|所|处|方面)(?=[^，。？?]{0,12}(?:是什么|是啥|有哪|分别|都是|叫什么|包括))"
 )
-_PLACE_Q = re.compile(r"哪里|何处|在哪|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
+_PLACE_Q = re.compile(r"哪里|何处|在哪|(?:去|到)了?哪(?![些个家])|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
 _ORG_Q = re.compile(r"哪家|哪个(?:企业|公司|机构|银行|集团|单位|部门|平台|基金)|什么(?:企业|公司|机构|银行|集团|单位|部门)|谁")
 _NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|哪套|哪种|哪类|哪款|哪所|哪座|哪处|哪位|叫|名称|名字|是谁|啥|(?:怎样|怎么样)的(?=[\u4e00-\u9fff])")
 # the asker's opinion or a comparison the reports do not make (你觉得…, 哪个城市更宜居): nothing to quote

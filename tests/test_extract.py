@@ -675,3 +675,23 @@ def test_a_count_of_the_items_themselves_is_no_sum():
     tag = Tokenizer().tag
     assert not combined_part("济南古城片区有几个", "聚焦济南古城、中央商务区和长岭高科", "片区", tag, "三大")
     assert combined_part("专精特新企业有多少家", "各级小巨人企业、“专精特新”企业、瞪羚企业达", "", tag, "364家")
+
+
+def test_a_byline_names_people_after_a_colon_too():
+    from qa.spans import find_name_spans
+
+    text = "编辑：武俊 美编：马秀霞 组版：洛菁"
+    assert [text[a:b] for a, b in find_name_spans(text)][:2] == ["武俊", "马秀霞"]
+    question = analyse("那篇报道的美编是谁？")
+    spans = extract_spans(question, [_evidence(text, 2022)], {"报道": 2.0, "美编": 4.0}, pos=Tokenizer().tag)
+    assert spans[0].text == "马秀霞" and spans[0].signals["titled"] == 1.0
+
+
+def test_an_area_unit_states_the_area_asked_for():
+    question = analyse("历下区总面积是多少平方公里？")
+    texts = ["在100.89平方公里土地上", "统筹推进六大板块全面铺开"]
+    evidence = [
+        Evidence("doc", i * 100, t, "", 2022, "result", retrieval=r, similarity=0.3) for i, (t, r) in enumerate(zip(texts, (0.15, 1.0)))
+    ]
+    spans = extract_spans(question, evidence, {"面积": 3.6})
+    assert spans[0].text == "100.89平方公里" and spans[0].signals["gap"] == 0.0

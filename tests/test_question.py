@@ -188,3 +188,13 @@ def test_more_wordings_of_rates_taxes_dates_kinds_and_opinions():
 def test_a_total_of_a_measure_asks_for_the_stock():
     assert analyse("济南人工智能计算中心现在的总算力是多少P？").stock
     assert not analyse("济南人工智能计算中心要新增多少P算力？").stock
+
+
+def test_shares_cuts_places_visited_and_newspaper_titles():
+    assert analyse("2022年历下总部企业在全市所占份额").answer_type == "percentage"
+    cut = analyse("一般性开支砍掉了多少？")
+    assert cut.answer_type == "percentage" and cut.growth
+    assert analyse("外出搞了7次推介招商，都去了哪？").answer_type == "list"
+    assert analyse("这家企业落户到哪？").answer_type == "place"
+    byline = analyse("那篇报道的美编是谁？")
+    assert byline.person and byline.role == "美编"

@@ -193,3 +193,7 @@ def test_one_kind_of_a_sum_is_not_answered_with_the_sum(qa):
 def test_the_contrary_measure_is_not_an_answer(qa):
     result = qa.ask("2022年历下区一般公共预算支出是多少")
     assert result.abstained and "另一项" in result.message and "收入" in result.message
+
+
+def test_a_byline_is_read_though_retrieval_cannot_find_it(qa):
+    assert qa.ask("2022年历下区委经济工作会议那篇报道的编辑是谁").answer == "武俊"
