@@ -599,13 +599,23 @@ CONTRARY = {
 }
 
 
+_SHARE_BASE = re.compile(r"占(?:到)?(全区|全市|全省|全国)")
+
+
 def contrary_measure(question: str, window: str) -> bool:
-    """The window speaks of the contrary of a measure the question names, and not of that measure itself."""
+    """The window speaks of the contrary of a measure the question names, and not of that measure itself; or of a
+    share of another whole (占全区 asked, 占全市46% printed)."""
+    asked_base, printed_base = _SHARE_BASE.search(question), _SHARE_BASE.search(window)
+    if asked_base and printed_base and asked_base.group(1) != printed_base.group(1):
+        return True
     for asked, contraries in CONTRARY.items():
-        if asked not in question or any(c in question for c in contraries):
+        if asked not in question:
             continue
+        # a contrary the question asks for too is no mismatch (收入和支出各是多少); 进出口 is the sum of what
+        # 进口额和出口额各是多少 asks apart, so it still is one there
+        held = [c for c in contraries if c not in question]
         rest = window
-        for c in contraries:
+        for c in held:
             rest = rest.replace(c, "")
         if asked not in rest and len(rest) < len(window):
             return True

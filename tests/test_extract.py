@@ -559,6 +559,10 @@ def test_a_figure_of_the_contrary_measure_is_marked():
     assert contrary_measure("市中区2019年出口额是多少", "全年完成进出口41.89亿元")
     assert not contrary_measure("市中区2019年进出口额是多少", "全年完成进出口41.89亿元")
     assert not contrary_measure("收入和支出各是多少", "完成一般公共预算收入161.3亿元")  # both asked
+    assert contrary_measure("2019年市中区进口额和出口额各是多少", "全年完成进出口41.89亿元")  # the sum of the two asked
+    # a share of another whole
+    assert contrary_measure("金融业增加值占全区GDP多大比例", "金融业增加值489亿元，总量占全市46%")
+    assert not contrary_measure("金融业增加值占全市多大比例", "金融业增加值489亿元，总量占全市46%")
     question = analyse("2022年历下区一般公共预算支出是多少？")
     spans = extract_spans(question, [_evidence("完成一般公共预算收入161.3亿元", 2022, "result")], {"一般公共预算": 3.0, "支出": 2.0})
     assert spans[0].signals.get("contrary") == 1.0
