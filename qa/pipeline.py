@@ -21,6 +21,7 @@ from .index import Index
 from .question import DISTRICT_NAMES, MAX_HISTORY, ORDINAL, Question, analyse, resolve_follow_up, validate_question
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
+from .spans import items_in
 
 logger = logging.getLogger(__name__)
 
@@ -312,6 +313,9 @@ class QA:
         if best.signals.get("added"):
             # a total was asked and the reports print only what was added that year: that is not the total
             return abstain(f"报告中没有这项总数（只给出了新增数：{_clause_context(best)}）。")
+        if asked.members and (best.kind != "list" or items_in(best.text) != asked.members):
+            # 那57家高企都是哪些: the reports count them but do not name them all
+            return abstain(f"报告中只给出了数目，没有列出这{asked.members}个的名称（最接近的是：{_clause_context(best)}）。")
         if asked.actual and best.evidence.stance == "plan":
             # 实际新增了多少: the reports give only the year's plan, which is no outcome
             return abstain(f"报告中只有{best.evidence.year or ''}年的计划数（{_clause_context(best)}），没有实际完成的数字。")

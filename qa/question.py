@@ -147,6 +147,7 @@ class Question:
     count_asked: bool = False  # a count asked without a unit (总数, 数量, 多少家): a measure word that counts
     full_name: bool = False  # 全称/全名: the whole name, parts the asker remembers included
     edition: bool = False  # 第几届/哪一期: an edition or phase, not a place in a ranking
+    members: int | None = None  # 那57家高企都是哪些: the members of a group counted in digits, which a list must name
     actual: bool = False  # 实际新增了多少, 到年底: what was achieved, which a plan's target is not
     superlative: str = ""  # 投资最大的是哪个 → 最大: picks one thing by a comparison the report must make itself
 
@@ -312,6 +313,19 @@ _ROLE = re.compile(rf"({TITLES})(?:是谁|叫什么|的名字|姓名|是哪位)"
 
 # 最大, 最多, 最好: a comparison (最后, 最底下 and 最新 are places in an order or in time, not comparisons)
 _SUPERLATIVE = re.compile(r"最(?:大|多|高|低|少|小|好|强|快|早|晚|长|短|优|美|受欢迎|出名|有名|重要|热门)")
+_GROUP_OF = re.compile(r"(\d+)\s*(?:个|家|所|处|项|条|名|位|座|款|只|批|套|栋|种|类)")
+_EACH_NAMED = re.compile(r"都是哪|分别|哪些|哪几|哪[两二三四五六七八九十]|名单|叫什么名字|都叫什么")
+
+
+def _members(text: str) -> int | None:
+    """How many members a question asks to be named: the count in digits of a group asked one by one (那57家高企都是
+    哪些公司, 3家院士工作站分别设在哪些单位), not one of them picked out (22个项目中举例提到的是哪个)."""
+    m = _GROUP_OF.search(text)
+    if not m or int(m.group(1)) < 2 or not _EACH_NAMED.search(text[m.end() :]):
+        return None
+    return int(m.group(1))
+
+
 # what was actually achieved (实际新增了, 最终, 到年底), as against a plan's target; 实际使用外资 is a statistic's name
 _ACTUAL = re.compile(r"实际(?!使用|利用|到位|存续)|最终|年底|年末")
 _STOCK = re.compile(r"总数|总量|总共有|一共有|共有多少|累计|存量|截至|总(?:算力|面积|人数|规模|户数|个数|家数)")
@@ -396,6 +410,7 @@ def analyse(text: str) -> Question:
         full_name=bool(re.search(r"全称|全名|完整的?名", text)),
         edition=bool(re.search(r"第几[届次批期]|哪一?[届次批期]|几届", text)),
         actual=bool(_ACTUAL.search(text)),
+        members=_members(text),
         superlative=(m.group(0) if kind in ("name", "organisation", "place", "list") and (m := _SUPERLATIVE.search(text)) else ""),
     )
 

@@ -85,3 +85,8 @@ def test_an_outcome_asked_is_not_answered_with_a_plan(small_qa):
     result = small_qa.ask("2023年历下实际新增了多少套保障性租赁住房？")
     assert result.abstained and "计划" in result.message and "4100套" in result.message
     assert small_qa.ask("2023年历下计划新增多少套保障性租赁住房？").answer == "4100套"
+
+
+def test_members_the_reports_only_count_are_not_named(small_qa):
+    result = small_qa.ask("2023年历下新增的那4100套保障性租赁住房分别在哪些小区？")
+    assert result.abstained and "4100" in result.message

@@ -198,3 +198,9 @@ def test_shares_cuts_places_visited_and_newspaper_titles():
     assert analyse("这家企业落户到哪？").answer_type == "place"
     byline = analyse("那篇报道的美编是谁？")
     assert byline.person and byline.role == "美编"
+
+
+def test_a_group_counted_in_digits_and_asked_one_by_one_wants_its_members():
+    assert analyse("2019年市中区新认定的那57家高企都是哪些公司？").members == 57
+    assert analyse("历下2022年新建的3家院士工作站分别设在哪些单位？").members == 3
+    assert analyse("2024年确保开工的22个项目中，举例提到的是哪个？").members is None  # one picked out
