@@ -198,6 +198,19 @@ def _parallel_length(raw_first: str, items: list[str], pos: Callable[[str], list
     return same if len(raw_first) - same in starts else 0
 
 
+def _split_at_inner_verb(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A clause holding two enumerations, the second governed by a verb inside an item of the first (以更大的力度、
+    更新的举措、更实的作风|推动|城市更新、项目建设、招商服务), split at that verb; one whose object follows it up to the next 、."""
+    clause = text[a:b]
+    first = clause.find("、")
+    if first < 0:
+        return [(a, b)]
+    for m in _GOVERNING_VERB.finditer(clause, first + 1):
+        if clause[m.start() - 1] != "、" and re.match(r"[\u4e00-\u9fff]{2,}、", clause[m.end() :]):
+            return [(a, a + m.start()), (a + m.end(), b)]
+    return [(a, b)]
+
+
 def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
     """Enumerations ``A、B、C`` inside one clause, ending before ``等`` when it follows; a verb before ``A`` is left out.
 
@@ -213,7 +226,7 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
         longest = max(len(links[0]) - first_cut, *(len(link) for link in links[1:-1]))
         # nothing marks where the last link ends: it is at most one character longer than the longest other one
         spans.append((m.start() + first_cut, m.end() - max(0, len(links[-1]) - longest - 1)))
-    for a, b in split_clauses(text):
+    for a, b in (part for clause in split_clauses(text) for part in _split_at_inner_verb(text, *clause)):
         clause = text[a:b]
         if "、" not in clause:
             continue

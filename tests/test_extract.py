@@ -699,3 +699,10 @@ def test_an_area_unit_states_the_area_asked_for():
     ]
     spans = extract_spans(question, evidence, {"面积": 3.6})
     assert spans[0].text == "100.89平方公里" and spans[0].signals["gap"] == 0.0
+
+
+def test_a_verb_inside_an_item_starts_a_second_enumeration():
+    text = "以更大的力度、更新的举措、更实的作风推动城市更新、项目建设、招商服务"
+    assert _texts(text, find_list_spans(text, Tokenizer().tag)) == ["更大的力度、更新的举措、更实的作风", "城市更新、项目建设、招商服务"]
+    plain = "加快项目建设、招商服务"  # 建设 ends an item: no verb with an object
+    assert _texts(plain, find_list_spans(plain, Tokenizer().tag)) == ["项目建设、招商服务"]
