@@ -745,7 +745,8 @@ def extract_spans(
     asked_text = _DISTRICT_IN_TEXT.sub("", question.text)
     heads_of_category = category_heads(question, nouns) if wanted in ("name", "organisation", "place") else frozenset()
     # the kind asked right after the question word, when it is a kind of named place or body (医院, 片区, 公司)
-    short_nouns = [n for n in nouns if len(n) <= 4 and _ORG_SUFFIX.search(n)]
+    # (of a longer one its last three characters: 国家级试验区 → 试验区)
+    short_nouns = [c for n in nouns if _ORG_SUFFIX.search(c := n if len(n) <= 4 else n[-3:])]
     asked_category = re.sub(rf"^{CN_NUMERAL}?[个条项类种家所处大位名]?", "", question.right_context)[:4]  # (两条)道路
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
@@ -818,6 +819,8 @@ def extract_spans(
                 score *= 1.0 + 0.02 * min(len(span_text), 20)
             else:
                 score *= min(1.0, 0.3 + 2.5 * _novelty(own, asked_text))
+                if len(span_text) >= 2 and span_text in question.text:
+                    score *= 0.3  # the question's own words (再造一个新市中 → “新市中”) are not its answer
             if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                 score *= 0.8
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one

@@ -105,12 +105,12 @@ _GOVERNING_VERB = re.compile(_GOVERNING_VERB_WORDS)
 _OPENING_VERB_WORDS = (
     _GOVERNING_VERB_WORDS + r"|申报|申请|争创|争取|深化|优化|完善|健全|构建|推行|推广|落实|强化|加强|扩大|拓展|发挥|"
     r"用好|用活|办好|抓好|建好|做好|谋划|策划|储备|招引|引入|导入|承接|共建|筹建|专设|增设|新设|开设|启用|投用|"
-    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当|落户|入驻|进驻|运用|利用|采用|借助|依靠"
+    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当|落户|入驻|进驻|运用|利用|采用|借助|依靠|抓住|把握|发挥"
 )
 # a name does not start with the verb that governs it, with the adverb before that verb (扎实推进…), or with a
 # scope of being first (全国首个科创金融改革试验区 names 科创金融改革试验区)
 LEADING_VERB = re.compile(
-    r"(?:(?:扎实|大力|加快|积极|全力|着力|持续|深入|全面|切实|统筹|进一步|不断|努力|重点|精心)?(?:" + _OPENING_VERB_WORDS
+    r"(?:(?:扎实|大力|加快|积极|全力|着力|持续|深入|全面|切实|统筹|进一步|不断|努力|重点|精心|紧紧|充分)?(?:" + _OPENING_VERB_WORDS
     + r")[了着过]?|(?:全国|全省|全市|国内|省内)?(?:首个|首家|首批|唯一|第一个|第一家))(?=.{2,})"
 )
 # verbs that take an object: a noun run holding one in its middle is a verb phrase, not a name (…标准实施城市…)

@@ -706,3 +706,15 @@ def test_a_verb_inside_an_item_starts_a_second_enumeration():
     assert _texts(text, find_list_spans(text, Tokenizer().tag)) == ["更大的力度、更新的举措、更实的作风", "城市更新、项目建设、招商服务"]
     plain = "加快项目建设、招商服务"  # 建设 ends an item: no verb with an object
     assert _texts(plain, find_list_spans(plain, Tokenizer().tag)) == ["项目建设、招商服务"]
+
+
+def test_the_questions_own_words_and_a_leading_verb_are_no_name():
+    from qa.spans import is_verb_phrase
+
+    assert is_verb_phrase("紧紧抓住国家城乡融合发展试验区")
+    tag = Tokenizer().tag
+    question = analyse("2020年市中区想借哪个国家级试验区的机遇再造一个新市中？")
+    texts = ["紧紧抓住国家城乡融合发展试验区这一重大机遇", "再造一个“新市中”"]
+    evidence = [_evidence(t, 2020, start=i * 100) for i, t in enumerate(texts)]
+    weights = {"国家级": 3.0, "试验区": 3.0, "机遇": 2.0, "再造": 3.0, "新": 1.0}
+    assert extract_spans(question, evidence, weights, pos=tag)[0].text == "国家城乡融合发展试验区"
