@@ -460,6 +460,12 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
                 for a, b in lists
                 if len(items := item_spans(text, a, b)) >= question.nth and not text[a].isdigit()
             ]
+        elif wanted in ("name", "organisation", "place"):
+            # each item of an enumeration is a name whose ends the 、 marks, where the tagger may cut it (超|意兴…公司)
+            names += [
+                (x, y) for a, b in lists if not text[a].isdigit()
+                for x, y in item_spans(text, a, b) if y - x >= 2 and not re.search(r"\d|和|及|与", text[x:y])
+            ]
         return [(a, b, "list", None) for a, b in lists] + [(a, b, "name", None) for a, b in sorted(set(names))]
     return []
 

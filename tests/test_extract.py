@@ -718,3 +718,11 @@ def test_the_questions_own_words_and_a_leading_verb_are_no_name():
     evidence = [_evidence(t, 2020, start=i * 100) for i, t in enumerate(texts)]
     weights = {"国家级": 3.0, "试验区": 3.0, "机遇": 2.0, "再造": 3.0, "新": 1.0}
     assert extract_spans(question, evidence, weights, pos=tag)[0].text == "国家城乡融合发展试验区"
+
+
+def test_an_enumeration_item_is_a_name_with_its_ends_marked():
+    tag = Tokenizer().tag
+    text = "山东电力设备公司、超意兴餐饮有限公司等企业达成交易额超1亿美元"
+    question = analyse("和山东电力设备公司一起谈成生意的那家餐饮企业叫什么？")
+    weights = {"山东电力设备公司": 4.0, "餐饮": 3.0, "企业": 1.0, "生意": 2.0}
+    assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "超意兴餐饮有限公司"
