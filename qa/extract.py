@@ -657,6 +657,13 @@ def other_of_kind(question: str, window: str, clause: str | None = None) -> bool
     return False
 
 
+def _counts_whole(container: str, text: str, clause_start: int, start: int, end: int) -> bool:
+    """The figure at ``start:end`` counts the ``container`` itself: printed right after it (其中亿元以上项目174个) or
+    right before it (80个重点项目)."""
+    before = _LINK_BEFORE_FIGURE.sub("", text[clause_start:start])
+    return before.endswith(container) or _counted_after(text, end).startswith(container)
+
+
 def _counted_after(text: str, end: int) -> str:
     """The kind a figure counts, printed right after it up to the next verb-like break (22个|项目|开工建设 → 项目)."""
     return re.split(r"[，；。：、“”（）]|开工|建设|实施|落户|落地|完成|投用|建成|达", text[end : end + 10], maxsplit=1)[0]
@@ -868,6 +875,8 @@ def extract_spans(
             or other_of_kind(question.focus, window, text[clauses[at_clause][0] : clauses[at_clause][1]])
         ):
             signals["contrary"] = 1.0  # if it is still the best match, the pipeline says the reports print the other
+        elif kind == "number" and question.container and _counts_whole(question.container, ev.text, ca, a, b):
+            signals["combined"] = 1.0  # 亿元以上项目里有几个是…: the figure counts the whole, not the part asked
         elif (
             kind in ("number", "amount")
             and unit != ORDINAL

@@ -147,6 +147,7 @@ class Question:
     count_asked: bool = False  # a count asked without a unit (总数, 数量, 多少家): a measure word that counts
     full_name: bool = False  # 全称/全名: the whole name, parts the asker remembers included
     edition: bool = False  # 第几届/哪一期: an edition or phase, not a place in a ranking
+    container: str = ""  # 亿元以上项目里有几个是世界500强的 → 亿元以上项目: the whole a part of which is counted
     members: int | None = None  # 那57家高企都是哪些: the members of a group counted in digits, which a list must name
     actual: bool = False  # 实际新增了多少, 到年底: what was achieved, which a plan's target is not
     superlative: str = ""  # 投资最大的是哪个 → 最大: picks one thing by a comparison the report must make itself
@@ -313,6 +314,11 @@ _ROLE = re.compile(rf"({TITLES})(?:是谁|叫什么|的名字|姓名|是哪位)"
 
 # 最大, 最多, 最好: a comparison (最后, 最底下 and 最新 are places in an order or in time, not comparisons)
 _SUPERLATIVE = re.compile(r"最(?:大|多|高|低|少|小|好|强|快|早|晚|长|短|优|美|受欢迎|出名|有名|重要|热门)")
+# a part counted within a whole: X里有几个是…, X里Y占多少 (not X中有多少个, which counts X itself)
+_CONTAINER = re.compile(
+    r"([\u4e00-\u9fff]{2,12}?)(?:(?:里面?|当中|之中|中)有?(?:多少|几)[个家所项处名位座条]?是|"
+    r"(?:里面?|当中|之中)[，,]?[\u4e00-\u9fff]{2,6}(?:占|有)(?:多少|几))"
+)
 _GROUP_OF = re.compile(r"(\d+)\s*(?:个|家|所|处|项|条|名|位|座|款|只|批|套|栋|种|类)")
 _EACH_NAMED = re.compile(r"都是哪|分别|哪些|哪几|哪[两二三四五六七八九十]|名单|叫什么名字|都叫什么")
 
@@ -411,6 +417,7 @@ def analyse(text: str) -> Question:
         edition=bool(re.search(r"第几[届次批期]|哪一?[届次批期]|几届", text)),
         actual=bool(_ACTUAL.search(text)),
         members=_members(text),
+        container=(m.group(1).split("的")[-1] if (m := _CONTAINER.search(text)) else ""),
         superlative=(m.group(0) if kind in ("name", "organisation", "place", "list") and (m := _SUPERLATIVE.search(text)) else ""),
     )
 

@@ -726,3 +726,10 @@ def test_an_enumeration_item_is_a_name_with_its_ends_marked():
     question = analyse("和山东电力设备公司一起谈成生意的那家餐饮企业叫什么？")
     weights = {"山东电力设备公司": 4.0, "餐饮": 3.0, "企业": 1.0, "生意": 2.0}
     assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "超意兴餐饮有限公司"
+
+
+def test_the_count_of_the_whole_is_no_count_of_a_part():
+    question = analyse("2019年市中区引进的亿元以上项目里有几个是世界500强的？")
+    text = "累计引进千万元以上项目1134个，认缴资金933亿元；其中亿元以上项目174个，认缴资金748亿元"
+    spans = extract_spans(question, [_evidence(text, 2019, "result")], {"亿元以上": 3.0, "项目": 1.0, "500强": 4.0})
+    assert spans[0].text == "174个" and spans[0].signals.get("combined") == 1.0

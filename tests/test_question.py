@@ -204,3 +204,10 @@ def test_a_group_counted_in_digits_and_asked_one_by_one_wants_its_members():
     assert analyse("2019年市中区新认定的那57家高企都是哪些公司？").members == 57
     assert analyse("历下2022年新建的3家院士工作站分别设在哪些单位？").members == 3
     assert analyse("2024年确保开工的22个项目中，举例提到的是哪个？").members is None  # one picked out
+
+
+def test_a_part_counted_within_a_whole_names_the_whole():
+    assert analyse("2019年市中区引进的亿元以上项目里有几个是世界500强的？").container == "亿元以上项目"
+    assert analyse("重点项目中有几个是续建的").container == "重点项目"
+    assert analyse("2022年历下中小学有几所").container == ""  # 中 of 中小学 is no postposition
+    assert analyse("集中开工项目中有多少个").container == ""  # counts the group itself
