@@ -124,7 +124,7 @@ _INNER_VERB = re.compile(
 # 改革|全面完成 (jieba tags some of these as nouns or idioms, so the words are listed)
 _CLOSING_VERB = re.compile(
     r"(?<=..)(?:落地|落户|投入运营|投入使用|投用|启动|开工|竣工|建成|挂牌|注册成立|成立|揭牌|封顶|完工|交付|开业|开放|"
-    r"投产|达产|通车|完成|升级|提升|运营|主体|推进|推动|实施|开展|加快)$"
+    r"投产|达产|通车|完成|升级|提升|运营|主体|推进|推动|实施|开展|加快|开工建设)$"
 )
 
 

@@ -620,6 +620,7 @@ def test_no_name_starts_after_a_numeral_or_ends_with_a_governing_verb():
     names = [t[a:b] for t in ["新建院士工作站3家，推出17条人才新政", "举全区之力加快推进12个市级重点项目"] for a, b in find_name_spans(t, tag)]
     assert "条人才新政" not in names and "人才新政" in names
     assert [n for n in names if n.endswith("推进") and not is_verb_phrase(n)] == []  # 力加快推进
+    assert is_verb_phrase("项目开工建设")  # what happens to the thing, not its name
 
 
 def test_chengwei_governs_an_enumeration_like_other_verbs():
