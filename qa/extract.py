@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from .measures import combined_part, contrary_measure, counted_after, counts_whole, group_in_window, other_of_kind
 from .question import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNIT_FAMILIES, Question, counted_character
 from .spans import (
     CN_NUMBER,
@@ -19,14 +20,16 @@ from .spans import (
     NOUN_FLAGS,
     ORDINAL_SPAN,
     QUOTED,
+    char_pairs,
     find_date_spans,
     find_list_spans,
     find_name_spans,
     find_number_spans,
-    is_verb_phrase,
     is_quoted,
+    is_verb_phrase,
     item_spans,
     items_in,
+    shared_edge,
     split_clauses,
 )
 
@@ -155,20 +158,8 @@ def _novelty(span_text: str, asked: str) -> float:
     return sum(c not in asked for c in chars) / len(chars)
 
 
-def _pairs(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
 _DATELINE = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号](?:上午|下午|晚上)?[，,]")
 _LINKING = re.compile(r"[达为是约共了到至有近超]$")
-
-
-def _shared_edge(a: str, b: str, *, suffix: bool) -> int:
-    """Length of the common suffix (or prefix) of two strings."""
-    n = 0
-    while n < min(len(a), len(b)) and (a[-1 - n] == b[-1 - n] if suffix else a[n] == b[n]):
-        n += 1
-    return n
 
 
 _OPEN_QUOTE = re.compile(r"[“‘「『]$")
@@ -204,18 +195,18 @@ def _slot_fit(question: Question, text: str, start: int, end: int, nouns: Sequen
     fit = 0.0
     if question.slot_left:
         before = _LINKING.sub("", _OPEN_QUOTE.sub("", text[max(0, start - 8) : start]))
-        exact = _shared_edge(question.slot_left, before, suffix=True) / len(question.slot_left)
+        exact = shared_edge(question.slot_left, before, suffix=True) / len(question.slot_left)
         # or the words before the question word open the name itself: 济南哪个区域 → 济南中央商务区
         opens = max((k for k in range(2, len(question.slot_left) + 1) if text[start : start + k] == question.slot_left[-k:]), default=0)
         exact = max(exact, opens / len(question.slot_left))
-        loose = 0.4 * bool(_pairs(question.slot_left) & _pairs(text[max(0, start - 6) : start]))
+        loose = 0.4 * bool(char_pairs(question.slot_left) & char_pairs(text[max(0, start - 6) : start]))
         fit += 0.5 * max(exact, loose)
     if question.slot_right:
         after = _after_name(text, end)
         # measured on up to six characters: four shared by chance ("历史文化…") must not equal six shared by design
         reach = min(len(question.right_context), 6)
-        exact = _shared_edge(question.right_context, after, suffix=False) / reach
-        loose = 0.4 * bool(_pairs(question.slot_right) & _pairs(after[:7]))
+        exact = shared_edge(question.right_context, after, suffix=False) / reach
+        loose = 0.4 * bool(char_pairs(question.slot_right) & char_pairs(after[:7]))
         inside = _name_ending(question, text[start:end], nouns) / reach
         # the category an enumeration is said to be of, with a modifier inserted (高端产业 → A、B等高端优质产业); a
         # name's own words are not spread out like that (监管机构 is 国有资产监督管理机构, not 国有资产|监督管理机构)
@@ -300,7 +291,7 @@ def _extend_by_category(question: Question, text: str, spans: list[tuple[int, in
         return spans
     extended = set(spans)
     for a, b in spans:
-        k = _shared_edge(right, text[b : b + len(right)], suffix=False)
+        k = shared_edge(right, text[b : b + len(right)], suffix=False)
         while k >= 2:
             words = pos(right[:k]) if pos is not None else [(right[:k], "n")]
             if words and words[-1][1].startswith(NOUN_FLAGS):
@@ -479,9 +470,11 @@ def _items_of_category(span_text: str, asked: str) -> bool:
     items = span_text.split("、")
     if len(items) < 2:
         return False
-    k = _shared_edge(items[0], items[-1], suffix=True)
-    k = min([k] + [_shared_edge(items[0], item, suffix=True) for item in items[1:]])
+    k = shared_edge(items[0], items[-1], suffix=True)
+    k = min([k] + [shared_edge(items[0], item, suffix=True) for item in items[1:]])
     return all(len(item) > k for item in items) and any(items[0][-n:] in asked for n in range(2, k + 1))
+
+
 _COUNT_AFTER = re.compile(rf"(?:等)?[\u4e00-\u9fff]{{0,3}}?({CN_NUMERAL})(?:大|个|项|类|种|条|家|所|处|方面)")
 
 
@@ -513,160 +506,6 @@ def _within_part(before: str, question: str) -> bool:
         return False
     part = tail[tail.index("其中") :]
     return not any(n in part for n in re.findall(r"\d+(?:\.\d+)?", question))
-
-
-_BUILD_VERB = re.compile(r"(?:建|建设|新增|新开|改造|提升)$")
-def _count_of(figure: str) -> int | None:
-    """The whole number a figure opens with, in digits or in words (三大 → 3, 12个 → 12); None for others."""
-    m = re.match(r"(\d+)(?![.\d])|([一二两三四五六七八九十])(?![十百千万])", figure)
-    if not m:
-        return None
-    return int(m.group(1)) if m.group(1) else CN_DIGITS.get(m.group(2))
-
-
-_LINK_BEFORE_FIGURE = re.compile(r"(?:达到|达|为|共有|共计|共|累计|合计|总计|分别)$")
-_ITEM_NOUN = ("n", "j", "eng", "vn", "l")
-
-
-def _lead_trimmed(item: str, pos: Callable[[str], list[tuple[str, str]]]) -> str:
-    """The item without the verbs and adverbs that open it (确保齐鲁医院综合楼 → 齐鲁医院综合楼)."""
-    words = pos(item)
-    while len(words) > 1 and words[0][1].startswith(("v", "p", "d", "c", "u")):
-        item = item[len(words[0][0]) :]
-        words = words[1:]
-    return item
-
-
-def _mentioned(core: str, question: str) -> bool:
-    """The question names this item: all of it, or half its character pairs (小巨人 of 各级小巨人)."""
-    if len(core) < 2:
-        return False
-    pairs = _pairs(core)
-    return core in question or sum(p in question for p in pairs) >= max(1, len(pairs) / 2)
-
-
-def combined_part(
-    question: str, before: str, after: str, pos: Callable[[str], list[tuple[str, str]]] | None, figure: str = ""
-) -> bool:
-    """The figure after ``before`` counts several kinds together and the question names some of them, not all.
-
-    Reports add up what they enumerate (各级小巨人企业、“专精特新”企业、瞪羚企业达364家; 银行、保险和证券期货区域总部达
-    70家) or count a group by its examples (齐鲁医院综合楼等22个项目): a question naming one of them (专精特新企业有多少家)
-    asks for a part the reports do not break out. A question naming every item, or none, or the kind printed after
-    the figure (``after``: 项目 of 等22个项目), asks for the whole.
-    """
-    if pos is None or "分别" in before:
-        return False
-    tail = _LINK_BEFORE_FIGURE.sub("", re.split(r"[，；。：]", before)[-1])
-    if re.search(r"\d", tail):
-        return False  # 规模100亿元的…基金、资本金45.7亿元: figures one by one, not a sum
-    grouped = tail.endswith("等")
-    tail = tail.rstrip("等")
-    items = tail.split("、")
-    if len(items) > 1:
-        items = items[:-1] + re.split(r"[和及与]", items[-1], maxsplit=1)
-    if len(items) < 2 and not grouped:
-        return False
-    if not grouped and _count_of(figure) == len(items):
-        return False  # 济南古城、中央商务区和长岭高科三大片区: the figure counts the items themselves, it adds nothing up
-    items[0] = _lead_trimmed(items[0], pos)
-    if any(len(i) < 2 or _BUILD_VERB.search(i) or not (pos(i) or [("", "")])[-1][1].startswith(_ITEM_NOUN) for i in items):
-        return False  # 新建、改扩建…: an enumeration of verbs, not of kinds (jieba tags 新建 a place, 改扩建 a noun)
-    if grouped and after and _mentioned(after, question):
-        return False  # 以明湖国际科技创新中心领衔的重点项目: the group is asked for by the kind it counts
-    bare = [i.replace("“", "").replace("”", "") for i in items]
-    common = _shared_edge(bare[0], bare[-1], suffix=True) if len(bare) > 1 else 0
-    common = min([common] + [_shared_edge(bare[0], b, suffix=True) for b in bare[1:]])
-    named = [_mentioned(b[: len(b) - common] if len(b) - common >= 2 else b, question) for b in bare]
-    if grouped and "等" in question:
-        return False
-    return any(named) and (grouped or not all(named))
-
-
-_GROUP_COUNT = re.compile(rf"等(?=({CN_NUMERAL}|\d+(?:\.\d+)?)[余多]?(?:个|家|所|处|项|座|批|条))")
-
-
-def _group_in_window(question: str, text: str, start: int, end: int, pos) -> bool:
-    """A clause before the figure's counts a group by its examples (确保齐鲁医院综合楼等22个项目开工建设，全年完成投资
-    278亿元) and the question names an example, not the group: what follows speaks of the group."""
-    for m in _GROUP_COUNT.finditer(text, start, end):
-        after = _counted_after(text, m.end() + len(m.group(1)) + 1)
-        if combined_part(question, text[start : m.end()], after, pos):
-            return True
-    return False
-
-
-# Measures that reports print side by side and a reader must not take for each other: a figure standing with the one
-# is not the other's (一般公共预算收入161.3亿元 does not answer 支出是多少; 进出口41.89亿元 is no export figure).
-CONTRARY = {
-    "支出": ("收入",), "收入": ("支出",), "出口": ("进出口", "进口"), "进口": ("进出口", "出口"),
-    "城镇": ("农村",), "农村": ("城镇",), "存款": ("贷款",), "贷款": ("存款",),
-    "上半年": ("下半年",), "下半年": ("上半年",), "流入": ("流出",), "流出": ("流入",),
-}
-
-
-_SHARE_BASE = re.compile(r"占(?:到)?(全区|全市|全省|全国)")
-
-
-def contrary_measure(question: str, window: str) -> bool:
-    """The window speaks of the contrary of a measure the question names, and not of that measure itself; or of a
-    share of another whole (占全区 asked, 占全市46% printed)."""
-    asked_base, printed_base = _SHARE_BASE.search(question), _SHARE_BASE.search(window)
-    if asked_base and printed_base and asked_base.group(1) != printed_base.group(1):
-        return True
-    for asked, contraries in CONTRARY.items():
-        if asked not in question:
-            continue
-        # a contrary the question asks for too is no mismatch (收入和支出各是多少); 进出口 is the sum of what
-        # 进口额和出口额各是多少 asks apart, so it still is one there
-        held = [c for c in contraries if c not in question]
-        rest = window
-        for c in held:
-            rest = rest.replace(c, "")
-        if asked not in rest and len(rest) < len(window):
-            return True
-    return False
-
-
-# The sectors and the measures reports give figures for one by one: a figure of one is not another's (信息通信业…实现
-# 税收4.46亿元 is no 金融业 figure, and no 营业收入). Each entry: what it is called, the spellings that name it.
-_SECTORS = {
-    "金融": "金融", "信息通信": "信息通信|电信|通信业", "建筑": "建筑", "服务业": "服务业|第三产业|三产",
-    "工业": "工业|制造业", "物流": "物流", "房地产": "房地产", "旅游": "旅游|文旅", "农业": "农业",
-}
-_MEASURES = {
-    "税收": "税", "营业收入": "营业收入|营收", "增加值": "增加值", "地区生产总值": "地区生产总值|GDP|经济总量",
-    "一般公共预算收入": "一般公共预算收入|财政收入", "产值": "产值", "利润": "利润", "交易额": "交易额|成交额|销售额",
-    # a count and the money it brings (项目174个，认缴资金748亿元，增长38%: the rate is the money's)
-    "数量": "数量|个数|家数|户数", "资金": "资金|认缴",
-}
-
-
-def other_of_kind(question: str, window: str, clause: str | None = None) -> bool:
-    """The question names a sector or a measure, and the text names another of the same kind and not the asked one.
-
-    A report names the sector once ahead of its figures, so the sector is looked for in the ``window`` (the figure's
-    clause and the two before); a measure stands right with its figure, so it is looked for in the ``clause`` alone
-    (the clause before a figure measures something else: 服务业增加值…，总部企业达62家，占全市的27.3%).
-    """
-    for vocabulary, text in ((_SECTORS, window), (_MEASURES, window if clause is None else clause)):
-        asked = {name for name, spelled in vocabulary.items() if re.search(spelled, question, re.I)}
-        printed = {name for name, spelled in vocabulary.items() if re.search(spelled, text, re.I)}
-        if asked and printed and not asked & printed:
-            return True
-    return False
-
-
-def _counts_whole(container: str, text: str, clause_start: int, start: int, end: int) -> bool:
-    """The figure at ``start:end`` counts the ``container`` itself: printed right after it (其中亿元以上项目174个) or
-    right before it (80个重点项目)."""
-    before = _LINK_BEFORE_FIGURE.sub("", text[clause_start:start])
-    return before.endswith(container) or _counted_after(text, end).startswith(container)
-
-
-def _counted_after(text: str, end: int) -> str:
-    """The kind a figure counts, printed right after it up to the next verb-like break (22个|项目|开工建设 → 项目)."""
-    return re.split(r"[，；。：、“”（）]|开工|建设|实施|落户|落地|完成|投用|建成|达", text[end : end + 10], maxsplit=1)[0]
 
 
 def _bare(masked: str, clause: tuple[int, int]) -> bool:
@@ -875,15 +714,15 @@ def extract_spans(
             or other_of_kind(question.focus, window, text[clauses[at_clause][0] : clauses[at_clause][1]])
         ):
             signals["contrary"] = 1.0  # if it is still the best match, the pipeline says the reports print the other
-        elif kind == "number" and question.container and _counts_whole(question.container, ev.text, ca, a, b):
+        elif kind == "number" and question.container and counts_whole(question.container, ev.text, ca, a, b):
             signals["combined"] = 1.0  # 亿元以上项目里有几个是…: the figure counts the whole, not the part asked
         elif (
             kind in ("number", "amount")
             and unit != ORDINAL
             and not question.whole
             and (
-                combined_part(question.text, ev.text[ca:a], _counted_after(ev.text, b), pos, span_text)
-                or _group_in_window(question.text, ev.text, clauses[max(0, at_clause - 2)][0], ca, pos)
+                combined_part(question.text, ev.text[ca:a], counted_after(ev.text, b), pos, span_text)
+                or group_in_window(question.text, ev.text, clauses[max(0, at_clause - 2)][0], ca, pos)
             )
         ):
             # the figure adds up kinds of which the question names only some: if it is still the best match, the

@@ -307,31 +307,9 @@ class QA:
             # from another year is another thing, not a newer value of the same one, so the best match stands.
             spans = self._prefer_latest(spans)
         best = spans[0]
-        if asked.person and not best.signals.get("titled"):
-            # reports name a person after the title (区长杨福涛); no name stands after one here
-            return abstain(f"报告中没有提到{asked.role or '这个人'}的姓名。")
-        if best.signals.get("added"):
-            # a total was asked and the reports print only what was added that year: that is not the total
-            return abstain(f"报告中没有这项总数（只给出了新增数：{_clause_context(best)}）。")
-        if asked.members and (best.kind != "list" or items_in(best.text) != asked.members):
-            # 那57家高企都是哪些: the reports count them but do not name them all
-            return abstain(f"报告中只给出了数目，没有列出这{asked.members}个的名称（最接近的是：{_clause_context(best)}）。")
-        if asked.actual and best.evidence.stance == "plan":
-            # 实际新增了多少: the reports give only the year's plan, which is no outcome
-            return abstain(f"报告中只有{best.evidence.year or ''}年的计划数（{_clause_context(best)}），没有实际完成的数字。")
-        if asked.superlative and asked.superlative not in best.evidence.text:
-            # 投资最大的是哪个: the reports would have to say which is the biggest; this sentence does not
-            return abstain(f"报告中没有说哪一个“{asked.superlative}”（最接近的是：{_clause_context(best)}）。")
-        if best.signals.get("contrary"):
-            # the figure measures the contrary of what was asked (收入 for 支出, 进出口 for 出口)
-            return abstain(f"报告中没有这项数字（只有另一项的：{_clause_context(best)}）。")
-        if best.signals.get("combined"):
-            # the figure adds up several kinds and the question asks for one of them
-            return abstain(f"报告中没有单独的这项数字（只给出了合计：{_clause_context(best)}）。")
-        if best.kind in _FIGURES and best.signals.get("fit", 1.0) < MIN_FIGURE_FIT:
-            # the best figure is in another measure than the one asked (多少户 answered by 13个, 覆盖率 by a count):
-            # the reports do not print what was asked
-            return abstain(f"报告中没有{_asked_measure(asked)}的这项数字（最接近的是：{_clause_context(best)}）。")
+        reason = _unsupported(asked, best)
+        if reason:
+            return abstain(reason)
         runner_up = next((s.score for s in spans[1:] if s.text != best.text), 0.0)
         signals = {
             **best.signals,
@@ -398,6 +376,36 @@ class QA:
         if others:
             message += "（另：" + "；".join(_clause_context(s) for s in others[:2]) + "）"
         return message
+
+
+def _unsupported(asked: Question, best: Span) -> str | None:
+    """Why the best-placed span still does not answer the question, as the message to give, or None when it does."""
+    where = _clause_context(best)
+    if asked.person and not best.signals.get("titled"):
+        # reports name a person after the title (区长杨福涛); no name stands after one here
+        return f"报告中没有提到{asked.role or '这个人'}的姓名。"
+    if best.signals.get("added"):
+        # a total was asked and the reports print only what was added that year: that is not the total
+        return f"报告中没有这项总数（只给出了新增数：{where}）。"
+    if asked.members and (best.kind != "list" or items_in(best.text) != asked.members):
+        # 那57家高企都是哪些: the reports count them but do not name them all
+        return f"报告中只给出了数目，没有列出这{asked.members}个的名称（最接近的是：{where}）。"
+    if asked.actual and best.evidence.stance == "plan":
+        # 实际新增了多少: the reports give only the year's plan, which is no outcome
+        return f"报告中只有{best.evidence.year or ''}年的计划数（{where}），没有实际完成的数字。"
+    if asked.superlative and asked.superlative not in best.evidence.text:
+        # 投资最大的是哪个: the reports would have to say which is the biggest; this sentence does not
+        return f"报告中没有说哪一个“{asked.superlative}”（最接近的是：{where}）。"
+    if best.signals.get("contrary"):
+        # the figure measures the contrary of what was asked (收入 for 支出), or another sector or measure
+        return f"报告中没有这项数字（只有另一项的：{where}）。"
+    if best.signals.get("combined"):
+        # the figure adds up several kinds, or counts the whole, and the question asks for a part
+        return f"报告中没有单独的这项数字（只给出了合计：{where}）。"
+    if best.kind in _FIGURES and best.signals.get("fit", 1.0) < MIN_FIGURE_FIT:
+        # the best figure is in another measure than the one asked (多少户 answered by 13个, 覆盖率 by a count)
+        return f"报告中没有{_asked_measure(asked)}的这项数字（最接近的是：{where}）。"
+    return None
 
 
 def _asked_measure(asked: Question) -> str:

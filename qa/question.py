@@ -324,6 +324,17 @@ _GROUP_OF = re.compile(r"(\d+)\s*(?:个|家|所|处|项|条|名|位|座|款|只|
 _EACH_NAMED = re.compile(r"都是哪|分别|哪些|哪几|哪[两二三四五六七八九十]|名单|叫什么名字|都叫什么")
 
 
+def _container(text: str) -> str:
+    """The whole a part of which the question counts, without what qualifies it (市中区引进的亿元以上项目 → 亿元以上项目)."""
+    m = _CONTAINER.search(text)
+    return m.group(1).split("的")[-1] if m else ""
+
+
+def _superlative(text: str) -> str:
+    m = _SUPERLATIVE.search(text)
+    return m.group(0) if m else ""
+
+
 def _members(text: str) -> int | None:
     """How many members a question asks to be named: the count in digits of a group asked one by one (那57家高企都是
     哪些公司, 3家院士工作站分别设在哪些单位), not one of them picked out (22个项目中举例提到的是哪个)."""
@@ -418,8 +429,8 @@ def analyse(text: str) -> Question:
         edition=bool(re.search(r"第几[届次批期]|哪一?[届次批期]|几届", text)),
         actual=bool(_ACTUAL.search(text)),
         members=_members(text),
-        container=(m.group(1).split("的")[-1] if (m := _CONTAINER.search(text)) else ""),
-        superlative=(m.group(0) if kind in ("name", "organisation", "place", "list") and (m := _SUPERLATIVE.search(text)) else ""),
+        container=_container(text),
+        superlative=_superlative(text) if kind in ("name", "organisation", "place", "list") else "",
     )
 
 

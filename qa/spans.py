@@ -347,5 +347,18 @@ def items_in(span_text: str) -> int:
     return max(1, span_text.count("“"))
 
 
+def char_pairs(text: str) -> set[str]:
+    """The pairs of adjacent characters of ``text``."""
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def shared_edge(a: str, b: str, *, suffix: bool) -> int:
+    """Length of the common suffix (or prefix) of two strings."""
+    n = 0
+    while n < min(len(a), len(b)) and (a[-1 - n] == b[-1 - n] if suffix else a[n] == b[n]):
+        n += 1
+    return n
+
+
 def is_quoted(text: str, start: int, end: int) -> bool:
     return start > 0 and text[start - 1] == "“" and text[end : end + 1] == "”"

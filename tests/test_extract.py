@@ -58,6 +58,13 @@ def _evidence(text, year=2024, stance="plan", start=0):
     return Evidence("doc", start, text, "", year, stance, retrieval=1.0, similarity=0.8)
 
 
+def _top(question, texts, weights, year=2024, stance="plan", tag=None):
+    """The best span's text for ``question`` over sentences ``texts`` (a string or a list), tagged by a plain tokenizer."""
+    texts = [texts] if isinstance(texts, str) else texts
+    evidence = [_evidence(t, year, stance, start=i * 100) for i, t in enumerate(texts)]
+    return extract_spans(analyse(question), evidence, weights, pos=tag or Tokenizer().tag)[0].text
+
+
 def test_the_number_governed_by_the_key_terms_wins_not_the_nearest():
     question = analyse("历下2024年新建幼儿园几所")
     text = "今年计划新建、改扩建中小学校5所，新增学位7000余个，新建幼儿园4所"
@@ -469,11 +476,9 @@ def test_a_year_on_year_change_is_a_rate_not_an_amount():
 
 
 def test_a_name_may_hold_the_district_the_question_names():
-    tag = Tokenizer().tag
     text = "积极扩容医疗资源，历下医院完成改造，基层医疗救治体系不断完善，老年人疫苗接种稳步推进"
-    question = analyse("22年疫情期间历下把哪家医院改造好了？")
     weights = {"疫情": 4.0, "医院": 3.3, "改造": 2.0}
-    assert extract_spans(question, [_evidence(text, 2022, "result")], weights, pos=tag)[0].text == "历下医院"
+    assert _top("22年疫情期间历下把哪家医院改造好了？", text, weights, 2022, "result") == "历下医院"
 
 
 def test_the_noun_after_the_question_word_is_found_with_the_tagger():
@@ -525,7 +530,7 @@ def test_a_quoted_name_may_open_with_a_verb():
 
 
 def test_a_figure_that_adds_up_kinds_is_not_the_figure_of_one_of_them():
-    from qa.extract import combined_part
+    from qa.measures import combined_part
 
     tag = Tokenizer().tag
     before = "各级小巨人企业、“专精特新”企业、瞪羚企业达"
@@ -552,7 +557,7 @@ def test_the_sum_is_marked_and_a_figure_after_a_group_speaks_of_the_group():
 
 
 def test_a_figure_of_the_contrary_measure_is_marked():
-    from qa.extract import contrary_measure
+    from qa.measures import contrary_measure
 
     assert contrary_measure("2022年历下区一般公共预算支出是多少", "完成一般公共预算收入161.3亿元")
     assert not contrary_measure("2022年历下区一般公共预算收入是多少", "完成一般公共预算收入161.3亿元")
@@ -580,18 +585,16 @@ def test_two_names_joined_by_he_answer_a_question_for_two():
 
 
 def test_the_category_asked_closes_the_last_item_and_is_left_out():
-    tag = Tokenizer().tag
     text = "打通白马山东路、玉兴路路段瓶颈路，完成民生大街和纬四路道路提升"
-    question = analyse("2019年市中区完成提升的是哪两条道路？")
     weights = {"完成": 1.0, "提升": 2.0, "道路": 2.0}
-    assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "民生大街和纬四路"
+    assert _top("2019年市中区完成提升的是哪两条道路？", text, weights, 2019, "result") == "民生大街和纬四路"
     honours = "获评中国工业百强区、全国未成年人保护示范区、山东省现代流通强区称号"
-    spans = extract_spans(analyse("历下区2022年都评上了哪些称号？"), [_evidence(honours, 2022, "result")], {"评上": 1.0, "称号": 3.0}, pos=tag)
-    assert spans[0].text == "中国工业百强区、全国未成年人保护示范区、山东省现代流通强区"
+    best = _top("历下区2022年都评上了哪些称号？", honours, {"评上": 1.0, "称号": 3.0}, 2022, "result")
+    assert best == "中国工业百强区、全国未成年人保护示范区、山东省现代流通强区"
 
 
 def test_figures_given_one_by_one_are_no_sum():
-    from qa.extract import combined_part
+    from qa.measures import combined_part
 
     tag = Tokenizer().tag
     before = "规模100亿元的济南工银新动能基金、资本金"
@@ -629,16 +632,13 @@ def test_chengwei_governs_an_enumeration_like_other_verbs():
 
 
 def test_the_kind_named_after_the_question_word_ends_the_answer():
-    tag = Tokenizer().tag
-    question = analyse("2024年历下打算给哪家医院添置先进设备、增加床位？")
     text = "实施历下医院提升工程，添置先进设备，增加床位"
     weights = {"医院": 3.0, "添置": 3.0, "设备": 2.0, "床位": 3.0}
-    assert extract_spans(question, [_evidence(text)], weights, pos=tag)[0].text == "历下医院"
-    question = analyse("市中区在社会治理上要把哪几个层面的水平抬上去？")
+    assert _top("2024年历下打算给哪家医院添置先进设备、增加床位？", text, weights) == "历下医院"
     texts = ["完善政府负责、民主协商、社会协同、公众参与的社会治理体系", "着力提升系统治理水平、依法治理水平、综合治理水平"]
     weights = {"社会治理": 3.0, "层面": 2.0, "水平": 2.0}
-    evidence = [_evidence(t, 2020, start=i * 100) for i, t in enumerate(texts)]
-    assert extract_spans(question, evidence, weights, pos=tag)[0].text == "系统治理水平、依法治理水平、综合治理水平"
+    best = _top("市中区在社会治理上要把哪几个层面的水平抬上去？", texts, weights, 2020)
+    assert best == "系统治理水平、依法治理水平、综合治理水平"
 
 
 def test_the_category_after_deng_may_carry_an_inserted_modifier():
@@ -653,7 +653,7 @@ def test_the_category_after_deng_may_carry_an_inserted_modifier():
 
 
 def test_a_figure_of_another_sector_or_measure_is_marked():
-    from qa.extract import other_of_kind
+    from qa.measures import other_of_kind
 
     window = "信息通信业做大做强，实现税收4.46亿元，增长28.4%"
     assert other_of_kind("金融业税收同比增长了", window)  # another sector
@@ -666,7 +666,7 @@ def test_a_figure_of_another_sector_or_measure_is_marked():
 
 
 def test_a_measure_is_looked_for_in_the_figures_own_clause():
-    from qa.extract import other_of_kind
+    from qa.measures import other_of_kind
 
     text = "其中亿元以上项目174个，认缴资金748亿元，增长38%"
     assert other_of_kind("亿元以上项目的数量比上年增长了", text, "认缴资金748亿元，增长38%")
@@ -675,7 +675,7 @@ def test_a_measure_is_looked_for_in_the_figures_own_clause():
 
 
 def test_a_count_of_the_items_themselves_is_no_sum():
-    from qa.extract import combined_part
+    from qa.measures import combined_part
 
     tag = Tokenizer().tag
     assert not combined_part("济南古城片区有几个", "聚焦济南古城、中央商务区和长岭高科", "片区", tag, "三大")
@@ -713,20 +713,15 @@ def test_the_questions_own_words_and_a_leading_verb_are_no_name():
     from qa.spans import is_verb_phrase
 
     assert is_verb_phrase("紧紧抓住国家城乡融合发展试验区")
-    tag = Tokenizer().tag
-    question = analyse("2020年市中区想借哪个国家级试验区的机遇再造一个新市中？")
     texts = ["紧紧抓住国家城乡融合发展试验区这一重大机遇", "再造一个“新市中”"]
-    evidence = [_evidence(t, 2020, start=i * 100) for i, t in enumerate(texts)]
     weights = {"国家级": 3.0, "试验区": 3.0, "机遇": 2.0, "再造": 3.0, "新": 1.0}
-    assert extract_spans(question, evidence, weights, pos=tag)[0].text == "国家城乡融合发展试验区"
+    assert _top("2020年市中区想借哪个国家级试验区的机遇再造一个新市中？", texts, weights, 2020) == "国家城乡融合发展试验区"
 
 
 def test_an_enumeration_item_is_a_name_with_its_ends_marked():
-    tag = Tokenizer().tag
     text = "山东电力设备公司、超意兴餐饮有限公司等企业达成交易额超1亿美元"
-    question = analyse("和山东电力设备公司一起谈成生意的那家餐饮企业叫什么？")
     weights = {"山东电力设备公司": 4.0, "餐饮": 3.0, "企业": 1.0, "生意": 2.0}
-    assert extract_spans(question, [_evidence(text, 2019, "result")], weights, pos=tag)[0].text == "超意兴餐饮有限公司"
+    assert _top("和山东电力设备公司一起谈成生意的那家餐饮企业叫什么？", text, weights, 2019, "result") == "超意兴餐饮有限公司"
 
 
 def test_the_count_of_the_whole_is_no_count_of_a_part():
