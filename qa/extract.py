@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from .measures import combined_part, contrary_measure, counted_after, counts_whole, group_in_window, other_of_kind
@@ -93,8 +94,10 @@ class Span:
     signals: dict = field(default_factory=dict, compare=False, hash=False)  # the scored features, for calibration
 
 
-def _occurrences(term: str, text: str) -> list[int]:
-    return [m.start() for m in re.finditer(re.escape(term), text)]
+@lru_cache(maxsize=16384)
+def _occurrences(term: str, text: str) -> tuple[int, ...]:
+    """Where ``term`` stands in ``text``; cached, since every span of a sentence asks again for the same terms."""
+    return tuple(m.start() for m in re.finditer(re.escape(term), text))
 
 
 def _coverage(weights: dict[str, float], text: str) -> float:
