@@ -62,6 +62,8 @@ _MONEY = re.compile(
     r"成交额|交易额|融资|增值税|所得税|留抵|税额|税款",
     re.I,
 )
+# 什么资金池, 资金等保障上坚持的说法是什么: money words with no question of quantity ask for a name
+_WHAT_NOT_HOW_MUCH = re.compile(r"^(?!.*(?:多少|几|多大|多高|规模)).*(?:什么|哪)")
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模(?:有|是|达到?|为)?多|量级|第几|排名|名次|位次|哪一?届")
 _LIST_Q = re.compile(r"哪些|都(?:去|到)了?哪|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
 # how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
@@ -72,7 +74,9 @@ _PLACE_Q = re.compile(r"哪里|何处|在哪|(?:去|到)了?哪(?![些个家])|�
 _ORG_Q = re.compile(r"哪家|哪个(?:企业|公司|机构|银行|集团|单位|部门|平台|基金)|什么(?:企业|公司|机构|银行|集团|单位|部门)|谁")
 _NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|哪套|哪种|哪类|哪款|哪所|哪座|哪处|哪位|叫|名称|名字|是谁|啥|(?:怎样|怎么样)的(?=[\u4e00-\u9fff])")
 # the asker's opinion or a comparison the reports do not make (你觉得…, 哪个城市更宜居): nothing to quote
-_OPINION = re.compile(r"你觉得|你认为|你怎么看|你喜欢|(?:哪个|哪里|哪儿|谁)[\u4e00-\u9fff]{0,3}更(?:好|宜居|适合|值得|强|美|漂亮)")
+_OPINION = re.compile(
+    r"你觉得|你认为|你怎么看|你喜欢|(?:哪个|哪里|哪儿|谁)[\u4e00-\u9fff]{0,4}(?:更|比较|最)(?:好|宜居|适合|值得|强|美|漂亮)|好玩|好吃"
+)
 _CHITCHAT = re.compile(r"^(?:你好|您好|hi|hello|嗨|谢谢|再见|在吗|你是谁|早上好|晚上好)", re.I)
 
 # Words of the question that say what is asked, not what about: dropped from the key terms.
@@ -208,7 +212,7 @@ def answer_type_of(text: str) -> str:
         return "list"
     if _PERCENT_Q.search(text) or _CHANGE_ASK.search(text):
         return "percentage"
-    if _AMOUNT_Q.search(text):
+    if _AMOUNT_Q.search(text) and not _WHAT_NOT_HOW_MUCH.search(text):
         return "amount"
     if _NUMBER_Q.search(text):
         return "number"

@@ -729,3 +729,8 @@ def test_the_count_of_the_whole_is_no_count_of_a_part():
     text = "累计引进千万元以上项目1134个，认缴资金933亿元；其中亿元以上项目174个，认缴资金748亿元"
     spans = extract_spans(question, [_evidence(text, 2019, "result")], {"亿元以上": 3.0, "项目": 1.0, "500强": 4.0})
     assert spans[0].text == "174个" and spans[0].signals.get("combined") == 1.0
+
+
+def test_baolian_governs_an_enumeration():
+    text = "区领导带头包联200强企业、重点楼宇和重大招商项目"
+    assert _first_list(text) == "200强企业、重点楼宇和重大招商项目"

@@ -213,3 +213,10 @@ def test_a_part_counted_within_a_whole_names_the_whole():
     assert analyse("重点项目中有几个是续建的").container == "重点项目"
     assert analyse("2022年历下中小学有几所").container == ""  # 中 of 中小学 is no postposition
     assert analyse("集中开工项目中有多少个").container == ""  # counts the group itself
+
+
+def test_money_words_without_a_question_of_quantity_ask_for_a_name():
+    assert analyse("要设立什么资金池？").answer_type == "name"
+    assert analyse("在项目用地、资金等保障上坚持的说法是什么？").answer_type == "name"
+    assert analyse("2024年历下项目建设全年要投多少资金？").answer_type == "amount"
+    assert analyse("周末去济南哪里玩比较好？").answer_type == "other"  # a recommendation, not a report question
