@@ -25,7 +25,7 @@ _NOT_A_PLACE = re.compile(r"园|试验|商务|片|功能|自贸|城区|社区|�
 # Chinese digits (years are written 二〇二四) and 十 (counts and places: 第十项)
 CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # the titles a report puts before a person's name (区长杨福涛, 记者 夏侯凤超)
-TITLES = "区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑|美编|责编|主编|摄影|校对"
+TITLES = "区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑|美编|责编|主编|摄影|校对|组版"
 _YEAR = re.compile(r"(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(\d\d)年")
 
 _PLAN = re.compile(r"计划|打算|将要|将会|预计|目标|力争|要[^求素]|准备|拟|明年|今年|新的一年|规划")
@@ -40,7 +40,7 @@ _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
 _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多少|几)")
 
 _DATE_Q = re.compile(
-    r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪一?年|几月份?|什么时间|"
+    r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪一?年|年份|几月份?|什么时间|"
     r"(?:开幕|闭幕|召开|举行|举办|成立|开业|揭牌|开工|竣工|签约)(?:日|日子|时间|那天)"  # 人代会 开幕日
 )
 # a rate noun (覆盖率, 电子化率) asked how high, or "points" (涨了几个点): reports print these as percentages
@@ -64,7 +64,7 @@ _MONEY = re.compile(
 )
 # 什么资金池, 资金等保障上坚持的说法是什么: money words with no question of quantity ask for a name
 _WHAT_NOT_HOW_MUCH = re.compile(r"^(?!.*(?:多少|几|多大|多高|规模)).*(?:什么|哪)")
-_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模(?:有|是|达到?|为)?多|量级|第几|排名|名次|位次|哪一?届")
+_NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模(?:有|是|达到?|为)?多|量级|第几|排名|名次|位次|哪一?[届次]")
 _LIST_Q = re.compile(r"哪些|都(?:去|到)了?哪|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪|包括什么|包括哪|都有|分别|列举")
 # how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
 _ITEM_COUNT = re.compile(
@@ -241,15 +241,15 @@ def _terse_type(text: str) -> str:
         return "other"
     if re.search(r"名单|清单|都有(?:哪些|啥)", text):
         return "list"
-    if re.search(r"增长|增速|增幅|比重|占比", text) and not _MONEY.search(text):
-        return "percentage"
+    if re.search(r"增长|增速|增幅|比重|占比|(?<!效)率", text) and not _MONEY.search(text):
+        return "percentage"  # (覆盖率: a rate noun is printed as a percentage)
     return "amount" if _MONEY.search(text) else "number"
 
 
 # A rank or an ordinal: 排第几, 排名, 第几届, 哪一届, 名次. The answer is printed 全市第一, 第十二届, 15名.
 ORDINAL = "名次"
 _ORDINAL_Q = re.compile(
-    r"第几|排名|排位|名次|位次|排在|排第|列第|位列|哪一?届|几届|第多少|老几|(?:处于|位于|位居|处在)(?:什么|哪个|怎样的?)(?:水平|位置|位次)"
+    r"第几|排名|排位|名次|位次|排在|排第|列第|位列|哪一?[届次]|几届|第多少|老几|(?:处于|位于|位居|处在)(?:什么|哪个|怎样的?)(?:水平|位置|位次)"
 )
 
 
@@ -314,7 +314,7 @@ def name_category(text: str) -> str:
 
 
 _NTH = re.compile(r"第([一二三四五六七八九十])(?:项|个|条|大|位|点|是|种|类)|排(?:在)?第一|打头|头一[个项条]|最前面|首先")
-_ROLE = re.compile(rf"({TITLES})(?:是谁|叫什么|的名字|姓名|是哪位)")
+_ROLE = re.compile(rf"({TITLES})(?:人|者)?(?:是谁|叫什么|的名字|姓名|是哪位)")
 
 
 # 最大, 最多, 最好: a comparison (最后, 最底下 and 最新 are places in an order or in time, not comparisons)
@@ -385,8 +385,10 @@ def analyse(text: str) -> Question:
     for span in sorted((s for s in (district_span, year_span) if s), reverse=True):
         focus = focus[: span[0]] + " " + focus[span[1] :]
         bare = bare[: span[0]] + bare[span[1] :]
-    unit = asked_unit(text)
-    kind = answer_type_of(text)
+    # 这几类区域总部 points at things already named: its 几 asks nothing
+    asking = re.sub(r"(?<=[这那])几", "些", text)
+    unit = asked_unit(asking)
+    kind = answer_type_of(asking)
     if unit and unit not in ("%", ORDINAL) and (re.fullmatch(UNITS, unit) or kind != "list"):
         # a measure word says how the answer is measured, not what it is about; it leaves only where it is asked
         # (多少户, 户数是多少, 几个“算”): 个 of 个体 and 算 of 算力 stay. A list's counted character is what the
@@ -403,6 +405,8 @@ def analyse(text: str) -> Question:
         kind = "amount"  # 营收有多少, 基金规模有多大: money, though no 元 is asked
     if kind == "number" and unit == "%":
         kind = "percentage"
+    if kind == "number" and unit is None and _RATE_ONLY.search(text):
+        kind = "percentage"  # 比上年多出多少: a change on last year with no measure word is printed as a rate
     if kind == "percentage" and unit == ORDINAL:
         kind = "number"  # 处于什么水平 in a ranking asks a place (全市领先), not a rate
     if kind == "amount" and unit and unit not in _CURRENCY_UNITS and unit != ORDINAL and not unit.endswith("元"):

@@ -116,7 +116,7 @@ LEADING_VERB = re.compile(
 # verbs that take an object: a noun run holding one in its middle is a verb phrase, not a name (…标准实施城市…)
 _INNER_VERB = re.compile(
     r"(?<=..)(?:实施|推进|打造|开展|引进|落地|建成|启动|举办|承办|实现|完成|抓好|推动|紧盯|围绕|聚焦|依托|成为|作为|位列|"
-    r"纳入|列入|入选|获评|获批|荣获|跻身)(?=..)"
+    r"纳入|列入|入选|获评|获批|荣获|跻身|落户)(?=..)"
 )
 
 
@@ -160,6 +160,9 @@ def _trim_item_start(item: str, pos: Callable[[str], list[tuple[str, str]]] | No
             cut = max(cut, m.end())
     if cut and item[cut : cut + 1] in ("了", "着", "过") and len(item) - cut > 2:
         cut += 1  # 举办了|BIM软件产业高峰论坛
+    quantity = re.match(r"(?:更多的?|一批|一系列|各类|多个)", item[cut:])
+    if quantity and len(item) - cut - quantity.end() >= 2:
+        cut += quantity.end()  # 招引更多|软件信息、信创产业: how many is no part of the first item
     opening = LEADING_VERB.match(item, cut)
     if opening and len(item) - opening.end() >= min(shortest - 1, 4):
         # 专设|税收征管, 举办了|BIM软件产业高峰论坛; but not when what is left is shorter than the other items, which

@@ -734,3 +734,10 @@ def test_the_count_of_the_whole_is_no_count_of_a_part():
 def test_baolian_governs_an_enumeration():
     text = "区领导带头包联200强企业、重点楼宇和重大招商项目"
     assert _first_list(text) == "200强企业、重点楼宇和重大招商项目"
+
+
+def test_how_many_opens_no_item_and_luohu_is_no_name_word():
+    from qa.spans import is_verb_phrase
+
+    assert _first_list("加快招引更多软件信息、信创产业实力企业") .startswith("软件信息、")
+    assert is_verb_phrase("金融机构落户山东新金融")

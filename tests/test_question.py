@@ -220,3 +220,15 @@ def test_money_words_without_a_question_of_quantity_ask_for_a_name():
     assert analyse("在项目用地、资金等保障上坚持的说法是什么？").answer_type == "name"
     assert analyse("2024年历下项目建设全年要投多少资金？").answer_type == "amount"
     assert analyse("周末去济南哪里玩比较好？").answer_type == "other"  # a recommendation, not a report question
+
+
+def test_demonstratives_rates_on_last_year_editions_and_years_asked():
+    taxes = analyse("银行、保险、证券这几类区域总部一共上缴了多少税？")  # 这几类 asks nothing
+    assert taxes.answer_type == "amount" and taxes.unit is None
+    assert analyse("跨境电商进出口比上年多出多少？").answer_type == "percentage"
+    assert analyse("比上年增加了多少家企业").answer_type == "number"
+    assert analyse("历下 5G 网络覆盖率").answer_type == "percentage"
+    congress = analyse("奋斗目标出自区里哪一次党代表大会？")
+    assert congress.unit == "名次" and congress.edition
+    assert analyse("京鲁 高端产业对接会 举办年份").answer_type == "date"
+    assert analyse("那篇稿子的组版人是谁").role == "组版"
