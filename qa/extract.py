@@ -429,7 +429,7 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         return found
     if wanted == "date":
         found = [(a, b, "date", None) for a, b in find_date_spans(text)]
-        if re.search(r"哪一?年", question.text):
+        if _YEAR_ASKED.search(question.text):
             found += [(m.start(), m.end(), "date", None) for m in re.finditer(r"20\d\d年", text)]
         return found
     if wanted in ("list", "name", "organisation", "place", "other"):
@@ -465,6 +465,7 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
 
 
 _PAIR_JOIN = re.compile(r"和|及|与|以及")
+_YEAR_ASKED = re.compile(r"哪一?年|年份")
 
 
 def _items_of_category(span_text: str, asked: str) -> bool:
@@ -712,6 +713,9 @@ def extract_spans(
                 score *= CATEGORY_HEAD_BONUS
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
+        elif kind == "date":
+            if _YEAR_ASKED.search(question.text) and re.fullmatch(r"20\d\d年", span_text):
+                score *= 1.2  # 哪一年, 举办年份: the year, not the full date
         elif kind in ("number", "amount", "percentage") and (
             contrary_measure(question.text, window := _window(text, clauses, at_clause))
             or other_of_kind(question.focus, window, text[clauses[at_clause][0] : clauses[at_clause][1]])

@@ -316,6 +316,8 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
             continue  # 20|条人才新政: what follows a numeral is its measure word, whatever the tagger says
         for j in range(i, min(i + 8, len(words))):
             end, last, last_flag = words[j][1], words[j][2], words[j][3]
+            if last == "·" and j > i:
+                continue  # a middle dot joins the parts of one name (齐鲁晚报·齐鲁壹点, 星火·链网)
             # (eng is a Latin word, CBD or QFLP, not the interjection e; jieba tags digits eng too, and they end no name)
             if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9·]*", last) or (
                 last_flag.startswith(_BREAK_FLAGS) and not (last_flag == "eng" and re.search("[A-Za-z]", last))

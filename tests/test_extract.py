@@ -741,3 +741,11 @@ def test_how_many_opens_no_item_and_luohu_is_no_name_word():
 
     assert _first_list("加快招引更多软件信息、信创产业实力企业") .startswith("软件信息、")
     assert is_verb_phrase("金融机构落户山东新金融")
+
+
+def test_a_middle_dot_joins_one_name_and_a_year_asked_as_nian_fen_is_a_year():
+    from qa.spans import find_name_spans
+
+    text = "杨福涛在接受齐鲁晚报·齐鲁壹点专访时表示"
+    assert "齐鲁晚报·齐鲁壹点" in [text[a:b] for a, b in find_name_spans(text, Tokenizer(["齐鲁晚报", "齐鲁壹点"]).tag)]
+    assert _top("京鲁 高端产业对接会 举办年份", "2019年5月17日，举办京鲁高端产业对接会", {"对接会": 3.0}, 2019) == "2019年"
