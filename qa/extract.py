@@ -256,6 +256,28 @@ def category_heads(question: Question, nouns: Sequence[str]) -> frozenset[str]:
     return frozenset(heads)
 
 
+@dataclass(frozen=True)
+class AskedKind:
+    """The kind of thing a question asks for, read once per question in the ways the scoring uses it."""
+
+    nouns: tuple[str, ...] = ()  # the noun after the question word (see ``asked_nouns``)
+    heads: frozenset[str] = frozenset()  # their last characters, which a coined name ends in (see ``category_heads``)
+    bodies: tuple[str, ...] = ()  # those that are a kind of named place or body (医院, 片区; 国家级试验区 → 试验区)
+    after_word: str = ""  # up to four characters after the question word, past a count: (两条)道路
+
+
+def asked_kind(question: Question, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> AskedKind:
+    """What the question's words around its question word say about the kind of answer (names and lists only)."""
+    wanted = question.answer_type
+    after_word = re.sub(rf"^{CN_NUMERAL}?[个条项类种家所处大位名]?", "", question.right_context)[:4]
+    if wanted not in ("list", "name", "organisation", "place", "other"):
+        return AskedKind(after_word=after_word)
+    nouns = asked_nouns(question, pos)
+    heads = category_heads(question, nouns) if wanted in ("name", "organisation", "place") else frozenset()
+    bodies = tuple(c for n in nouns if _ORG_SUFFIX.search(c := n if len(n) <= 4 else n[-3:]))
+    return AskedKind(nouns, heads, bodies, after_word)
+
+
 def _coined_in_category(text: str, start: int, end: int, heads: frozenset[str]) -> bool:
     """A quoted name whose last character, or that of the word printed right after its closing quote, is a head
     the question names (see ``category_heads``)."""
@@ -597,13 +619,9 @@ def extract_spans(
         if kind == "list":
             lists.setdefault(id(ev), []).append((a, b))
     ranked: list[tuple[float, Span]] = []
-    nouns = asked_nouns(question, pos) if wanted in ("list", "name", "organisation", "place", "other") else ()
+    asked = asked_kind(question, pos)
+    nouns = asked.nouns
     asked_text = _DISTRICT_IN_TEXT.sub("", question.text)
-    heads_of_category = category_heads(question, nouns) if wanted in ("name", "organisation", "place") else frozenset()
-    # the kind asked right after the question word, when it is a kind of named place or body (医院, 片区, 公司)
-    # (of a longer one its last three characters: 国家级试验区 → 试验区)
-    short_nouns = [c for n in nouns if _ORG_SUFFIX.search(c := n if len(n) <= 4 else n[-3:])]
-    asked_category = re.sub(rf"^{CN_NUMERAL}?[个条项类种家所处大位名]?", "", question.right_context)[:4]  # (两条)道路
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:
         # 明湖国际细胞医学产业园 holds the 产业园 asked about)
@@ -646,7 +664,7 @@ def extract_spans(
         score = sum(SCORE_WEIGHTS[name] * signals[name] for name in SCORE_WEIGHTS)
         # the category asked after the question word closes an enumeration's last item only: it is the category of all
         # the items, so the enumeration without it is the answer (民生大街和纬四路, not …纬四路道路 for 哪两条道路)
-        closed = kind == "list" and _closed_by_category(ev.text[a:b], asked_category, anchored=True)
+        closed = kind == "list" and _closed_by_category(ev.text[a:b], asked.after_word, anchored=True)
         if closed:
             score *= 0.9
         elif kind in ("name", "list"):
@@ -698,7 +716,7 @@ def extract_spans(
                 # only a quote closes a name before its category: unquoted, 国际消费中心|商圈 is cut short
                 follows = is_quoted(ev.text, a, b) and question.category in _after_name(ev.text, b).split("，")[0]
                 score *= 1.15 if ends or follows else 0.9
-            elif kind == "name" and any(span_text.endswith(n) and len(span_text) > len(n) for n in short_nouns):
+            elif kind == "name" and any(span_text.endswith(n) and len(span_text) > len(n) for n in asked.bodies):
                 score *= 1.15  # 哪家医院 → 历下医院: a name of the kind asked right after the question word
             if kind == "list" and _items_of_category(span_text, question.right_context):
                 score *= 1.2  # 哪几个层面的水平 → 系统治理水平、依法治理水平…: every item is of the kind asked
@@ -709,7 +727,7 @@ def extract_spans(
                     score *= 1.2  # the report counts them itself: 自贸试验区和科创金融改革实验区建设两大国家级战略
             if is_quoted(ev.text, a, b) and not question.person and wanted != "place":
                 score *= 1.2  # reports put the names they coin in quotes: “云帮办”, “三级联动”
-            if kind == "name" and _coined_in_category(ev.text, a, b, heads_of_category):
+            if kind == "name" and _coined_in_category(ev.text, a, b, asked.heads):
                 score *= CATEGORY_HEAD_BONUS
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
