@@ -78,6 +78,11 @@ _OPINION = re.compile(
     r"你觉得|你认为|你怎么看|你喜欢|(?:哪个|哪里|哪儿|谁)[\u4e00-\u9fff]{0,4}(?:更|比较|最)(?:好|宜居|适合|值得|强|美|漂亮)|好玩|好吃"
 )
 _CHITCHAT = re.compile(r"^(?:你好|您好|hi|hello|嗨|谢谢|再见|在吗|你是谁|早上好|晚上好)", re.I)
+# a question about the assistant itself (你叫什么名字, 你是哪家公司做出来的, 谁开发的你): no report speaks of it
+_ABOUT_YOU = re.compile(
+    r"(?:你|您)(?:叫什么|叫啥|的名字|是谁|是什么|是哪|是由|由谁|多大了|几岁|会(?:做|干)?(?:什么|啥)|能(?:做|干)?(?:什么|啥)|用的是?什么)|"
+    r"(?:谁|哪家|哪个)[^，。？?]{0,6}(?:开发|做|制作|训练|设计|研发)(?:出来)?的?(?:你|您)"
+)
 
 # Words of the question that say what is asked, not what about: dropped from the key terms.
 _FRAME = re.compile(
@@ -202,7 +207,7 @@ def find_district(text: str) -> tuple[str | None, tuple[int, int] | None]:
 
 def answer_type_of(text: str) -> str:
     """The kind of answer the question asks for, from its question words."""
-    if _CHITCHAT.search(text.strip()):
+    if _CHITCHAT.search(text.strip()) or _ABOUT_YOU.search(text):
         return "chitchat"
     if _OPINION.search(text):
         return "other"

@@ -52,6 +52,10 @@ def test_district_and_year(text, district, year):
         ("华为山东总部签约落地在哪里", "place", None),
         ("计划引进哪家细胞治疗企业", "organisation", None),
         ("你好", "chitchat", None),
+        # about the assistant itself, wherever it stands; a real question with 你 in it is still a question
+        ("请问你叫什么名字，是哪家公司做出来的？", "chitchat", None),
+        ("这个系统是谁开发的你", "chitchat", None),
+        ("你知道历下2024年新增多少个学位吗", "number", "个"),
         ("规模以上服务企业营收涨幅有多大", "percentage", None),
         ("在一般性开支上压缩了多少？", "percentage", None),
         ("跨境电商进出口额要实现多少增长", "percentage", None),
