@@ -120,6 +120,10 @@ def test_what_a_name_or_list_question_says_about_its_answer():
     assert analyse("两项行动分别叫什么").answer_type == "list"
     counted = analyse("2023年历下给自己定下的四个发展定位是什么")
     assert (counted.answer_type, counted.items) == ("list", 4)
+    # a search-box query ending on the things it counts asks for them; a yes/no question does not
+    terse = analyse("历下古城保护更新要抓的五条主线")
+    assert (terse.answer_type, terse.items) == ("list", 5)
+    assert analyse("历下有三个片区吗").answer_type != "list"
     assert analyse("历下有几个商圈").answer_type == "number"
     assert analyse("2022年历下打算在哪里搞成片大规模开发").answer_type == "place"
     assert analyse("产业园的规模有多大").answer_type == "number"
