@@ -55,7 +55,7 @@ _CHANGE = r"增长|增加|增幅|增速|下降|降低|降幅|减少|压减|压�
 _GROWTH_Q = re.compile(_CHANGE)
 # "降低了多少？", "实现多少增长": the question ends on the change itself, with no measure word after it
 _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|呢|啊|吧|吗)|(?:多少|几)的?(?:{_CHANGE})")
-_AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资)[^，。]{0,6}(?:多少|几)")
+_AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资|[纳交缴]税)[^，。]{0,6}(?:多少|几)")
 # what is counted in money: a question about it wants an amount even when it names no currency
 _MONEY = re.compile(
     r"营收|营业收入|收入|税收|投资|资金|资本|基金|资产|产值|增加值|生产总值|GDP|预算|支出|退税|外资|利润|营业额|销售额|"
@@ -250,6 +250,8 @@ def _terse_type(text: str) -> str:
         return "list"
     if re.search(r"增长|增速|增幅|比重|占比|(?<!效)率", text) and not _MONEY.search(text):
         return "percentage"  # (覆盖率: a rate noun is printed as a percentage)
+    if re.search(r"(?:同比|增速|增幅|涨幅|降幅|增长率?|占比|比重)\W*$", text):
+        return "percentage"  # 信息通信业 税收同比: the query ends on the change of the money it names, a rate
     return "amount" if _MONEY.search(text) else "number"
 
 
