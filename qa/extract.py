@@ -579,6 +579,7 @@ CATEGORY_HEAD_BONUS = 1.3
 
 # how much a figure loses when its clause lacks what the question counts (0, 0.3 and 0.5 tried; 0.3 best on test+blind)
 HEAD_PENALTY = 0.3
+HEAD_NEAR_PENALTY = 0.1
 
 
 def extract_spans(
@@ -659,7 +660,7 @@ def extract_spans(
             "fit": min(fit, 1.0),
             "anchor": _context_match(anchors, text, clauses, at_clause),
             "gap": _gap(weights, _window(text, clauses, at_clause) + _implied_measure(unit)),
-            "head": _head_gap(heads, _window(text, clauses, at_clause)),
+            "head": _head_gap(heads, _window(text, clauses, at_clause) + _implied_measure(unit)),
         }
         score = sum(SCORE_WEIGHTS[name] * signals[name] for name in SCORE_WEIGHTS)
         # the category asked after the question word closes an enumeration's last item only: it is the category of all
@@ -675,6 +676,8 @@ def extract_spans(
         score *= min(fit, 1.0) * (1.0 + 0.1 * (fit > 1.0)) * signals["period"]
         score *= 1.0 - 0.6 * signals["gap"]  # a key term nowhere near: the figure likely measures something else
         score *= 1.0 - HEAD_PENALTY * signals["head"]
+        # named in a clause before the figure's own only: it likely counts something said next to it
+        score *= 1.0 - HEAD_NEAR_PENALTY * max(0.0, _head_gap(heads, clause + _implied_measure(unit)) - signals["head"])
         span_text = ev.text[a:b]
         if kind in ("name", "list"):
             # the category a name ends with may repeat the question (丽山国际|细胞医学产业园); the rest must be new

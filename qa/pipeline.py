@@ -18,7 +18,7 @@ from .embedding import Embedder, SentenceEmbedder
 from .errors import QuestionError
 from .extract import Evidence, Span, extract_spans
 from .index import Index
-from .question import DISTRICT_NAMES, MAX_HISTORY, ORDINAL, Question, analyse, resolve_follow_up, validate_question
+from .question import DISTRICT_NAMES, MAX_HISTORY, ORDINAL, UNITS, Question, analyse, resolve_follow_up, validate_question
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
 from .spans import items_in
@@ -43,11 +43,12 @@ class UnknownDocumentError(KeyError):
 _HEAD_FLAGS = ("n", "j", "vn", "eng")
 _OWNER = re.compile(r"([^，。？?\s的]{2,16})的[^，。？?\s的]{1,10}?(?:是|有|为|达到)?(?:多少|几|多大|多高)")
 _NOT_A_HEAD = re.compile(
-    r"计划|预计|目标|今年|全年|当年|去年|总共|一共|济南|全市|全区|全省|历下|市中|数量|数|情况|"
+    r"计划|预计|目标|任务|指标|今年|全年|当年|去年|总共|一共|济南|全市|全区|全省|历下|市中|数量|数|情况|"
     r"达到|达|实现|完成|新增|新建|增加|增长|提升|提高|下降|降低|减少|有|是|为|共|累计|涉及|打算|准备|要"
 )
 
 
+_ASKING = re.compile(r"多少|几|多大|多高|多长|多远|多重|什么|哪|谁|啥")
 _PLACE_WORD = re.compile("|".join(["济南市?", "山东省?", "全市", "全区", "全省", "本区", "辖区", *(rf"{name}(?:区|县)?" for name in DISTRICT_NAMES)]))
 
 
@@ -207,6 +208,9 @@ class QA:
             ]
 
         heads = [lowered[w.lower()] for w in nouns(asked.left_context, True)[-1:] + nouns(asked.right_context, False)[:1]]
+        if not _ASKING.search(asked.text):
+            # a search-box query has no question word: it ends on what it measures (历下 2024 新幼儿园 学位供给)
+            heads = [lowered[w.lower()] for w in self._terse_head(asked.text) if w.lower() in lowered]
         # the named owner of what is counted (济南国际创新设计产业园的营业收入): another owner's figure is not it
         owner = _OWNER.search(asked.text)
         if owner:
@@ -216,6 +220,16 @@ class QA:
                 if w.lower() in lowered and (w in user or f.startswith(("nz", "nt", "ns", "nr"))) and not _NOT_A_HEAD.fullmatch(w)
             ]
         return tuple(dict.fromkeys(heads))
+
+    def _terse_head(self, text: str) -> list[str]:
+        """The last word of a search-box query, a unit after it left out, when it names a thing: 学位 of
+        新幼儿园 学位供给 (an action's object: the noun before 供给), nothing for 主线条数 (jieba's 线条|数)."""
+        words = [(w, f) for w, f in self._tag(_PLACE_WORD.sub(" ", text)) if w.strip() and not re.fullmatch(UNITS, w)]
+        if len(words) >= 2 and words[-1][1] in ("v", "vn") and words[-2][1].startswith(("n", "j")):
+            words.pop()
+        if not words or not words[-1][1].startswith(_HEAD_FLAGS) or _NOT_A_HEAD.fullmatch(words[-1][0]):
+            return []
+        return [words[-1][0]]
 
     def _evidence(self, hits: list[Hit], query_vector: np.ndarray, asked: Question | None = None) -> list[Evidence]:
         top = hits[0].score if hits and hits[0].score > 0 else 1.0

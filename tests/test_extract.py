@@ -239,6 +239,15 @@ def test_a_figure_whose_clause_lacks_the_counted_noun_loses_to_one_that_has_it()
     assert top["161.3亿元"].score < {s.text: s for s in plain}["161.3亿元"].score
 
 
+def test_a_figure_after_its_neighbour_s_counted_noun_loses_to_the_one_that_counts_it():
+    # 学位 stands in the window of 4所 (the clause before) but in the own clause of 1600余个
+    question = analyse("历下 2024 新幼儿园 学位供给")
+    text = "今年，历下将持续深化学前教育普及普惠建设，新建幼儿园4所，新增学位1600余个。"
+    weights = {"新": 0.25, "幼儿": 3.06, "幼儿园": 3.06, "学位": 3.65, "供给": 2.86}
+    spans = extract_spans(question, [_evidence(text, 2024, "plan")], weights, heads=("学位",))
+    assert spans[0].text == "1600余个"
+
+
 def test_a_rank_is_not_an_edition_and_an_edition_is_not_a_rank():
     text = "落地第二届创新创业大赛决赛项目20个，成绩位列全市第一"
     weights = {"大赛": 2.0, "成绩": 1.0}

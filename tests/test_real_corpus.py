@@ -169,6 +169,10 @@ def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
         ("2022年历下区一般公共预算支出是多少", ("支出",)),
         # the named owner of the quantity counts too: another owner's figure is not the answer
         ("济南国际创新设计产业园的营业收入同比增速是多少", ("营业收入", "创新设计", "产业园")),
+        # a search-box query ends on what it measures, the object of a trailing action, a unit after it left out
+        ("历下 2024 新幼儿园 学位供给", ("学位",)),
+        ("历下区 辖区面积 平方公里", ("面积",)),
+        ("2024年 历下 年度投资任务 亿元", ()),  # 任务 frames a target, like 目标
     ]:
         asked = analyse(question)
         assert qa.head_terms(asked, qa.term_weights(asked)[0]) == heads
