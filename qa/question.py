@@ -269,6 +269,8 @@ UNIT_FAMILIES = {"平方米": ("平方米", "平方公里", "亩"), "米": ("米
 
 def asked_unit(text: str) -> str | None:
     """The measure word the question asks in (``几所`` → 所, ``多少亿元`` → 亿元, ``百分之`` → %, 第几 → 名次)."""
+    if re.search(r"前(?:多少|几)(?:名|位|强|家)?", text):
+        return "强"  # 排名前多少的企业: the top of a ranking is printed as 200强, 500强
     if _ORDINAL_Q.search(text):
         return ORDINAL
     if re.search(r"(?:几|多少)个?点", text):

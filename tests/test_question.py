@@ -66,6 +66,7 @@ def test_district_and_year(text, district, year):
         ("区长是哪一年出生的", "date", None),
         ("为企业提供几小时服务", "number", "小时"),
         ("企业数量在全市排第几", "number", "名次"),
+        ("区领导包联的是排名前多少的企业", "number", "强"),  # printed 200强企业
         ("创新设计大赛是第几届", "number", "名次"),
     ],
 )
