@@ -207,7 +207,10 @@ class QA:
                 and w.lower() in lowered and w != asked.unit and not _NOT_A_HEAD.fullmatch(w)
             ]
 
-        heads = [lowered[w.lower()] for w in nouns(asked.left_context, True)[-1:] + nouns(asked.right_context, False)[:1]]
+        # what follows the question word is a noun phrase whose head stands after its last 的 (投资上亿的|项目); when
+        # it names the thing, what stands before the question word is an action on it (落地了多少个…), no head
+        right = nouns(asked.right_context.split("的")[-1], False)[:1]
+        heads = [lowered[w.lower()] for w in right or nouns(asked.left_context, True)[-1:]]
         if not _ASKING.search(asked.text):
             # a search-box query has no question word: it ends on what it measures (历下 2024 新幼儿园 学位供给)
             heads = [lowered[w.lower()] for w in self._terse_head(asked.text) if w.lower() in lowered]

@@ -185,6 +185,8 @@ def test_everyday_words_bring_the_reports_own_terms():
     assert "人民代表大会" in analyse("那次人代会属于第几届").focus
     assert "开工" in analyse("打算让多少个项目动工").focus
     assert "超高层" in analyse("要联合的摩天楼开发方有几家").focus
+    assert "在建" in analyse("开春时正在施工的项目一共有多少个").focus
+    assert "亿元" in analyse("落地了多少个投资上亿的项目").focus
 
 
 def test_more_wordings_of_rates_taxes_dates_kinds_and_opinions():
