@@ -700,6 +700,8 @@ def extract_spans(
                     score *= 0.3  # the question's own words (再造一个新市中 → “新市中”) are not its answer
             if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                 score *= 0.8
+            if kind == "name" and ev.text[a - 1 : a] == "等":
+                score *= 0.7  # X等头牌企业: what follows 等 is the kind the names before it belong to, not a name
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
             if question.person and kind == "name":
                 # a person is named after the title: 区长杨福涛, 记者夏侯凤超; the asked title when the question names one

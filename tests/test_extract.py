@@ -752,3 +752,10 @@ def test_a_middle_dot_joins_one_name_and_a_year_asked_as_nian_fen_is_a_year():
     text = "杨福涛在接受齐鲁晚报·齐鲁壹点专访时表示"
     assert "齐鲁晚报·齐鲁壹点" in [text[a:b] for a, b in find_name_spans(text, Tokenizer(["齐鲁晚报", "齐鲁壹点"]).tag)]
     assert _top("京鲁 高端产业对接会 举办年份", "2019年5月17日，举办京鲁高端产业对接会", {"对接会": 3.0}, 2019) == "2019年"
+
+
+def test_the_kind_after_deng_is_not_the_name_asked():
+    # X等头牌企业: 头牌企业 is the kind the names before 等 belong to
+    text = "依托明湖国际细胞医学产业园等高端园区载体，积极引进上海细胞治疗集团等头牌企业，大力发展生物医药和大健康产业。"
+    weights = {"引进": 1.5, "细胞": 2.0, "治疗": 2.5, "龙头": 4.0, "企业": 1.0}
+    assert _top("2023年历下想引进的细胞治疗龙头企业叫什么？", [text], weights, year=2023) == "上海细胞治疗集团"
