@@ -41,14 +41,15 @@ _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多�
 
 _DATE_Q = re.compile(
     r"什么时候|何时|哪天|哪一天|几月几[日号]|几号|什么日子|日期|哪一?年|年份|几月份?|什么时间|"
-    r"(?:开幕|闭幕|召开|举行|举办|成立|开业|揭牌|开工|竣工|签约)(?:日|日子|时间|那天)"  # 人代会 开幕日
+    r"(?:开幕|闭幕|召开|举行|举办|成立|开业|揭牌|开工|竣工|签约)\s*(?:日|日子|时间|那天)"  # 人代会 开幕日
 )
 # a rate noun (覆盖率, 电子化率) asked how high, or "points" (涨了几个点): reports print these as percentages
 _PERCENT_Q = re.compile(
-    r"百分之|百分点|比例|占比|比重|份额|[增降涨跌]幅|幅度|增速|增长率|"
+    rf"百分之|百分点|比例|占比|比重|份额|[增降涨跌]幅|幅度|增速|增长率|"
     r"[\u4e00-\u9fff](?<!效)率(?:是|有|为|达到?|能达到?|超过?了?|达到了|提[高升]到了?)?(?:多少|几|多高|多大)|"
     r"(?:增长|增加|上涨|涨|提升|提高)得?(?:有)?多快|"
-    r"(?:几|多少)个?点|几成|百分比|什么程度|多大程度|什么水平"
+    r"(?:几|多少)个?点|几成|百分比|什么程度|多大程度|什么水平|"
+    rf"占(?:了|到|去)?(?:多少|多大|几)(?!个?(?:{UNITS}))"  # 一家就占了多少: a share, not the figure
 )
 # verbs of change: "降低了多少" asks for a rate as often as for an amount, so either kind of figure fits
 _CHANGE = r"增长|增加|增幅|增速|下降|降低|降幅|减少|压减|压缩|缩减|削减|砍掉|砍|提高|提升|上涨|上升|涨幅|回落|涨|降"
@@ -246,7 +247,7 @@ def _terse_type(text: str) -> str:
     """
     if _HOW_WHY.search(text) or not re.search(r"[\u4e00-\u9fff]{2}", text):
         return "other"
-    if re.search(r"名单|清单|都有(?:哪些|啥)", text):
+    if re.search(r"名单|清单|都有(?:哪些|啥)", text) and not re.search(r"个数|数量|总数|多少", text):
         return "list"
     if re.search(r"增长|增速|增幅|比重|占比|(?<!效)率", text) and not _MONEY.search(text):
         return "percentage"  # (覆盖率: a rate noun is printed as a percentage)

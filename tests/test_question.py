@@ -67,6 +67,10 @@ def test_district_and_year(text, district, year):
         ("为企业提供几小时服务", "number", "小时"),
         ("企业数量在全市排第几", "number", "名次"),
         ("区领导包联的是排名前多少的企业", "number", "强"),  # printed 200强企业
+        ("历下区 人代会 2024 开幕 日子", "date", None),
+        ("历下 2024 重点项目 清单 个数", "number", None),  # the count of a list, not the list
+        ("全市的金融业增加值里，历下一家就占了多少？", "percentage", "%"),
+        ("1579亩供地中，划拨的占了多少亩？", "number", "亩"),  # a unit asked: the figure, not a share
         ("创新设计大赛是第几届", "number", "名次"),
     ],
 )
