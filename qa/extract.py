@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from .measures import combined_part, contrary_measure, counted_after, counts_whole, group_in_window, other_of_kind
-from .question import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNIT_FAMILIES, Question, counted_character
+from .question import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNIT_FAMILIES, WH_WORD, Question, counted_character
 from .spans import (
     CN_NUMBER,
     CN_NUMERAL,
@@ -220,22 +220,32 @@ def _slot_fit(question: Question, text: str, start: int, end: int, nouns: Sequen
     return fit
 
 
+def _phrase_head(text: str) -> str:
+    """What follows the question word's last 的 before any punctuation: 哪项针对困难群众的|救助制度 (empty without 的)."""
+    m = WH_WORD.search(text)
+    phrase = re.split(r"[，,。？?！!；;]", text[m.end() :], maxsplit=1)[0] if m else ""
+    return phrase.rsplit("的", 1)[-1] if "的" in phrase else ""
+
+
 def asked_nouns(question: Question, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> tuple[str, ...]:
     """The noun right after the question word, which ends a name like it (什么监管机构 → …监督管理机构, 哪家医院改造好了
     → 历下医院): up to 叫/是/的 …, and, with a tagger, the run of nouns there."""
     right = question.right_context
     nouns = [re.split(r"[叫是有的为在呢吗吧]", right, maxsplit=1)[0]]
     if pos is not None and right:
-        run = ""
-        for word, flag in pos(right):
-            # a verbal noun (服务 of 服务制) is a noun here, and a single character after the nouns is their head
-            # however it is tagged (年 of 主题年来统领…)
-            if not (flag.startswith(("n", "j", "eng", "vn")) or (run and len(word) == 1 and flag.startswith(("m", "k", "q")))):
-                break
-            run += word
-            if len(word) == 1 and not flag.startswith("n"):
-                break
-        nouns.append(run)
+        # the run of nouns right after the question word, and the head of the noun phrase it opens, which stands
+        # after its last 的 (哪项针对困难群众的|救助制度 → …大病救助制度)
+        for phrase in dict.fromkeys((right, _phrase_head(question.text))):
+            run = ""
+            for word, flag in pos(phrase):
+                # a verbal noun (服务 of 服务制) is a noun here, and a single character after the nouns is their head
+                # however it is tagged (年 of 主题年来统领…)
+                if not (flag.startswith(("n", "j", "eng", "vn")) or (run and len(word) == 1 and flag.startswith(("m", "k", "q")))):
+                    break
+                run += word
+                if len(word) == 1 and not flag.startswith("n"):
+                    break
+            nouns.append(run)
     return tuple(n for n in dict.fromkeys(nouns) if len(n) >= 2)
 
 

@@ -299,12 +299,12 @@ def counted_character(text: str) -> str | None:
     return m.group(1) if m and m.group(1) not in "个年月日号天乎何时" else None
 
 
-_WH = re.compile(r"(?:第几|多少|几|什么样的?|(?:怎么|怎)样的|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年|届)?")
+WH_WORD = re.compile(r"(?:第几|多少|几|什么样的?|(?:怎么|怎)样的|什么|哪[些几个家里一项条]?|谁|何处|何时)(?:个|家|所|处|项|套|座|条|名|大|类|种|年|届)?")
 
 
 def question_slot(text: str, width: int = 4) -> tuple[str, str]:
     """Up to ``width`` characters of the question on each side of its question word, punctuation and 是/有/为 left out."""
-    m = _WH.search(text)
+    m = WH_WORD.search(text)
     if not m:
         return "", ""
     left = re.sub(r"[是有为的了达共]+$", "", re.sub(r"[？?！!。，,、\s]", "", text[: m.start()]))

@@ -759,3 +759,10 @@ def test_the_kind_after_deng_is_not_the_name_asked():
     text = "依托明湖国际细胞医学产业园等高端园区载体，积极引进上海细胞治疗集团等头牌企业，大力发展生物医药和大健康产业。"
     weights = {"引进": 1.5, "细胞": 2.0, "治疗": 2.5, "龙头": 4.0, "企业": 1.0}
     assert _top("2023年历下想引进的细胞治疗龙头企业叫什么？", [text], weights, year=2023) == "上海细胞治疗集团"
+
+
+def test_a_name_ends_with_the_head_of_the_phrase_after_the_question_word():
+    # 哪项针对困难群众的|救助制度: the kind asked stands after the last 的, beyond the ten characters of the slot
+    text = "继续实施全民参保扩面行动，完善困难群众大病救助制度，提高全社会保障水平"
+    weights = {"完善": 2.0, "困难群众": 3.0, "救助": 3.0, "制度": 2.0}
+    assert _top("2022年历下要完善哪项针对困难群众的救助制度？", [text], weights, year=2022) == "困难群众大病救助制度"
