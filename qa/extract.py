@@ -733,6 +733,8 @@ def extract_spans(
                 score *= 1.15 if ends or follows else 0.9
             elif kind == "name" and any(span_text.endswith(n) and len(span_text) > len(n) for n in asked.bodies):
                 score *= 1.15  # 哪家医院 → 历下医院: a name of the kind asked right after the question word
+            elif kind == "name" and any(len(n) >= 3 and span_text.endswith(n[-2:]) and len(span_text) > 2 for n in nouns):
+                score *= 1.1  # 哪种医保数字凭证 → 医保电子凭证: a compound ends in its head, the head of the kind asked
             if kind == "list" and _items_of_category(span_text, question.right_context):
                 score *= 1.2  # 哪几个层面的水平 → 系统治理水平、依法治理水平…: every item is of the kind asked
             if question.items:

@@ -105,7 +105,7 @@ _GOVERNING_VERB = re.compile(_GOVERNING_VERB_WORDS)
 _OPENING_VERB_WORDS = (
     _GOVERNING_VERB_WORDS + r"|申报|申请|争创|争取|深化|优化|完善|健全|构建|推行|推广|落实|强化|加强|扩大|拓展|发挥|"
     r"用好|用活|办好|抓好|建好|做好|谋划|策划|储备|招引|引入|导入|承接|共建|筹建|专设|增设|新设|开设|启用|投用|"
-    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当|落户|入驻|进驻|运用|利用|采用|借助|依靠|抓住|把握|发挥"
+    r"开通|贯通|整治|改造|升级|带动|助力|赋能|壮大|发展|对标|争当|落户|入驻|进驻|运用|利用|采用|借助|依靠|抓住|把握|发挥|丰富"
 )
 # a name does not start with the verb that governs it, with the adverb before that verb (扎实推进…), or with a
 # scope of being first (全国首个科创金融改革试验区 names 科创金融改革试验区)
@@ -124,7 +124,8 @@ _INNER_VERB = re.compile(
 # 改革|全面完成 (jieba tags some of these as nouns or idioms, so the words are listed)
 _CLOSING_VERB = re.compile(
     r"(?<=..)(?:落地|落户|投入运营|投入使用|投用|启动|开工|竣工|建成|挂牌|注册成立|成立|揭牌|封顶|完工|交付|开业|开放|"
-    r"投产|达产|通车|完成|升级|提升|运营|主体|推进|推动|实施|开展|加快|开工建设)$"
+    r"投产|达产|通车|完成|升级|提升|运营|主体|推进|推动|实施|开展|加快|开工建设|"
+    r"做大做强|做优做强|做强做优|做精做优|做深做实|提质增效|提档升级|全面铺开)$"
 )
 
 

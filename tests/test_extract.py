@@ -319,7 +319,8 @@ def test_an_area_question_wants_an_area_in_whatever_unit_it_is_printed():
 def test_names_do_not_carry_the_verbs_around_them():
     from qa.spans import find_name_spans, is_verb_phrase
 
-    for phrase in ("申报气候投融资试点", "全国首个科创金融改革试验区", "标准实施城市", "科创金融改革试验区落地", "扎实推进明湖国际科技创新中心"):
+    for phrase in ("申报气候投融资试点", "全国首个科创金融改革试验区", "标准实施城市", "科创金融改革试验区落地", "扎实推进明湖国际科技创新中心",
+                   "信息通信业做大做强", "丰富医保电子凭证"):
         assert is_verb_phrase(phrase), phrase
     for name in ("气候投融资试点", "科创金融改革试验区", "城市运行综合指挥中心", "人力资源服务产业园", "山东电力设备公司"):
         assert not is_verb_phrase(name), name
@@ -766,3 +767,10 @@ def test_a_name_ends_with_the_head_of_the_phrase_after_the_question_word():
     text = "继续实施全民参保扩面行动，完善困难群众大病救助制度，提高全社会保障水平"
     weights = {"完善": 2.0, "困难群众": 3.0, "救助": 3.0, "制度": 2.0}
     assert _top("2022年历下要完善哪项针对困难群众的救助制度？", [text], weights, year=2022) == "困难群众大病救助制度"
+
+
+def test_a_name_ending_in_the_head_of_the_kind_asked_wins_over_one_running_on():
+    # 哪种医保数字凭证: 凭证 heads the kind asked, so 医保电子凭证, not …凭证应用场景
+    text = "加快区级养老中心建成投用，丰富医保电子凭证应用场景，新增保障性租赁住房4100套"
+    weights = {"医保": 3.0, "凭证": 3.0, "场合": 1.0}
+    assert _top("2023年历下打算让哪种医保数字凭证在更多场合用起来？", [text], weights, year=2023) == "医保电子凭证"
