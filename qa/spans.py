@@ -313,7 +313,7 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
     for i, (start, _, word, flag) in enumerate(words):
         if flag.startswith(_LEAD_FLAGS + ("m", "q")) or not re.match(r"[\u4e00-\u9fffA-Za-z]", word):
             continue
-        if start and text[start - 1].isdigit():
+        if start and text[start - 1] in "0123456789０１２３４５６７８９":
             continue  # 20|条人才新政: what follows a numeral is its measure word, whatever the tagger says
         for j in range(i, min(i + 8, len(words))):
             end, last, last_flag = words[j][1], words[j][2], words[j][3]

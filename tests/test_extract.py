@@ -626,6 +626,9 @@ def test_no_name_starts_after_a_numeral_or_ends_with_a_governing_verb():
     tag = Tokenizer(["加快推进", "重点项目"]).tag
     names = [t[a:b] for t in ["新建院士工作站3家，推出17条人才新政", "举全区之力加快推进12个市级重点项目"] for a, b in find_name_spans(t, tag)]
     assert "条人才新政" not in names and "人才新政" in names
+    # a circled figure numbers a photo caption (④泺源口袋公园): it is no numeral the name could be counted by
+    caption = "③品质市中亮丽宜居 ④泺源口袋公园 ⑤二环南路"
+    assert "泺源口袋公园" in [caption[a:b] for a, b in find_name_spans(caption, Tokenizer().tag)]
     assert [n for n in names if n.endswith("推进") and not is_verb_phrase(n)] == []  # 力加快推进
     assert is_verb_phrase("项目开工建设")  # what happens to the thing, not its name
 
