@@ -311,7 +311,9 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
         words.append((offset, offset + len(word), word, flag))
         offset += len(word)
     for i, (start, _, word, flag) in enumerate(words):
-        if flag.startswith(_LEAD_FLAGS + ("m", "q")) or not re.match(r"[\u4e00-\u9fffA-Za-z]", word):
+        # a verbal noun opens a name when a noun follows (消费互联网, 养老服务中心), not when it is the action
+        modifier = flag == "vn" and i + 1 < len(words) and words[i + 1][3].startswith(("n", "j")) and words[i + 1][3] != "vn"
+        if (flag.startswith(_LEAD_FLAGS + ("m", "q")) and not modifier) or not re.match(r"[\u4e00-\u9fffA-Za-z]", word):
             continue
         if start and text[start - 1] in "0123456789０１２３４５６７８９":
             continue  # 20|条人才新政: what follows a numeral is its measure word, whatever the tagger says

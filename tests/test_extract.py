@@ -777,3 +777,10 @@ def test_a_name_ending_in_the_head_of_the_kind_asked_wins_over_one_running_on():
     text = "加快区级养老中心建成投用，丰富医保电子凭证应用场景，新增保障性租赁住房4100套"
     weights = {"医保": 3.0, "凭证": 3.0, "场合": 1.0}
     assert _top("2023年历下打算让哪种医保数字凭证在更多场合用起来？", [text], weights, year=2023) == "医保电子凭证"
+
+
+def test_a_verbal_noun_opens_a_name_when_a_noun_follows():
+    from qa.spans import find_name_spans
+
+    text = "紧盯消费互联网等新业态，精准招引链主企业"
+    assert "消费互联网" in [text[a:b] for a, b in find_name_spans(text, Tokenizer().tag)]
