@@ -35,6 +35,8 @@ def test_growth_verb_joins_a_rate_when_asked():
 def test_words_for_counts_are_figures():
     text = "在全市经济社会发展综合考核中勇夺“十四连冠”"
     assert _texts(text, find_number_spans(text)) == ["十四连冠"]
+    text = "着力提升干部“五种能力”"
+    assert _texts(text, find_number_spans(text)) == ["五种"]
 
 
 def test_enumeration_stops_at_deng_and_drops_the_leading_verb():

@@ -68,6 +68,7 @@ def test_district_and_year(text, district, year):
         ("企业数量在全市排第几", "number", "名次"),
         ("区领导包联的是排名前多少的企业", "number", "强"),  # printed 200强企业
         ("历下区 人代会 2024 开幕 日子", "date", None),
+        ("CBD年内要交出来的楼宇空间一共多大", "number", "平方米"),
         ("历下 2024 重点项目 清单 个数", "number", None),  # the count of a list, not the list
         ("全市的金融业增加值里，历下一家就占了多少？", "percentage", "%"),
         ("1579亩供地中，划拨的占了多少亩？", "number", "亩"),  # a unit asked: the figure, not a share
@@ -191,6 +192,7 @@ def test_everyday_words_bring_the_reports_own_terms():
     assert "超高层" in analyse("要联合的摩天楼开发方有几家").focus
     assert "在建" in analyse("开春时正在施工的项目一共有多少个").focus
     assert "亿元" in analyse("落地了多少个投资上亿的项目").focus
+    assert "能力" in analyse("要求干部提升的本领一共有几种").focus
 
 
 def test_more_wordings_of_rates_taxes_dates_kinds_and_opinions():
@@ -250,3 +252,12 @@ def test_demonstratives_rates_on_last_year_editions_and_years_asked():
     assert congress.unit == "名次" and congress.edition
     assert analyse("京鲁 高端产业对接会 举办年份").answer_type == "date"
     assert analyse("那篇稿子的组版人是谁").role == "组版"
+
+
+def test_space_in_a_name_measures_no_area():
+    assert analyse("市中区 众创空间 新增 市级以上 2019").unit is None
+
+
+def test_an_aim_is_not_an_outcome():
+    assert analyse("到年底实际新增了多少个学位").actual
+    assert not analyse("最终想降低金融机构哪两方面的问题").actual
