@@ -686,6 +686,8 @@ def extract_spans(
         score *= min(fit, 1.0) * (1.0 + 0.1 * (fit > 1.0)) * signals["period"]
         score *= 1.0 - 0.6 * signals["gap"]  # a key term nowhere near: the figure likely measures something else
         score *= 1.0 - HEAD_PENALTY * signals["head"]
+        # 三大|片区 for 盯着几个片区: the figure counts the very thing asked, printed right after it
+        counts_asked = bool(heads) and kind == "number" and counted_after(ev.text, b).startswith(tuple(heads))
         # named in a clause before the figure's own only: it likely counts something said next to it
         score *= 1.0 - HEAD_NEAR_PENALTY * max(0.0, _head_gap(heads, clause + _implied_measure(unit)) - signals["head"])
         span_text = ev.text[a:b]
@@ -784,8 +786,8 @@ def extract_spans(
                 score *= 1.2 if of_share else 0.8 if of_change else 1.0
             elif of_share:
                 score *= 0.8
-        elif CN_NUMBER.fullmatch(span_text) and unit != question.unit:
-            score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure
+        elif CN_NUMBER.fullmatch(span_text) and unit != question.unit and not counts_asked:
+            score *= 0.5  # 两大, 三级: a count in words is an answer only when asked in that measure or of that thing
         # ranked by the raw score: capping first would tie a name with its own truncation
         ranked.append((score, Span(ev.doc_id, ev.start + a, ev.start + b, span_text, kind, min(score, 1.0), ev, clause, signals)))
     ranked.sort(key=lambda pair: (-pair[0], -pair[1].evidence.retrieval, pair[1].start))

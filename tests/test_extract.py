@@ -786,3 +786,13 @@ def test_a_verbal_noun_opens_a_name_when_a_noun_follows():
 
     text = "紧盯消费互联网等新业态，精准招引链主企业"
     assert "消费互联网" in [text[a:b] for a, b in find_name_spans(text, Tokenizer().tag)]
+
+
+def test_a_count_in_words_of_the_very_thing_asked_is_an_answer():
+    # 三大|片区 for 几个片区: 大 is not the 个 asked, but the count is of 片区, printed right after it
+    question = analyse("2023年历下搞产业和城市融合，盯着几个片区？")
+    texts = ["聚焦济南古城、中央商务区和长岭高科三大片区，深度推进产城融合，着力打造高质量发展主引擎。",
+             "全力推进8个项目、20万平方米征收拆迁"]
+    weights = {"产业": 0.75, "城市": 1.5, "融合": 2.0, "盯": 3.0, "片区": 1.9}
+    evidence = [_evidence(t, 2023, start=i * 100) for i, t in enumerate(texts)]
+    assert extract_spans(question, evidence, weights, heads=("片区",))[0].text == "三大"
