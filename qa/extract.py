@@ -496,6 +496,8 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     return []
 
 
+# words that label a name as what it is (…强区称号, …奖项): printed after the name, never part of it
+_LABEL = re.compile(r"(?<=..)(?:荣誉称号|称号|称谓|头衔|名号|荣誉|奖项)$")
 _PAIR_JOIN = re.compile(r"和|及|与|以及")
 _YEAR_ASKED = re.compile(r"哪一?年|年份")
 
@@ -712,6 +714,8 @@ def extract_spans(
                     score *= 0.3  # the question's own words (再造一个新市中 → “新市中”) are not its answer
             if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                 score *= 0.8
+            if kind == "name" and (label := _LABEL.search(span_text)) and label.group(0) in question.text:
+                score *= 0.85  # 哪个称号 → 山东省现代流通强区: the label the question names is not part of the name
             if kind == "name" and ev.text[a - 1 : a] == "等":
                 score *= 0.7  # X等头牌企业: what follows 等 is the kind the names before it belong to, not a name
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one

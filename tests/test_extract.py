@@ -796,3 +796,9 @@ def test_a_count_in_words_of_the_very_thing_asked_is_an_answer():
     weights = {"产业": 0.75, "城市": 1.5, "融合": 2.0, "盯": 3.0, "片区": 1.9}
     evidence = [_evidence(t, 2023, start=i * 100) for i, t in enumerate(texts)]
     assert extract_spans(question, evidence, weights, heads=("片区",))[0].text == "三大"
+
+
+def test_the_label_a_question_names_is_not_part_of_the_name():
+    text = "先后荣获中国工业百强区、全国未成年人保护示范区、全省首批生态文明强县、山东省现代流通强区称号"
+    weights = {"称号": 2.0, "商贸": 1.0, "流通": 3.0, "省级": 1.0}
+    assert _top("2022年历下凭哪个称号在商贸流通领域得到了省级认可？", [text], weights, year=2022, stance="result") == "山东省现代流通强区"
