@@ -96,7 +96,7 @@ def find_date_spans(text: str) -> list[tuple[int, int]]:
 _GOVERNING_VERB_WORDS = (
     r"荣获|获评|获得|入选|包括|涵盖|打造|建成|推进|引进|落地|围绕|聚焦|依托|实施|开展|加快|推动|完成|实现|新建|扩建|"
     r"打通|紧盯|培育|引育|吸引|支持|扶持|做强|做优|做大|组建|设立|成立|启动|举办|承办|创建|建设|提升|布局|对接|串联起?|"
-    r"抢抓|成为|作为|包联|(?:大力|加快|积极|着力|重点|优先|创新)发展"
+    r"抢抓|成为|作为|包联|参与|参加|(?:大力|加快|积极|着力|重点|优先|创新)发展"
 )
 _GOVERNING_VERB = re.compile(_GOVERNING_VERB_WORDS)
 # a name does not start with the verb that governs it, nor with the adverb before that verb (扎实推进…)

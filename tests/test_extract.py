@@ -714,6 +714,8 @@ def test_an_area_unit_states_the_area_asked_for():
 def test_a_verb_inside_an_item_starts_a_second_enumeration():
     text = "以更大的力度、更新的举措、更实的作风推动城市更新、项目建设、招商服务"
     assert _texts(text, find_list_spans(text, Tokenizer().tag)) == ["更大的力度、更新的举措、更实的作风", "城市更新、项目建设、招商服务"]
+    text = "邀请投资机构、优秀企业家参与创客大赛、项目路演"
+    assert "创客大赛、项目路演" in _texts(text, find_list_spans(text, Tokenizer().tag))
     plain = "加快项目建设、招商服务"  # 建设 ends an item: no verb with an object
     assert _texts(plain, find_list_spans(plain, Tokenizer().tag)) == ["项目建设、招商服务"]
 
