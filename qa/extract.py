@@ -25,6 +25,7 @@ from .spans import (
     find_date_spans,
     find_list_spans,
     find_name_spans,
+    find_pair_spans,
     find_number_spans,
     is_quoted,
     is_verb_phrase,
@@ -476,6 +477,8 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
                 (a1, b2) for a1, b1 in names for a2, b2 in names
                 if a2 - b1 in (1, 2) and _PAIR_JOIN.fullmatch(text[b1:a2]) and b2 - a1 <= 30
             ]
+            if pos is not None:
+                lists += find_pair_spans(text, pos)  # or two actions named as things (增量崛起与存量变革)
         # the category the question names may close the last item (…山东省现代流通强区称号 for 哪些荣誉称号),
         # unless every item ends with it (齐鲁银行、青岛银行、北京银行 for 哪些银行)
         lists += [(a, b - k) for a, b in lists for k in (2, 3, 4) if b - k - a > 4 and _closed_by_category(text[a:b], question.text, k)]

@@ -289,6 +289,39 @@ def _noun_follows(words: list[tuple[int, int, str, str]], j: int) -> bool:
     return k < len(words) and words[k][3].startswith(NOUN_FLAGS)
 
 
+# what may not stand inside an item of a pair: particles, numerals, prepositions, adverbs, pronouns, punctuation
+_PAIR_STOP_FLAGS = ("u", "m", "q", "p", "c", "d", "r", "x", "y", "e", "f")
+
+
+def find_pair_spans(text: str, pos: Callable[[str], list[tuple[str, str]]]) -> list[tuple[int, int]]:
+    """Two parallel items joined by 和/与/及 (增量崛起与存量变革, 土地性质调整和产业用地供给, 运行风险和坏账率): the item
+    after the join runs up to a particle, numeral or punctuation, and the one before takes as many words, back to no
+    further than a report's opening verb (加快|土地性质调整). Either may end in a verb: two actions named as things."""
+    words: list[tuple[int, int, str, str]] = []
+    at = 0
+    for word, flag in pos(text):
+        words.append((at, at + len(word), word, flag))
+        at += len(word)
+    spans = []
+    for k, (_, _, word, _) in enumerate(words):
+        if word not in ("和", "与", "及") or k == 0:
+            continue
+        right = []
+        for w in words[k + 1 : k + 7]:
+            if w[3].startswith(_PAIR_STOP_FLAGS) or not re.fullmatch(r"[\u4e00-\u9fff]+", w[2]):
+                break
+            right.append(w)
+        left = []
+        for w in reversed(words[max(0, k - len(right)) : k]):
+            if w[3].startswith(_PAIR_STOP_FLAGS) or not re.fullmatch(r"[\u4e00-\u9fff]+", w[2]) or LEADING_VERB.fullmatch(w[2] + "xx"):
+                break
+            left.insert(0, w)
+        if len(left) == len(right) and right and 2 <= right[-1][1] - right[0][0] <= 12 and 2 <= left[-1][1] - left[0][0]:
+            if not right[0][3].startswith("v"):
+                spans.append((left[0][0], right[-1][1]))
+    return spans
+
+
 def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
     """Names: quoted terms, and runs of up to eight words (2 to 20 characters) that start and end like a noun phrase.
 

@@ -804,3 +804,17 @@ def test_the_label_a_question_names_is_not_part_of_the_name():
     text = "先后荣获中国工业百强区、全国未成年人保护示范区、全省首批生态文明强县、山东省现代流通强区称号"
     weights = {"称号": 2.0, "商贸": 1.0, "流通": 3.0, "省级": 1.0}
     assert _top("2022年历下凭哪个称号在商贸流通领域得到了省级认可？", [text], weights, year=2022, stance="result") == "山东省现代流通强区"
+
+
+def test_two_parallel_items_joined_by_he_or_yu_are_a_pair():
+    from qa.spans import find_pair_spans
+
+    tag = Tokenizer().tag
+    for text, pair in [
+        ("高标准建设长岭高科片区，加快土地性质调整和产业用地供给，发挥浪潮数字山东", "土地性质调整和产业用地供给"),
+        ("济南市市中区坚持增量崛起与存量变革双轮驱动，投资促进", "增量崛起与存量变革"),
+    ]:
+        assert _texts(text, find_pair_spans(text, tag)) == [pair]
+    text = "过去的一年，济南市市中区坚持增量崛起与存量变革双轮驱动，投资促进、项目推进、服务改进三管齐下，加快新旧动能转换。"
+    weights = {"发展": 0.43, "驱动": 4.16}
+    assert _top("2019年市中区发展的两个驱动轮分别是什么？", [text], weights, year=2019, stance="result") == "增量崛起与存量变革"
