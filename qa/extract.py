@@ -499,6 +499,7 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     return []
 
 
+_WHERE = re.compile(r"济南市?|山东省?|全国|全省|全市|全区|国内|省内|市内")
 # words that label a name as what it is (…强区称号, …奖项): printed after the name, never part of it
 _LABEL = re.compile(r"(?<=..)(?:荣誉称号|称号|称谓|头衔|名号|荣誉|奖项)$")
 _PAIR_JOIN = re.compile(r"和|及|与|以及")
@@ -717,6 +718,11 @@ def extract_spans(
                     score *= 0.3  # the question's own words (再造一个新市中 → “新市中”) are not its answer
             if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                 score *= 0.8
+            lead = question.slot_left
+            if len(lead) >= 2 and span_text.startswith(lead) and len(span_text) > len(lead) + 1 and not _WHERE.fullmatch(lead):
+                # 降低金融机构[哪两方面]: the answer follows the words before the question word in the text (济南
+                # 哪个区域 → 济南中央商务区: a place the name starts with is part of it)
+                score *= 0.9
             if kind == "name" and (label := _LABEL.search(span_text)) and label.group(0) in question.text:
                 score *= 0.85  # 哪个称号 → 山东省现代流通强区: the label the question names is not part of the name
             if kind == "name" and ev.text[a - 1 : a] == "等":

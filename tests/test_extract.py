@@ -818,3 +818,13 @@ def test_two_parallel_items_joined_by_he_or_yu_are_a_pair():
     text = "过去的一年，济南市市中区坚持增量崛起与存量变革双轮驱动，投资促进、项目推进、服务改进三管齐下，加快新旧动能转换。"
     weights = {"发展": 0.43, "驱动": 4.16}
     assert _top("2019年市中区发展的两个驱动轮分别是什么？", [text], weights, year=2019, stance="result") == "增量崛起与存量变革"
+
+
+def test_the_answer_follows_the_words_before_the_question_word():
+    # 降低金融机构[哪两方面]: 金融机构 is the question's, the answer what follows it; a place it starts with is its own
+    text = "引导金融机构围绕核心企业、大企业的产业链，开展融资配套服务，优化金融资源配置，切实降低金融机构运行风险和坏账率"
+    weights = {"中小企业": 2.9, "配置": 3.6, "产业链": 2.9, "降低": 3.6, "金融机构": 2.4, "问题": 2.9}
+    question = "2023年历下帮中小企业配置产业链金融，最终想降低金融机构哪两方面的问题？"
+    assert _top(question, [text], weights, year=2023) == "运行风险和坏账率"
+    text = "济南中央商务区成为全省金融中心建设的主战场"
+    assert _top("济南哪个区域成了全省金融中心建设的主战场？", [text], {"金融": 1.0, "主战场": 3.0}, year=2022) == "济南中央商务区"
