@@ -499,6 +499,8 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     return []
 
 
+# what the thing asked is said to be (哪里定位为|招商的主阵地): a role, not its name's category
+_PREDICATE = re.compile(r"(?:定位为|定位成|打造成|建成|成为|成了|作为|列为|评为|变成)([\u4e00-\u9fff的]+)$")
 _WHERE = re.compile(r"济南市?|山东省?|全国|全省|全市|全区|国内|省内|市内")
 # words that label a name as what it is (…强区称号, …奖项): printed after the name, never part of it
 _LABEL = re.compile(r"(?<=..)(?:荣誉称号|称号|称谓|头衔|名号|荣誉|奖项)$")
@@ -723,6 +725,9 @@ def extract_spans(
                 # 降低金融机构[哪两方面]: the answer follows the words before the question word in the text (济南
                 # 哪个区域 → 济南中央商务区: a place the name starts with is part of it)
                 score *= 0.9
+            role = _PREDICATE.search(question.right_context)
+            if kind == "name" and role and len(span_text) > 3 and span_text[-2:] in role.group(1).replace("的", ""):
+                score *= 0.8  # 把哪里定位为招商的主阵地 → 中央商务区: what it is made into is no part of its name
             if kind == "name" and (label := _LABEL.search(span_text)) and label.group(0) in question.text:
                 score *= 0.85  # 哪个称号 → 山东省现代流通强区: the label the question names is not part of the name
             if kind == "name" and ev.text[a - 1 : a] == "等":

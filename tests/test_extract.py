@@ -828,3 +828,9 @@ def test_the_answer_follows_the_words_before_the_question_word():
     assert _top(question, [text], weights, year=2023) == "运行风险和坏账率"
     text = "济南中央商务区成为全省金融中心建设的主战场"
     assert _top("济南哪个区域成了全省金融中心建设的主战场？", [text], {"金融": 1.0, "主战场": 3.0}, year=2022) == "济南中央商务区"
+
+
+def test_what_the_thing_is_made_into_is_no_part_of_its_name():
+    text = "招引带动能力强的行业龙头和补链强链项目；强化中央商务区招商主阵地作用，用足用好高端载体"
+    weights = {"定位": 3.0, "招商": 1.0, "主阵地": 4.0}
+    assert _top("2022年历下把哪里定位为招商的主阵地？", [text], weights, year=2022) == "中央商务区"
