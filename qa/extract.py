@@ -448,6 +448,19 @@ def _type_fit(question: Question, kind: str, unit: str | None, span_text: str = 
     return 0.0
 
 
+def _slot_fills(question: Question, text: str) -> list[tuple[int, int]]:
+    """What stands in the text exactly where the question word stands in the question: 打造[什么]标杆 read off
+    打造长期护理标杆 gives 长期护理标杆 with the category the question names, however the tagger cuts it (长期 is
+    tagged an adverb)."""
+    left, right = question.left_context[-2:], question.right_context[:2]
+    if len(left) < 2 or len(right) < 2:
+        return []
+    fills = []
+    for m in re.finditer(rf"{re.escape(left)}([\u4e00-\u9fff“”]{{2,12}}?){re.escape(right)}", text):
+        fills.append((m.start(1), m.end()))
+    return fills
+
+
 def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str, str | None]]:
     """The spans of ``text`` of the kinds that could answer ``question``: (start, end, kind, unit)."""
     wanted = question.answer_type
@@ -471,6 +484,7 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
         # (a quoted name is the report's own coinage, verb and all: “聚焦提升年”, “免审即享”)
         names = [(a, b) for a, b in names if is_quoted(text, a, b) or not is_verb_phrase(text[a:b])]
+        names += _slot_fills(question, text)
         if wanted == "list" and question.items == 2:
             # two names joined by 和/及/与 are an enumeration of two (哪两项战略 → 自贸试验区和科创金融改革实验区)
             lists += [

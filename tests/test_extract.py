@@ -834,3 +834,10 @@ def test_what_the_thing_is_made_into_is_no_part_of_its_name():
     text = "招引带动能力强的行业龙头和补链强链项目；强化中央商务区招商主阵地作用，用足用好高端载体"
     weights = {"定位": 3.0, "招商": 1.0, "主阵地": 4.0}
     assert _top("2022年历下把哪里定位为招商的主阵地？", [text], weights, year=2022) == "中央商务区"
+
+
+def test_what_stands_where_the_question_word_stands_is_a_candidate_however_tagged():
+    # 长期 is tagged an adverb, which no name starts with; 打造[什么]标杆 is read off 打造长期护理标杆 all the same
+    text = "健全养老服务体系，打造长期护理标杆，让老年人在历下安享幸福晚年"
+    weights = {"养老": 2.0, "打造": 1.0, "标杆": 4.0}
+    assert _top("2024年历下养老要打造什么标杆？", [text], weights) == "长期护理标杆"
