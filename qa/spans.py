@@ -350,7 +350,7 @@ def find_name_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
             continue
         if start and text[start - 1] in "0123456789０１２３４５６７８９":
             continue  # 20|条人才新政: what follows a numeral is its measure word, whatever the tagger says
-        for j in range(i, min(i + 8, len(words))):
+        for j in range(i, min(i + 10, len(words))):
             end, last, last_flag = words[j][1], words[j][2], words[j][3]
             if last == "·" and j > i:
                 continue  # a middle dot joins the parts of one name (齐鲁晚报·齐鲁壹点, 星火·链网)

@@ -841,3 +841,10 @@ def test_what_stands_where_the_question_word_stands_is_a_candidate_however_tagge
     text = "健全养老服务体系，打造长期护理标杆，让老年人在历下安享幸福晚年"
     weights = {"养老": 2.0, "打造": 1.0, "标杆": 4.0}
     assert _top("2024年历下养老要打造什么标杆？", [text], weights) == "长期护理标杆"
+
+
+def test_a_name_of_many_single_character_words_is_found_whole():
+    from qa.spans import find_name_spans
+
+    text = "研究出台CBD招大引强专项优惠扶持政策，深化招商服务模式"
+    assert "CBD招大引强专项优惠扶持政策" in _texts(text, find_name_spans(text, Tokenizer().tag))
