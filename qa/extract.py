@@ -55,6 +55,11 @@ _ORG_SUFFIX = re.compile(
     r"(?:公司|集团|银行|证券|中心|大厦|产业园|园区|基地|片区|街区|研究院|商圈|广场|平台|基金|工程|医院|学校|高中|联盟|"
     r"总部|商厦|艺术中心|研学坊|品牌|节点|公园|绿道|街|路|区|城|谷|园)$"
 )
+# the generic part a Chinese place name ends with (长岭山片区, 刘长山路, 泉城路商圈, 山东数字产业大厦, 宽厚里)
+_PLACE_SUFFIX = re.compile(
+    r"(?:路|街|道|巷|里|区|片区|街区|商圈|园|园区|大厦|楼|中心|广场|城|山|湖|泉|河|村|镇|庄|社区|街道|公园|绿道|基地|"
+    r"高地|示范区|试验区|区域|港|站|桥|馆|院|校|带|廊|轴|岛|谷|坊|厂)$"
+)
 _CHANGE_PRINTED = re.compile(rf"{GROWTH_VERBS}|增速|增幅")
 _FLOW = re.compile(r"新增|新认定|新引进|新建|新开|新落户|新注册|引进|增加")
 _TOTAL = re.compile(r"累计|总数|总量|共|达")
@@ -734,6 +739,8 @@ def extract_spans(
                     score *= 0.3  # the question's own words (再造一个新市中 → “新市中”) are not its answer
             if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
                 score *= 0.8
+            if wanted == "place" and kind == "name" and not _PLACE_SUFFIX.search(span_text):
+                score *= 0.8  # a place is named by a place word at its end (路, 片区, 商圈, 大厦 …), 硬实力 is none
             lead = question.slot_left
             if len(lead) >= 2 and span_text.startswith(lead) and len(span_text) > len(lead) + 1 and not _WHERE.fullmatch(lead):
                 # 降低金融机构[哪两方面]: the answer follows the words before the question word in the text (济南

@@ -848,3 +848,12 @@ def test_a_name_of_many_single_character_words_is_found_whole():
 
     text = "研究出台CBD招大引强专项优惠扶持政策，深化招商服务模式"
     assert "CBD招大引强专项优惠扶持政策" in _texts(text, find_name_spans(text, Tokenizer().tag))
+
+
+def test_a_place_is_named_by_a_place_word_at_its_end():
+    text = (
+        "历下区在明府城片区突出“古”，有序实施征收改造，打通5条泉道，提升运营管理水准，统筹产业载体，"
+        "打造古今交融、现代时尚、韵味独特的天下泉城标志区。"
+    )
+    weights = {"片区": 1.89, "建成": 2.55, "天下": 4.16, "泉城": 2.21, "标志": 4.16, "区": 0.29}
+    assert _top("历下打算把哪个片区建成“天下泉城标志区”？", [text], weights, year=2022) == "明府城片区"
