@@ -236,12 +236,14 @@ class QA:
 
     def _evidence(self, hits: list[Hit], query_vector: np.ndarray, asked: Question | None = None) -> list[Evidence]:
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
+        # a heading may print a count its section only lists (重点实施五大行动); its names are slogans, not answers
+        headings = asked is not None and asked.answer_type in _FIGURES
         seen: dict[int, Evidence] = {}
         for hit in hits:
             if hit.score <= 0:
                 continue
             for i in self._passage_sentences[hit.passage.passage_id]:
-                if self.index.sentences[i].kind != "heading" and i not in seen:
+                if (headings or self.index.sentences[i].kind != "heading") and i not in seen:
                     seen[i] = self._sentence_evidence(i, max(hit.score, 0.0) / top, query_vector)
         if asked is not None and asked.person and asked.role:
             # a byline (编辑：武俊 美编：马秀霞) shares no words with the report, so retrieval never finds it: the

@@ -204,3 +204,10 @@ def test_the_contrary_measure_is_not_an_answer(qa):
 
 def test_a_byline_is_read_though_retrieval_cannot_find_it(qa):
     assert qa.ask("2022年历下区委经济工作会议那篇报道的编辑是谁").answer == "武俊"
+
+
+def test_a_heading_answers_a_count_it_alone_prints_but_never_a_name(qa):
+    # 大力支持民营经济发展 重点实施五大行动 is a subheading; the section under it only lists the actions
+    assert qa.ask("2023年历下扶持民营经济一共推出几大行动？").answer == "五大"
+    # the headline's slogans (…大经济、大建设…) are no answer to a name question
+    assert qa.ask("历下想借助高校毕业生关系网发展的是哪种经济？").answer == "校友经济"
