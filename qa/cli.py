@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run the eval set and write a report to eval/results/")
     common(p)
-    p.add_argument("--split", default="test", choices=("dev", "test", "holdout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10"))
+    p.add_argument("--split", default="test", choices=("dev", "test", "holdout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11"))
     p.add_argument("--eval-dir", default=str(ROOT / "eval"))
     p.add_argument("--failures", action="store_true", help="list the questions answered wrongly")
     p.set_defaults(func=cmd_eval)
