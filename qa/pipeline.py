@@ -209,7 +209,8 @@ class QA:
 
         # what follows the question word is a noun phrase whose head stands after its last 的 (投资上亿的|项目); when
         # it names the thing, what stands before the question word is an action on it (落地了多少个…), no head
-        right = nouns(asked.right_context.split("的")[-1], False)[:1]
+        # (a single character there is a measure word: 几|成, 几|倍)
+        right = [w for w in nouns(asked.right_context.split("的")[-1], False) if len(w) >= 2][:1]
         heads = [lowered[w.lower()] for w in right or nouns(asked.left_context, True)[-1:]]
         if not _ASKING.search(asked.text):
             # a search-box query has no question word: it ends on what it measures (历下 2024 新幼儿园 学位供给)

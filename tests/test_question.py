@@ -72,6 +72,7 @@ def test_district_and_year(text, district, year):
         ("历下 2024 重点项目 清单 个数", "number", None),  # the count of a list, not the list
         ("全市的金融业增加值里，历下一家就占了多少？", "percentage", "%"),
         ("1579亩供地中，划拨的占了多少亩？", "number", "亩"),  # a unit asked: the figure, not a share
+        ("想在哪项城市管理改革上做全省标杆？", "name", None),  # 在哪项 picks an item, not a place
         ("创新设计大赛是第几届", "number", "名次"),
     ],
 )

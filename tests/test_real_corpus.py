@@ -172,6 +172,8 @@ def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
         # after the question word, the head of the noun phrase (after its last 的), not the verb before it
         ("2022年历下落地了多少个投资上亿的项目", ("项目",)),
         ("2019年市中区金融行业给地方贡献了多少税收", ("税收",)),
+        # a single character after the question word is a measure word (几|成), not what is counted
+        ("济南市中区2019年通信信息这个行业交的税涨了几成", ("行业",)),
         # a search-box query ends on what it measures, the object of a trailing action, a unit after it left out
         ("历下 2024 新幼儿园 学位供给", ("学位",)),
         ("历下区 辖区面积 平方公里", ("面积",)),
