@@ -313,7 +313,8 @@ def find_pair_spans(text: str, pos: Callable[[str], list[tuple[str, str]]]) -> l
             right.append(w)
         left = []
         for w in reversed(words[max(0, k - len(right)) : k]):
-            if w[3].startswith(_PAIR_STOP_FLAGS) or not re.fullmatch(r"[\u4e00-\u9fff]+", w[2]) or LEADING_VERB.fullmatch(w[2] + "xx"):
+            opening = LEADING_VERB.match(w[2] + "xx")  # (the lookahead wants two characters after the verb)
+            if w[3].startswith(_PAIR_STOP_FLAGS) or not re.fullmatch(r"[\u4e00-\u9fff]+", w[2]) or (opening and opening.end() >= len(w[2])):
                 break
             left.insert(0, w)
         if len(left) == len(right) and right and 2 <= right[-1][1] - right[0][0] <= 12 and 2 <= left[-1][1] - left[0][0]:
