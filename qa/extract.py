@@ -460,10 +460,7 @@ def _slot_fills(question: Question, text: str) -> list[tuple[int, int]]:
     left, right = question.left_context[-2:], question.right_context[:2]
     if len(left) < 2 or len(right) < 2:
         return []
-    fills = []
-    for m in re.finditer(rf"{re.escape(left)}([\u4e00-\u9fff“”]{{2,12}}?){re.escape(right)}", text):
-        fills.append((m.start(1), m.end()))
-    return fills
+    return [(m.start(1), m.end()) for m in re.finditer(rf"{re.escape(left)}([\u4e00-\u9fff“”]{{2,12}}?){re.escape(right)}", text)]
 
 
 def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str, str | None]]:
@@ -610,6 +607,31 @@ def _head_gap(heads: Sequence[str], window: str) -> float:
     return absent / len(heads)
 
 
+def _shape_fit(question: Question, kind: str, span_text: str, before: str) -> float:
+    """How well a name's (or list's) own shape fits what is asked, as a factor: the suffix of the kind asked, and none of
+    the question's words around the answer taken into it. ``before`` is the character printed before the span."""
+    factor = 1.0
+    wanted = question.answer_type
+    if kind == "name":
+        if wanted == "organisation" and not _ORG_SUFFIX.search(span_text):
+            factor *= 0.8
+        if wanted == "place" and not _PLACE_SUFFIX.search(span_text):
+            factor *= 0.8  # a place is named by a place word at its end (路, 片区, 商圈, 大厦 …), 硬实力 is none
+        role = _PREDICATE.search(question.right_context)
+        if role and len(span_text) > 3 and span_text[-2:] in role.group(1).replace("的", ""):
+            factor *= 0.8  # 把哪里定位为招商的主阵地 → 中央商务区: what it is made into is no part of its name
+        if (label := _LABEL.search(span_text)) and label.group(0) in question.text:
+            factor *= 0.85  # 哪个称号 → 山东省现代流通强区: the label the question names is not part of the name
+        if before == "等":
+            factor *= 0.7  # X等头牌企业: what follows 等 is the kind the names before it belong to, not a name
+    lead = question.slot_left
+    if len(lead) >= 2 and span_text.startswith(lead) and len(span_text) > len(lead) + 1 and not _WHERE.fullmatch(lead):
+        # 降低金融机构[哪两方面]: the answer follows the words before the question word in the text (济南哪个区域 →
+        # 济南中央商务区: a place the name starts with is part of it)
+        factor *= 0.9
+    return factor
+
+
 SLOT_BONUS = 0.5
 # a coined name in the category the question names (什么主题年 → “项目深化年”)
 CATEGORY_HEAD_BONUS = 1.3
@@ -737,22 +759,7 @@ def extract_spans(
                 score *= min(1.0, 0.3 + 2.5 * _novelty(own, asked_text))
                 if len(span_text) >= 2 and span_text in question.text:
                     score *= 0.3  # the question's own words (再造一个新市中 → “新市中”) are not its answer
-            if wanted == "organisation" and kind == "name" and not _ORG_SUFFIX.search(span_text):
-                score *= 0.8
-            if wanted == "place" and kind == "name" and not _PLACE_SUFFIX.search(span_text):
-                score *= 0.8  # a place is named by a place word at its end (路, 片区, 商圈, 大厦 …), 硬实力 is none
-            lead = question.slot_left
-            if len(lead) >= 2 and span_text.startswith(lead) and len(span_text) > len(lead) + 1 and not _WHERE.fullmatch(lead):
-                # 降低金融机构[哪两方面]: the answer follows the words before the question word in the text (济南
-                # 哪个区域 → 济南中央商务区: a place the name starts with is part of it)
-                score *= 0.9
-            role = _PREDICATE.search(question.right_context)
-            if kind == "name" and role and len(span_text) > 3 and span_text[-2:] in role.group(1).replace("的", ""):
-                score *= 0.8  # 把哪里定位为招商的主阵地 → 中央商务区: what it is made into is no part of its name
-            if kind == "name" and (label := _LABEL.search(span_text)) and label.group(0) in question.text:
-                score *= 0.85  # 哪个称号 → 山东省现代流通强区: the label the question names is not part of the name
-            if kind == "name" and ev.text[a - 1 : a] == "等":
-                score *= 0.7  # X等头牌企业: what follows 等 is the kind the names before it belong to, not a name
+            score *= _shape_fit(question, kind, span_text, ev.text[a - 1 : a])
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
             if question.person and kind == "name":
                 # a person is named after the title: 区长杨福涛, 记者夏侯凤超; the asked title when the question names one
