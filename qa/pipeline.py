@@ -48,7 +48,6 @@ _NOT_A_HEAD = re.compile(
 )
 
 
-_ASKING = re.compile(r"多少|几|多大|多高|多长|多远|多重|什么|哪|谁|啥")
 _PLACE_WORD = re.compile("|".join(["济南市?", "山东省?", "全市", "全区", "全省", "本区", "辖区", *(rf"{name}(?:区|县)?" for name in DISTRICT_NAMES)]))
 
 
@@ -210,11 +209,12 @@ class QA:
         # what follows the question word is a noun phrase whose head stands after its last 的 (投资上亿的|项目); when
         # it names the thing, what stands before the question word is an action on it (落地了多少个…), no head
         # (a single character there is a measure word: 几|成, 几|倍)
-        right = [w for w in nouns(asked.right_context.split("的")[-1], False) if len(w) >= 2][:1]
-        heads = [lowered[w.lower()] for w in right or nouns(asked.left_context, True)[-1:]]
-        if not _ASKING.search(asked.text):
+        if asked.search_box:
             # a search-box query has no question word: it ends on what it measures (历下 2024 新幼儿园 学位供给)
             heads = [lowered[w.lower()] for w in self._terse_head(asked.text) if w.lower() in lowered]
+        else:
+            right = [w for w in nouns(asked.right_context.split("的")[-1], False) if len(w) >= 2][:1]
+            heads = [lowered[w.lower()] for w in right or nouns(asked.left_context, True)[-1:]]
         # the named owner of what is counted (济南国际创新设计产业园的营业收入): another owner's figure is not it
         owner = _OWNER.search(asked.text)
         if owner:

@@ -80,6 +80,8 @@ _NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|哪套|哪种|哪类|�
 _OPINION = re.compile(
     r"你觉得|你认为|你怎么看|你喜欢|(?:哪个|哪里|哪儿|谁)[\u4e00-\u9fff]{0,4}(?:更|比较|最)(?:好|宜居|适合|值得|强|美|漂亮)|好玩|好吃"
 )
+# any word that asks (多少, 哪, 什么 …): a question without one is a search-box query
+_QUESTION_WORD = re.compile(r"多少|几|多大|多高|多长|多远|多重|什么|哪|谁|啥")
 _CHITCHAT = re.compile(r"^(?:你好|您好|hi|hello|嗨|谢谢|再见|在吗|你是谁|早上好|晚上好)", re.I)
 # a question about the assistant itself (你叫什么名字, 你是哪家公司做出来的, 谁开发的你): no report speaks of it
 _ABOUT_YOU = re.compile(
@@ -175,6 +177,11 @@ class Question:
     def slot_right(self) -> str:
         """The four characters just after it ("头牌企业" in 引进哪家头牌企业)."""
         return self.right_context[:4]
+
+    @property
+    def search_box(self) -> bool:
+        """Typed like a search-box query, with no question word at all (历下 2024 新幼儿园 学位供给)."""
+        return not _QUESTION_WORD.search(self.text)
 
 
 def _parse_year(token: str) -> int:

@@ -109,10 +109,12 @@ _OPENING_VERB_WORDS = (
 )
 # a name does not start with the verb that governs it, with the adverb before that verb (扎实推进…), or with a
 # scope of being first (全国首个科创金融改革试验区 names 科创金融改革试验区)
-LEADING_VERB = re.compile(
+_LEADING = (
     r"(?:(?:扎实|大力|加快|积极|全力|着力|持续|深入|全面|切实|统筹|进一步|不断|努力|重点|精心|紧紧|充分)?(?:" + _OPENING_VERB_WORDS
-    + r")[了着过]?|(?:全国|全省|全市|国内|省内)?(?:首个|首家|首批|唯一|第一个|第一家))(?=.{2,})"
+    + r")[了着过]?|(?:全国|全省|全市|国内|省内)?(?:首个|首家|首批|唯一|第一个|第一家))"
 )
+LEADING_VERB = re.compile(_LEADING + r"(?=.{2,})")
+_LEADING_WORD = re.compile(_LEADING)  # a whole word that is such an opening (加快, 充分发挥)
 # verbs that take an object: a noun run holding one in its middle is a verb phrase, not a name (…标准实施城市…)
 _INNER_VERB = re.compile(
     r"(?<=..)(?:实施|推进|打造|开展|引进|落地|建成|启动|举办|承办|实现|完成|抓好|推动|紧盯|围绕|聚焦|依托|成为|作为|位列|"
@@ -313,8 +315,7 @@ def find_pair_spans(text: str, pos: Callable[[str], list[tuple[str, str]]]) -> l
             right.append(w)
         left = []
         for w in reversed(words[max(0, k - len(right)) : k]):
-            opening = LEADING_VERB.match(w[2] + "xx")  # (the lookahead wants two characters after the verb)
-            if w[3].startswith(_PAIR_STOP_FLAGS) or not re.fullmatch(r"[\u4e00-\u9fff]+", w[2]) or (opening and opening.end() >= len(w[2])):
+            if w[3].startswith(_PAIR_STOP_FLAGS) or not re.fullmatch(r"[\u4e00-\u9fff]+", w[2]) or _LEADING_WORD.fullmatch(w[2]):
                 break
             left.insert(0, w)
         if len(left) == len(right) and right and 2 <= right[-1][1] - right[0][0] <= 12 and 2 <= left[-1][1] - left[0][0]:

@@ -255,6 +255,11 @@ def test_demonstratives_rates_on_last_year_editions_and_years_asked():
     assert analyse("那篇稿子的组版人是谁").role == "组版"
 
 
+def test_a_query_with_no_question_word_is_a_search_box_query():
+    assert analyse("历下 2024 新幼儿园 学位供给").search_box
+    assert not analyse("历下2024年新增学位多少").search_box
+
+
 def test_space_in_a_name_measures_no_area():
     assert analyse("市中区 众创空间 新增 市级以上 2019").unit is None
 
