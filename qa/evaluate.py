@@ -13,9 +13,17 @@ from .question import analyse
 _REQUIRED = ("id", "question", "answers", "doc_id", "type", "answerable")
 
 
+def available_splits(eval_dir: Path) -> list[str]:
+    """The split names in ``eval_dir``: every ``<name>.jsonl`` there, sorted."""
+    return sorted(p.stem for p in Path(eval_dir).glob("*.jsonl"))
+
+
 def load_items(eval_dir: Path, split: str) -> list[dict]:
     """Read ``<eval_dir>/<split>.jsonl``; raises ``ValueError`` naming the line of a malformed item."""
     path = Path(eval_dir) / f"{split}.jsonl"
+    if not path.is_file():
+        known = ", ".join(available_splits(eval_dir)) or "none"
+        raise ValueError(f"no split {split!r} in {eval_dir} (splits there: {known})")
     items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():

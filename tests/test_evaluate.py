@@ -43,3 +43,9 @@ def test_splits_do_not_share_questions():
     dev = {i["question"] for i in load_items(EVAL, "dev")}
     test = {i["question"] for i in load_items(EVAL, "test")}
     assert not dev & test
+
+
+def test_unknown_split_is_refused_naming_the_splits_there(tmp_path):
+    (tmp_path / "dev.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match="splits there: dev"):
+        load_items(tmp_path, "nosuch")
