@@ -48,6 +48,8 @@ _NOT_A_HEAD = re.compile(
 )
 
 
+# an administrative name (张店区, 潍坊市, 滨海新区, 南部山区) ends in one of these
+_ADMIN_END = re.compile(r"[区县市省州旗]$")
 _PLACE_WORD = re.compile("|".join(["济南市?", "山东省?", "全市", "全区", "全省", "本区", "辖区", *(rf"{name}(?:区|县)?" for name in DISTRICT_NAMES)]))
 
 
@@ -100,6 +102,7 @@ class QA:
             for district in self.coverage
         }
         self._tag = lru_cache(maxsize=4096)(index.tokenizer.tag)
+        self._corpus_text = "\n".join(d.text for d in index.documents)
         self._lowered = [p.text.lower() for p in index.passages]  # the tokenizer lower-cases: 5g, cbd, gdp
 
     @classmethod
@@ -235,6 +238,28 @@ class QA:
             return []
         return [words[-1][0]]
 
+    def foreign_place(self, text: str) -> str | None:
+        """A place the question names that no report mentions, or None.
+
+        The tagger knows place names (ns): one with an administrative ending (淄博张店区, 烟台芝罘区, 济南南部山区), or
+        one the question opens with (青岛2023年…), is another place than the reports' when no report names it. The
+        place words before it (淄博, 南部) go into the name given back."""
+        words = self._tag(text)
+        i = 0
+        while i < len(words):
+            j = i
+            while j < len(words) and words[j][1] in ("ns", "f"):
+                j += 1
+            run = words[i:j]  # place words in a row: 淄博|张店区, 济南|南部|山区
+            for k, (word, flag) in enumerate(run):
+                if flag != "ns" or not (_ADMIN_END.search(word) or i == 0) or _PLACE_WORD.fullmatch(word):
+                    continue
+                own = run[k - 1][0] + word if k and run[k - 1][1] == "f" else word  # 南部|山区: the direction is its own
+                if own not in self._corpus_text:
+                    return "".join(w for w, _ in run)
+            i = j + 1
+        return None
+
     def _evidence(self, hits: list[Hit], query_vector: np.ndarray, asked: Question | None = None) -> list[Evidence]:
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         # a heading may print a count its section only lists (重点实施五大行动); its names are slogans, not answers
@@ -300,6 +325,10 @@ class QA:
         if asked.district is not None and asked.district not in self.coverage:
             covered = "、".join(sorted(self.coverage))
             return abstain(f"报告中没有关于{asked.district}的内容（现有报告只涉及{covered}）。")
+        foreign = None if asked.district else self.foreign_place(asked.text)
+        if foreign:
+            covered = "、".join(sorted(self.coverage))
+            return abstain(f"报告中没有关于{foreign}的内容（现有报告只涉及{covered}）。")
         districts = [asked.district] if asked.district else list(self.coverage)
         if asked.year is not None and not any(asked.year in self.coverage[d] for d in districts):
             place = asked.district or "这些报告"

@@ -30,6 +30,10 @@ def test_list_answer(small_qa):
     "question, reason",
     [
         ("槐荫区2023年新建了几所学校？", "槐荫区"),
+        # a district of another city, named the way people do, with or without the city
+        ("淄博张店区2023年准备新增多少个学位？", "淄博张店区"),
+        ("2023年潍坊市奎文区计划增加多少个学位？", "奎文区"),
+        ("济南南部山区2023年计划新增多少学位？", "南部山区"),
         ("历下2021年一般公共预算收入是多少？", "2021年"),
         ("你好", "不是关于报告"),
         ("今天济南天气怎么样？", "具体答案"),
@@ -90,3 +94,9 @@ def test_an_outcome_asked_is_not_answered_with_a_plan(small_qa):
 def test_members_the_reports_only_count_are_not_named(small_qa):
     result = small_qa.ask("2023年历下新增的那4100套保障性租赁住房分别在哪些小区？")
     assert result.abstained and "4100" in result.message
+
+
+def test_a_place_the_reports_name_is_no_other_district(small_qa):
+    # 济南 and the reports' own places are topics, not another district
+    assert small_qa.foreign_place("济南2023年计划增加多少个学位？") is None
+    assert small_qa.ask("济南历下区2023年计划增加多少个学位？").answer == "6630个"
