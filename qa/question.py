@@ -75,7 +75,7 @@ _ITEM_COUNT = re.compile(
 )
 _PLACE_Q = re.compile(r"哪里|何处|在哪(?![项个些种类家条所位])|(?:去|到)了?哪(?![些个家])|什么地方|哪个(?:片区|区域|地方|园区|街区|商圈|城市|省)|哪(?:片|块)")
 _ORG_Q = re.compile(r"哪家|哪个(?:企业|公司|机构|银行|集团|单位|部门|平台|基金)|什么(?:企业|公司|机构|银行|集团|单位|部门)|谁")
-_NAME_Q = re.compile(r"什么|哪个|哪一|哪项|哪条|哪套|哪种|哪类|哪款|哪所|哪座|哪处|哪位|叫|名称|名字|是谁|啥|(?:怎样|怎么样)的(?=[\u4e00-\u9fff])")
+_NAME_Q = re.compile(r"什么|哪(?![里儿些])|叫|名称|名字|是谁|啥|(?:怎样|怎么样)的(?=[\u4e00-\u9fff])")
 # the asker's opinion or a comparison the reports do not make (你觉得…, 哪个城市更宜居): nothing to quote
 _OPINION = re.compile(
     r"你觉得|你认为|你怎么看|你喜欢|(?:哪个|哪里|哪儿|谁)[\u4e00-\u9fff]{0,4}(?:更|比较|最)(?:好|宜居|适合|值得|强|美|漂亮)|好玩|好吃"
@@ -247,6 +247,19 @@ def answer_type_of(text: str) -> str:
 _HOW_WHY = re.compile(r"怎么(?!样的[\u4e00-\u9fff])|怎样(?!的[\u4e00-\u9fff])|如何|为什么|为何|吗|呢|咋|好不好|行不行|帮我|帮忙|请你|给我|订(?:票|一|个|张)|预订|预约|推荐|讲个|写一")
 
 
+# Nouns that ask what something is, not how much of it (类型, 基调, 领域): a search-box query ending on one wants a
+# name, a list or a place. The words say which.
+_ATTRIBUTE_END = re.compile(
+    r"(名称|名字|全称|简称|类型|种类|类别|层级|层面|范围|领域|方向|内容|品牌|基调|主题|定位|称号|口号|提法|说法|理念|思路|"
+    r"模式|方式|路径|途径|抓手|举措|措施|机制|对象|地点|位置|区域|地方|来源|构成|组成|成员)\W*$"
+)
+_ATTRIBUTE_TYPE = {
+    "层级": "list", "层面": "list", "领域": "list", "内容": "list", "品牌": "list", "举措": "list", "措施": "list",
+    "构成": "list", "组成": "list", "成员": "list", "范围": "place", "地点": "place", "位置": "place",
+    "区域": "place", "地方": "place",
+}
+
+
 def _terse_type(text: str) -> str:
     """The answer a search-box query with no question word wants (历下 一般公共预算收入 2022, 在建项目数, 金融机构名单).
 
@@ -257,6 +270,11 @@ def _terse_type(text: str) -> str:
         return "other"
     if re.search(r"名单|清单|都有(?:哪些|啥)", text) and not re.search(r"个数|数量|总数|多少", text):
         return "list"
+    attribute = _ATTRIBUTE_END.search(text)
+    if attribute:
+        # 工作总基调, 创建类型, 突破领域, 覆盖范围: the query ends on what kind of thing is meant, which a report
+        # states in words
+        return _ATTRIBUTE_TYPE.get(attribute.group(1), "name")
     if re.search(r"增长|增速|增幅|比重|占比|(?<!效)率", text) and not _MONEY.search(text):
         return "percentage"  # (覆盖率: a rate noun is printed as a percentage)
     if re.search(r"(?:同比|增速|增幅|涨幅|降幅|增长率?|占比|比重)\W*$", text):

@@ -267,3 +267,20 @@ def test_space_in_a_name_measures_no_area():
 def test_an_aim_is_not_an_outcome():
     assert analyse("到年底实际新增了多少个学位").actual
     assert not analyse("最终想降低金融机构哪两方面的问题").actual
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("2022年历下要加强哪支队伍的能力？", "name"),  # 哪 with any measure word asks which one
+        ("被称为招牌的是哪方面的工作？", "name"),
+        ("市中区 2019 工作总基调", "name"),  # a search-box query ending on what kind of thing is meant
+        ("历下 2023 城市创建 类型", "name"),
+        ("市中区 2020 项目建设 突破领域", "list"),
+        ("历下 2024 5G覆盖 范围", "place"),
+        ("历下 2023 一般公共预算收入", "amount"),  # … while one ending on a measure still asks a figure
+        ("历下 2024 新增学位", "number"),
+    ],
+)
+def test_which_with_any_measure_word_and_search_box_attribute_nouns(text, kind):
+    assert analyse(text).answer_type == kind
