@@ -331,7 +331,10 @@ def _extend_by_category(question: Question, text: str, spans: list[tuple[int, in
     if len(right) < 2:
         return spans
     extended = set(spans)
+    # the head of the phrase the question word opens (哪方面的|工作) is the category too: 民生|工作一直是…
+    heads = [n for n in asked_nouns(question, pos) if len(n) <= 4]
     for a, b in spans:
+        extended.update((a, b + len(n)) for n in heads if text.startswith(n, b))
         k = shared_edge(right, text[b : b + len(right)], suffix=False)
         while k >= 2:
             words = pos(right[:k]) if pos is not None else [(right[:k], "n")]
@@ -632,7 +635,29 @@ def _shape_fit(question: Question, kind: str, span_text: str, before: str) -> fl
     return factor
 
 
+# a report says what a thing is with a copula after it: 民生工作|一直是|历下的“金字招牌”, 新兴产业|正成为|…加速器
+_COPULA = re.compile(r"(?:正在?|已经?|一直|始终|日益|逐步|将|更)?(?:成为|是|被誉为|被称为|被评为|堪称|称得上)")
+
+
+def copula_subject(
+    weights: dict[str, float], text: str, start: int, end: int, clause_end: int, category: Sequence[str] = ()
+) -> float:
+    """How much of the key terms' weight stands in what the span is said to be, when a copula follows the span and the
+    span itself holds none of them but the ``category`` asked: a question that describes the predicate
+    (被称为招牌的是哪方面的工作) asks for the subject (民生工作). 0 when no copula follows."""
+    m = _COPULA.match(text, end)
+    total = sum(weights.values())
+    own = text[start:end]
+    if not m or not total or any(term in own and not _WHERE.fullmatch(term) and not any(term in c for c in category) for term in weights):
+        return 0.0  # (a place the name starts with, 济南中央商务区, is no description)
+    predicate = text[m.end() : clause_end]
+    share = sum(w for term, w in weights.items() if term in predicate) / total
+    return share if share >= COPULA_SHARE else 0.0  # a word or two in common (全省, 金融) is no description
+
+
 SLOT_BONUS = 0.5
+COPULA_BONUS = 0.5
+COPULA_SHARE = 0.4
 # a coined name in the category the question names (什么主题年 → “项目深化年”)
 CATEGORY_HEAD_BONUS = 1.3
 
@@ -760,6 +785,7 @@ def extract_spans(
                 if len(span_text) >= 2 and span_text in question.text:
                     score *= 0.3  # the question's own words (再造一个新市中 → “新市中”) are not its answer
             score *= _shape_fit(question, kind, span_text, ev.text[a - 1 : a])
+            score *= 1.0 + COPULA_BONUS * copula_subject(weights, ev.text, a, b, cb, nouns)
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
             if question.person and kind == "name":
                 # a person is named after the title: 区长杨福涛, 记者夏侯凤超; the asked title when the question names one

@@ -1,5 +1,5 @@
 """Typed span finding and scoring, on literal sentences."""
-from qa.extract import Evidence, extract_spans
+from qa.extract import Evidence, copula_subject, extract_spans
 from qa.spans import find_date_spans, find_list_spans, find_number_spans
 from qa.question import analyse
 from qa.tokenize import Tokenizer
@@ -857,3 +857,19 @@ def test_a_place_is_named_by_a_place_word_at_its_end():
     )
     weights = {"片区": 1.89, "建成": 2.55, "天下": 4.16, "泉城": 2.21, "标志": 4.16, "区": 0.29}
     assert _top("历下打算把哪个片区建成“天下泉城标志区”？", [text], weights, year=2022) == "明府城片区"
+
+
+def test_a_question_describing_what_a_thing_is_said_to_be_asks_for_the_thing():
+    # the predicate after the copula holds the question's words; its subject is the answer, not the predicate's noun
+    text = "民生工作一直是历下的“金字招牌”"
+    assert _top("被称为招牌的是哪方面的工作？", text, {"招牌": 4.0, "工作": 1.7}, year=2023) == "民生工作"
+    text = "新兴产业正成为全区新旧动能转换加速器"
+    weights = {"产业": 0.8, "提速": 3.3, "加速": 2.9, "加速器": 3.7}
+    assert _top("哪类产业被比作提速换挡的加速器？", text, weights, year=2019) == "新兴产业"
+
+
+def test_a_word_or_two_shared_with_the_predicate_is_no_description():
+    text = "济南中央商务区成为全省金融中心建设的主战场"
+    weights = {"覆盖": 2.9, "全省": 2.3, "上下游": 3.7, "金融": 1.5, "生态": 3.0}
+    assert copula_subject(weights, text, 0, 7, len(text)) == 0.0
+    assert copula_subject({"主战场": 4.0, "金融": 1.5}, text, 0, 7, len(text)) == 1.0
