@@ -126,9 +126,42 @@ REPORT_TERMS = {
     "第三产业": "服务业", "三产": "服务业", "第二产业": "工业", "二产": "工业",
     "重点工程": "重点项目", "经营主体": "市场主体", "占地": "面积", "人代会": "人民代表大会", "人大": "人民代表大会",
     "民企": "民营企业", "夺冠": "连冠", "本领": "能力", "本事": "能力", "正在施工": "在建", "施工中": "在建",
-    "上亿": "亿元", "过亿": "亿元",
+    "上亿": "亿元", "过亿": "亿元", "平米": "平方米",
     "动工": "开工", "摩天楼": "超高层", "摩天大楼": "超高层", "开发商": "开发企业", "开发方": "开发企业",
 }
+
+
+# A figure written in words (二十万平米, 一百二十个): reports print figures of ten and more in digits. Counts in words
+# that reports print as words (三大, 五种, 十四五) are single digits or stand before no measure.
+_WORD_FIGURE = re.compile(r"([一二两三四五六七八九十百千]*[十百千][一二两三四五六七八九十百千]*)(?=万|亿|(?:" + UNITS + r"|平米))")
+_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_PLACE_VALUE = {"十": 10, "百": 100, "千": 1000}
+
+
+def _word_figure_value(word: str) -> int | None:
+    total, digit = 0, None
+    for ch in word:
+        if ch in _DIGIT:
+            if digit is not None:
+                return None  # 二三: no figure
+            digit = _DIGIT[ch]
+        else:
+            total += (1 if digit is None else digit) * _PLACE_VALUE[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def arabic_numbers(text: str) -> str:
+    """Figures of ten and more written in words, in digits as the reports print them (二十万平米 → 20万平米)."""
+
+    def digits(m: re.Match) -> str:
+        word = m.group(1)
+        if not any(c in _DIGIT for c in word):
+            return word  # 千万元, 百亿级: an order of magnitude, printed in words
+        value = _word_figure_value(word)
+        return str(value) if value else word
+
+    return _WORD_FIGURE.sub(digits, text)
 
 
 def expand_focus(focus: str) -> str:
@@ -435,7 +468,7 @@ def analyse(text: str) -> Question:
         asked = rf"((?:多少|几)个?[“\"‘]?){u}[”\"’]?|{u}(?=数?量?(?:是|有|为|达)?(?:多少|几))"
         focus = re.sub(asked, lambda m: (m.group(1) or "") + " ", focus)
     focus = _FRAME.sub(" ", focus)
-    focus = expand_focus(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip())
+    focus = expand_focus(arabic_numbers(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip()))
     if unit == ORDINAL and "济南" in focus and "全市" not in focus:
         focus += " 全市"  # a place "in Jinan" is printed as 全市第一
     left_context, right_context = question_slot(bare, 10)
