@@ -37,6 +37,8 @@ UNITS = (
 )
 _CURRENCY_UNITS = ("亿元", "万元", "元", "美元", "亿美元", "万美元")
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
+# a search-box query ending on a count in a measure word: 层级数 → 级 (三级), 户数 → 户, 人数 → 人
+_UNIT_COUNT_END = re.compile(rf"({UNITS})数量?\W*(?:20\d\d年?)?\W*$")
 _UNIT_BEFORE = re.compile(rf"({UNITS})(?:数|数量)?(?:是|有|为|达)?(?:多少|几)")
 
 _DATE_Q = re.compile(
@@ -339,7 +341,7 @@ def asked_unit(text: str) -> str | None:
         return "亿元"  # 营收几个亿
     if re.search(r"几个[“\"‘]", text):
         return counted_character(text)  # 几个“算”: counted in 算 (四算), not in 个
-    m = _ASKED_UNIT.search(text) or _UNIT_BEFORE.search(text)
+    m = _ASKED_UNIT.search(text) or _UNIT_BEFORE.search(text) or _UNIT_COUNT_END.search(text)
     if m:
         return m.group(1)
     if _PERCENT_Q.search(text):

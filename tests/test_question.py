@@ -293,3 +293,8 @@ def test_figures_written_in_words_are_searched_in_digits():
     assert arabic_numbers("十四五规划、三大片区、五种能力、千万元以上项目、百亿级产业") == "十四五规划、三大片区、五种能力、千万元以上项目、百亿级产业"
     focus = analyse("2023年历下要腾出二十万平米的拆迁空间，牵涉到几个项目？").focus
     assert "20万" in focus and "平方米" in focus
+
+
+@pytest.mark.parametrize("text, unit", [("历下 助企包联服务体系 层级数 2024", "级"), ("历下 2022 市场主体 户数", "户"), ("历下 2023 新增就业人数", "人")])
+def test_a_search_box_query_ending_on_a_count_in_a_measure_word_asks_in_it(text, unit):
+    assert analyse(text).unit == unit
