@@ -490,6 +490,8 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         # (a quoted name is the report's own coinage, verb and all: “聚焦提升年”, “免审即享”)
         names = [(a, b) for a, b in names if is_quoted(text, a, b) or not is_verb_phrase(text[a:b])]
         names += _slot_fills(question, text)
+        # a conjunction joins two names, it opens none: 大局观念|和亲|商理念 is the tagger's mistake for …和|亲商理念
+        names = [(a, b) for a, b in names if not (a and text[a] in "和与及" and "\u4e00" <= text[a - 1] <= "\u9fff")]
         if wanted == "list" and question.items == 2:
             # two names joined by 和/及/与 are an enumeration of two (哪两项战略 → 自贸试验区和科创金融改革实验区)
             lists += [
@@ -514,8 +516,48 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
                 (x, y) for a, b in lists if not text[a].isdigit()
                 for x, y in item_spans(text, a, b) if y - x >= 2 and not re.search(r"\d|和|及|与", text[x:y])
             ]
+        if question.excluded:
+            lists, names = _leave_out(question.excluded, text, lists, names)
         return [(a, b, "list", None) for a, b in lists] + [(a, b, "name", None) for a, b in sorted(set(names))]
     return []
+
+
+_JOIN_AFTER = re.compile(r"、|和|及|与|以及")
+
+
+def _items_joined(span_text: str) -> list[str]:
+    """The items of an enumeration joined by 、 和 及 与 以及."""
+    return [item for item in re.split(_JOIN_AFTER.pattern, span_text) if item]
+
+
+def names_excluded(excluded: str, span_text: str) -> bool:
+    """One of the span's items is what a 除了X还… question leaves out, or a part of it, or shares four characters in
+    a row with it (…现代金融产业母 and 现代金融产业母基金)."""
+    k = min(4, len(excluded))
+    return any(
+        len(item) >= 2 and (item in excluded or any(excluded[i : i + k] in item for i in range(len(excluded) - k + 1)))
+        for item in _items_joined(span_text)
+    )
+
+
+def _leave_out(excluded: str, text: str, lists: list[tuple[int, int]], names: list[tuple[int, int]]):
+    """Enumerations without the item a 除了X还… question leaves out, when it is their first or last item
+    (老商埠、万达广场、绿地普利中心 → 万达广场、绿地普利中心; 大局观念和亲商理念 → 亲商理念); what is left of an
+    enumeration of two is a name."""
+    lists, names = list(lists), list(names)
+    for a, b in [*lists, *names]:
+        joins = list(_JOIN_AFTER.finditer(text, a, b))
+        if not joins:
+            continue
+        first, last = text[a : joins[0].start()], text[joins[-1].end() : b]
+        rests = []
+        if names_excluded(excluded, first):
+            rests.append((joins[0].end(), b))
+        if names_excluded(excluded, last):
+            rests.append((a, joins[-1].start()))
+        for x, y in rests:
+            (lists if _JOIN_AFTER.search(text, x, y) else names).append((x, y))
+    return lists, names
 
 
 # what the thing asked is said to be (哪里定位为|招商的主阵地): a role, not its name's category
@@ -785,6 +827,8 @@ def extract_spans(
                 if len(span_text) >= 2 and span_text in question.text:
                     score *= 0.3  # the question's own words (再造一个新市中 → “新市中”) are not its answer
             score *= _shape_fit(question, kind, span_text, ev.text[a - 1 : a])
+            if question.excluded and names_excluded(question.excluded, span_text):
+                score *= 0.5  # 除了老商埠还有哪些: the answer leaves out what the asker named
             score *= 1.0 + COPULA_BONUS * copula_subject(weights, ev.text, a, b, cb, nouns)
             score *= 1.0 + 0.01 * min(len(span_text), 10)  # of two names equally placed, the fuller one
             if question.person and kind == "name":

@@ -202,6 +202,7 @@ class Question:
     members: int | None = None  # 那57家高企都是哪些: the members of a group counted in digits, which a list must name
     actual: bool = False  # 实际新增了多少, 到年底: what was achieved, which a plan's target is not
     superlative: str = ""  # 投资最大的是哪个 → 最大: picks one thing by a comparison the report must make itself
+    excluded: str = ""  # 除了老商埠还有哪些 → 老商埠: what the asker already knows, which the answer leaves out
 
     @property
     def slot_left(self) -> str:
@@ -407,6 +408,16 @@ def _container(text: str) -> str:
     return m.group(1).split("的")[-1] if m else ""
 
 
+# 除了X(以外/之外)，还…: X is named to be left out of the answer
+_EXCEPT = re.compile(r"除(?:了|去)?([^，,。？?；]{2,16}?)(?:以外|之外)?[，,]?(?:还|也|另外|又)")
+
+
+def _excluded(text: str) -> str:
+    """What a 除了X还… question names to leave out of its answer (除了大局观念还要增强什么理念 → 大局观念)."""
+    m = _EXCEPT.search(text)
+    return m.group(1) if m else ""
+
+
 def _superlative(text: str) -> str:
     m = _SUPERLATIVE.search(text)
     return m.group(0) if m else ""
@@ -512,6 +523,7 @@ def analyse(text: str) -> Question:
         members=_members(text),
         container=_container(text),
         superlative=_superlative(text) if kind in ("name", "organisation", "place", "list") else "",
+        excluded=_excluded(text) if kind in ("name", "organisation", "place", "list") else "",
     )
 
 

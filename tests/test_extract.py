@@ -873,3 +873,14 @@ def test_a_word_or_two_shared_with_the_predicate_is_no_description():
     weights = {"覆盖": 2.9, "全省": 2.3, "上下游": 3.7, "金融": 1.5, "生态": 3.0}
     assert copula_subject(weights, text, 0, 7, len(text)) == 0.0
     assert copula_subject({"主战场": 4.0, "金融": 1.5}, text, 0, 7, len(text)) == 1.0
+
+
+def test_what_a_question_names_to_leave_out_is_left_out_of_the_answer():
+    # 除了X还…: the asker knows X; the rest of the enumeration answers, or the other of two
+    text = "老商埠、万达广场、绿地普利中心等夜间消费聚集区人气火爆"
+    weights = {"晚上": 3.0, "人气": 2.5, "去处": 2.0, "老商埠": 4.0}
+    assert _top("2019年市中区晚上人气旺的去处，除了老商埠还有哪些？", text, weights, year=2019) == "万达广场、绿地普利中心"
+    text = "进一步增强大局观念和亲商理念，把管理程序调到最优"
+    weights = {"环境": 2.0, "大局": 3.7, "观念": 4.2, "增强": 2.7, "理念": 2.6}
+    assert _top("2022年历下营造好环境，除了大局观念还要让干部增强什么理念？", text, weights, year=2022) == "亲商理念"
+    assert _top("2022年历下要让干部增强哪两种理念？", text, weights, year=2022) == "大局观念和亲商理念"

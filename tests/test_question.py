@@ -298,3 +298,9 @@ def test_figures_written_in_words_are_searched_in_digits():
 @pytest.mark.parametrize("text, unit", [("历下 助企包联服务体系 层级数 2024", "级"), ("历下 2022 市场主体 户数", "户"), ("历下 2023 新增就业人数", "人")])
 def test_a_search_box_query_ending_on_a_count_in_a_measure_word_asks_in_it(text, unit):
     assert analyse(text).unit == unit
+
+
+def test_what_the_asker_leaves_out():
+    assert analyse("2019年市中区晚上人气旺的去处，除了老商埠还有哪些？").excluded == "老商埠"
+    assert analyse("除了现代金融产业母基金以外，还有哪家基金落户？").excluded == "现代金融产业母基金"
+    assert analyse("2019年市中区有哪些夜间消费去处？").excluded == ""
