@@ -304,3 +304,8 @@ def test_what_the_asker_leaves_out():
     assert analyse("2019年市中区晚上人气旺的去处，除了老商埠还有哪些？").excluded == "老商埠"
     assert analyse("除了现代金融产业母基金以外，还有哪家基金落户？").excluded == "现代金融产业母基金"
     assert analyse("2019年市中区有哪些夜间消费去处？").excluded == ""
+
+
+def test_you_na_jia_asks_for_one_and_you_naxie_for_several():
+    assert analyse("金融类单位里，有哪家证券公司？").answer_type == "organisation"
+    assert analyse("聚拢的金融类单位有哪些？").answer_type == "list"
