@@ -188,6 +188,7 @@ def test_who_asks_for_a_person_only_when_no_thing_of_theirs_follows():
 def test_everyday_words_bring_the_reports_own_terms():
     assert "重点项目" in analyse("2024年要推进几个重点工程").focus
     assert "市场主体" in analyse("各类经营主体有多少万户").focus
+    assert "市场主体" in analyse("公司和个体户加起来有多少户").focus  # 市场主体 are the enterprises and 个体工商户
     assert "人民代表大会" in analyse("那次人代会属于第几届").focus
     assert "开工" in analyse("打算让多少个项目动工").focus
     assert "超高层" in analyse("要联合的摩天楼开发方有几家").focus
