@@ -321,7 +321,9 @@ def _name_ending(question: Question, span_text: str, nouns: Sequence[str] = ()) 
     return longest
 
 
-def _extend_by_category(question: Question, text: str, spans: list[tuple[int, int]], pos) -> list[tuple[int, int]]:
+def _extend_by_category(
+    question: Question, text: str, spans: list[tuple[int, int]], pos, nouns: Sequence[str] = ()
+) -> list[tuple[int, int]]:
     """Names extended over the category the question names after its question word, when the text prints it next.
 
     ``依托哪个细胞医学产业园`` and the text ``丽山国际细胞医学产业园等`` give ``丽山国际细胞医学产业园`` from the name
@@ -332,7 +334,7 @@ def _extend_by_category(question: Question, text: str, spans: list[tuple[int, in
         return spans
     extended = set(spans)
     # the head of the phrase the question word opens (哪方面的|工作) is the category too: 民生|工作一直是…
-    heads = [n for n in asked_nouns(question, pos) if len(n) <= 4]
+    heads = [n for n in nouns if len(n) <= 4]
     for a, b in spans:
         extended.update((a, b + len(n)) for n in heads if text.startswith(n, b))
         k = shared_edge(right, text[b : b + len(right)], suffix=False)
@@ -466,8 +468,9 @@ def _slot_fills(question: Question, text: str) -> list[tuple[int, int]]:
     return [(m.start(1), m.end()) for m in re.finditer(rf"{re.escape(left)}([\u4e00-\u9fff“”]{{2,12}}?){re.escape(right)}", text)]
 
 
-def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str, str | None]]:
-    """The spans of ``text`` of the kinds that could answer ``question``: (start, end, kind, unit)."""
+def _candidates(question: Question, text: str, pos, nouns: Sequence[str] = ()) -> list[tuple[int, int, str, str | None]]:
+    """The spans of ``text`` of the kinds that could answer ``question``: (start, end, kind, unit). ``nouns`` are the
+    kind asked (see ``asked_nouns``)."""
     wanted = question.answer_type
     if wanted in ("number", "amount", "percentage"):
         found = find_number_spans(text, with_growth_verb=question.growth)
@@ -485,7 +488,7 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
         return found
     if wanted in ("list", "name", "organisation", "place", "other"):
         lists = find_list_spans(text, pos)
-        names = _extend_by_category(question, text, find_name_spans(text, pos), pos)
+        names = _extend_by_category(question, text, find_name_spans(text, pos), pos, nouns)
         # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
         # (a quoted name is the report's own coinage, verb and all: “聚焦提升年”, “免审即享”)
         names = [(a, b) for a, b in names if is_quoted(text, a, b) or not is_verb_phrase(text[a:b])]
@@ -522,7 +525,7 @@ def _candidates(question: Question, text: str, pos) -> list[tuple[int, int, str,
     return []
 
 
-_JOIN_AFTER = re.compile(r"、|和|及|与|以及")
+_JOIN_AFTER = re.compile(r"以及|、|和|及|与")
 
 
 def _items_joined(span_text: str) -> list[str]:
@@ -725,10 +728,12 @@ def extract_spans(
     wanted = question.answer_type
     bigrams = focus_bigrams(question.focus)
     bigram_weights = dict.fromkeys(bigrams, 1.0)
+    asked = asked_kind(question, pos)
+    nouns = asked.nouns
     found = []  # (evidence, clauses, start, end, kind, unit, clause index, fit)
     for ev in evidence:
         clauses = split_clauses(ev.text) or [(0, len(ev.text))]
-        for a, b, kind, unit in _candidates(question, ev.text, pos):
+        for a, b, kind, unit in _candidates(question, ev.text, pos, nouns):
             fit = _type_fit(question, kind, unit, ev.text[a:b])
             if fit <= 0:
                 continue
@@ -746,8 +751,6 @@ def extract_spans(
         if kind == "list":
             lists.setdefault(id(ev), []).append((a, b))
     ranked: list[tuple[float, Span]] = []
-    asked = asked_kind(question, pos)
-    nouns = asked.nouns
     asked_text = _DISTRICT_IN_TEXT.sub("", question.text)
     for ev, clauses, a, b, kind, unit, at_clause, fit in found:
         # a figure's own characters are not its context: 933亿元 does not stand with the term 亿元 (a name's do:

@@ -322,13 +322,10 @@ class QA:
         if asked.answer_type == "other":
             # no question word asks for a figure, name, list or date: nothing can be quoted as the answer
             return abstain("这个问题没有可以从报告原文中摘出的具体答案；请问具体的数字、名称、名单或日期。")
-        if asked.district is not None and asked.district not in self.coverage:
+        elsewhere = self.foreign_place(asked.text) if asked.district is None else asked.district
+        if elsewhere is not None and elsewhere not in self.coverage:
             covered = "、".join(sorted(self.coverage))
-            return abstain(f"报告中没有关于{asked.district}的内容（现有报告只涉及{covered}）。")
-        foreign = None if asked.district else self.foreign_place(asked.text)
-        if foreign:
-            covered = "、".join(sorted(self.coverage))
-            return abstain(f"报告中没有关于{foreign}的内容（现有报告只涉及{covered}）。")
+            return abstain(f"报告中没有关于{elsewhere}的内容（现有报告只涉及{covered}）。")
         districts = [asked.district] if asked.district else list(self.coverage)
         if asked.year is not None and not any(asked.year in self.coverage[d] for d in districts):
             place = asked.district or "这些报告"

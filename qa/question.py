@@ -134,8 +134,12 @@ REPORT_TERMS = {
 
 
 # A figure written in words (二十万平米, 一百二十个): reports print figures of ten and more in digits. Counts in words
-# that reports print as words (三大, 五种, 十四五) are single digits or stand before no measure.
-_WORD_FIGURE = re.compile(r"([一二两三四五六七八九十百千]*[十百千][一二两三四五六七八九十百千]*)(?=万|亿|(?:" + UNITS + r"|平米))")
+# that reports print as words (三大, 五种, 十四五) are single digits or stand before no measure of a figure.
+# Only before the measure words of figures: 二十大, 十四连冠 and 十二届 are printed in words.
+_WORD_FIGURE = re.compile(
+    r"([一二两三四五六七八九十百千]*[十百千][一二两三四五六七八九十百千]*)"
+    r"(?=万|亿|平方|平米|公里|米|元|美元|个|家|所|处|项|套|座|条|名|人|户|亩|栋|台|辆|吨|份|场|间|张|批)"
+)
 _DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _PLACE_VALUE = {"十": 10, "百": 100, "千": 1000}
 
