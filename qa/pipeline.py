@@ -368,13 +368,14 @@ class QA:
         confidence = self.calibration.confidence(signals) if self.calibration else best.score * (1.0 - missing)
         if confidence < self.abstain_below:
             return abstain("报告中没有找到可靠的答案；下面是最接近的段落。", confidence)
-        candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in spans[:5])
+        distinct = _distinct(spans)
+        candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in distinct[:5])
         return Result(
             question=text,
             answer=best.text,
             abstained=False,
             confidence=round(confidence, 4),
-            message=self._message(best, spans),
+            message=self._message(best, distinct),
             answers=candidates,
             citations=tuple(c.citation for c in candidates),
             passages=shown,
@@ -422,6 +423,16 @@ class QA:
         if others:
             message += "（另：" + "；".join(_clause_context(s) for s in others[:2]) + "）"
         return message
+
+
+def _distinct(spans: list[Span]) -> list[Span]:
+    """The spans, best first, without those that overlap a better one in the same document: 市中区坚持稳中求进 and
+    稳中求进 are the same answer cut otherwise, not another answer (1600余个 beside 7000余个 is one)."""
+    kept: list[Span] = []
+    for span in spans:
+        if not any(k.doc_id == span.doc_id and k.start < span.end and span.start < k.end for k in kept):
+            kept.append(span)
+    return kept
 
 
 def _unsupported(asked: Question, best: Span) -> str | None:

@@ -100,3 +100,11 @@ def test_a_place_the_reports_name_is_no_other_district(small_qa):
     # 济南 and the reports' own places are topics, not another district
     assert small_qa.foreign_place("济南2023年计划增加多少个学位？") is None
     assert small_qa.ask("济南历下区2023年计划增加多少个学位？").answer == "6630个"
+
+
+def test_other_answers_are_other_places_not_the_same_answer_cut_otherwise(small_qa):
+    result = small_qa.ask("市中区要加快集聚哪些金融机构？")
+    spans = [(c.citation.doc_id, c.citation.start, c.citation.end) for c in result.answers]
+    for i, (doc, start, end) in enumerate(spans):
+        assert not any(d == doc and s < end and start < e for d, s, e in spans[:i])
+    assert "（另：" not in result.message or result.answer not in result.message.split("（另：", 1)[1]
