@@ -369,7 +369,7 @@ class QA:
         if confidence < self.abstain_below:
             return abstain("报告中没有找到可靠的答案；下面是最接近的段落。", confidence)
         distinct = _distinct(spans)
-        candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in distinct[:5])
+        candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in distinct)
         return Result(
             question=text,
             answer=best.text,
@@ -425,13 +425,15 @@ class QA:
         return message
 
 
-def _distinct(spans: list[Span]) -> list[Span]:
-    """The spans, best first, without those that overlap a better one in the same document: 市中区坚持稳中求进 and
-    稳中求进 are the same answer cut otherwise, not another answer (1600余个 beside 7000余个 is one)."""
+def _distinct(spans: list[Span], limit: int = 5) -> list[Span]:
+    """The first ``limit`` spans, best first, that do not overlap a better one in the same document: 市中区坚持稳中求进
+    and 稳中求进 are the same answer cut otherwise, not another answer (1600余个 beside 7000余个 is one)."""
     kept: list[Span] = []
     for span in spans:
         if not any(k.doc_id == span.doc_id and k.start < span.end and span.start < k.end for k in kept):
             kept.append(span)
+            if len(kept) == limit:
+                break
     return kept
 
 
