@@ -113,7 +113,7 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
     rows = []
     for item in items:
         started = time.perf_counter()
-        result = qa.ask(item["question"])
+        result = qa.ask(item["question"], history=item.get("history") or [])
         latency = (time.perf_counter() - started) * 1000
         answerable = bool(item["answerable"])
         predicted = result.answer
