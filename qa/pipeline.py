@@ -6,7 +6,7 @@ import math
 import re
 import time
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -148,13 +148,18 @@ class QA:
         top_k = self.top_k if top_k is None else top_k
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
             raise QuestionError("top_k must be a whole number from 1 to 50")
-        history = self._check_history(history)
-        resolved = resolve_follow_up(text, history)
+        resolved = resolve_follow_up(text, self._check_history(history))
         asked = analyse(resolved)
         # district and year filter and boost the passages; searching with them would favour any passage naming them
         scores = self.retriever.scores(asked.focus or resolved)
         hits = self.retriever.rank(scores, max(top_k, self.evidence_passages), boost=self.passage_boost(asked))
-        result = self._answer(text, resolved, asked, hits, top_k, scores.query_vector)
+        shown = tuple(hits[:top_k])
+        refusal = self._out_of_scope(asked)
+        if refusal is not None:
+            result = Result(text, None, True, 0.0, refusal, passages=shown, resolved_question=resolved, analysis=_analysis(asked))
+        else:
+            rules = self.rule_outcome(asked, hits, scores.query_vector)
+            result = self._rules_result(text, resolved, asked, rules, shown)
         return replace(result, latency_ms=round((time.perf_counter() - started) * 1000, 2))
 
     def _check_history(self, history: Sequence[str]) -> list[str]:
@@ -304,58 +309,47 @@ class QA:
             following=doc.text[after.start : after.end] if after else "",
         )
 
-    def _answer(self, text: str, resolved: str, asked: Question, hits: list[Hit], top_k: int, query_vector: np.ndarray) -> Result:
-        shown = tuple(hits[:top_k])
-        analysis = {
-            "district": asked.district,
-            "year": asked.year,
-            "stance": asked.stance,
-            "answer_type": asked.answer_type,
-            "unit": asked.unit,
-        }
-
-        def abstain(message: str, confidence: float = 0.0) -> Result:
-            return Result(text, None, True, round(confidence, 4), message, passages=shown, resolved_question=resolved, analysis=analysis)
-
+    def _out_of_scope(self, asked: Question) -> str | None:
+        """Why nothing in the reports can answer the question, whatever its wording, or None: chit-chat, a question
+        with nothing to quote (how, why, yes or no), another district, a year no report covers."""
         if asked.answer_type == "chitchat":
-            return abstain("这不是关于报告内容的问题；请问报告中的数字、名称或事项。")
+            return "这不是关于报告内容的问题；请问报告中的数字、名称或事项。"
         if asked.answer_type == "other":
-            # no question word asks for a figure, name, list or date: nothing can be quoted as the answer
-            return abstain("这个问题没有可以从报告原文中摘出的具体答案；请问具体的数字、名称、名单或日期。")
+            return "这个问题没有可以从报告原文中摘出的具体答案；请问具体的数字、名称、名单或日期。"
         elsewhere = self.foreign_place(asked.text) if asked.district is None else asked.district
         if elsewhere is not None and elsewhere not in self.coverage:
             covered = "、".join(sorted(self.coverage))
-            return abstain(f"报告中没有关于{elsewhere}的内容（现有报告只涉及{covered}）。")
+            return f"报告中没有关于{elsewhere}的内容（现有报告只涉及{covered}）。"
         districts = [asked.district] if asked.district else list(self.coverage)
         if asked.year is not None and not any(asked.year in self.coverage[d] for d in districts):
             place = asked.district or "这些报告"
             years = "、".join(str(y) for y in sorted(set().union(*(self.coverage[d] for d in districts))))
-            return abstain(f"报告中没有{place}{asked.year}年的内容（涉及的年份：{years}）。")
+            return f"报告中没有{place}{asked.year}年的内容（涉及的年份：{years}）。"
+        return None
+
+    def rule_outcome(self, asked: Question, hits: list[Hit], query_vector: np.ndarray) -> RuleOutcome:
+        """What the hand-written rules find: their spans, best first, and why they would not answer, if so."""
         weights, missing = self.term_weights(asked)
         if not weights or all(_PLACE_WORD.fullmatch(term) or len(term) == 1 for term in weights):
             # nothing the question asks about is in the reports, or only the place it asks about and single
             # characters (济南哪家把子肉最好吃: 济南, 最)
-            return abstain("报告中没有提到问题里的这些内容。")
-        pos = self._tag
+            return RuleOutcome((), "报告中没有提到问题里的这些内容。", "no_terms", missing=missing)
         heads = self.head_terms(asked, weights)
-        spans = extract_spans(asked, self._evidence(hits, query_vector, asked), weights, pos=pos, heads=heads)
+        spans = extract_spans(asked, self._evidence(hits, query_vector, asked), weights, pos=self._tag, heads=heads)
         if not spans:
-            return abstain("报告中没有找到这个问题的答案。")
+            return RuleOutcome((), "报告中没有找到这个问题的答案。", "nothing", missing=missing)
         if asked.year is not None:
             # a figure for another year is not an answer, however well it matches: say what the reports do hold
             elsewhere = [s for s in spans if s.evidence.year not in (None, asked.year)]
             spans = [s for s in spans if s.evidence.year in (None, asked.year)]
             if not spans or (elsewhere and elsewhere[0].score > 2 * spans[0].score):
                 hint = f"（{elsewhere[0].evidence.year}年：{elsewhere[0].text}）" if elsewhere else ""
-                return abstain(f"报告中没有{asked.district or ''}{asked.year}年的这项内容{hint}。")
+                return RuleOutcome(tuple(spans), f"报告中没有{asked.district or ''}{asked.year}年的这项内容{hint}。", "other_year", missing=missing)
         elif asked.answer_type in ("number", "amount", "percentage", "date"):
             # a figure asked without a year: the newest report's, when it is nearly as good a match. A name or a list
             # from another year is another thing, not a newer value of the same one, so the best match stands.
             spans = self._prefer_latest(spans)
         best = spans[0]
-        reason = _unsupported(asked, best)
-        if reason:
-            return abstain(reason)
         runner_up = next((s.score for s in spans[1:] if s.text != best.text), 0.0)
         signals = {
             **best.signals,
@@ -364,18 +358,28 @@ class QA:
             "margin": best.score - runner_up,
             "numeric": float(asked.answer_type in ("number", "amount", "percentage")),
         }
-        analysis["signals"] = {k: round(v, 4) for k, v in signals.items()}
         confidence = self.calibration.confidence(signals) if self.calibration else best.score * (1.0 - missing)
-        if confidence < self.abstain_below:
-            return abstain("报告中没有找到可靠的答案；下面是最接近的段落。", confidence)
-        distinct = _distinct(spans)
+        reason, kind = _unsupported(asked, best)
+        if reason is None and confidence < self.abstain_below:
+            reason, kind = "报告中没有找到可靠的答案；下面是最接近的段落。", "unsure"
+        return RuleOutcome(tuple(spans), reason, kind, confidence, signals, missing)
+
+    def _rules_result(self, text: str, resolved: str, asked: Question, rules: RuleOutcome, shown: tuple[Hit, ...]) -> Result:
+        """The rules' own answer: their best span unless they give a reason not to answer."""
+        analysis = _analysis(asked)
+        if rules.signals:
+            analysis["signals"] = {k: round(v, 4) for k, v in rules.signals.items()}
+        if rules.reason is not None:
+            confidence = rules.confidence if rules.reason_kind == "unsure" else 0.0
+            return Result(text, None, True, round(confidence, 4), rules.reason, passages=shown, resolved_question=resolved, analysis=analysis)
+        distinct = _distinct(list(rules.spans))
         candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in distinct)
         return Result(
             question=text,
-            answer=best.text,
+            answer=distinct[0].text,
             abstained=False,
-            confidence=round(confidence, 4),
-            message=self._message(best, distinct),
+            confidence=round(rules.confidence, 4),
+            message=self._message(distinct[0], distinct),
             answers=candidates,
             citations=tuple(c.citation for c in candidates),
             passages=shown,
@@ -425,6 +429,23 @@ class QA:
         return message
 
 
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What the rules found for a question: spans best first, and why they would not answer (a message and a key:
+    no_terms, nothing, other_year, person, added, members, actual, superlative, contrary, combined, fit, unsure)."""
+
+    spans: tuple[Span, ...]
+    reason: str | None = None
+    reason_kind: str | None = None
+    confidence: float = 0.0  # the rules' own confidence in their best span (calibration.json)
+    signals: dict = field(default_factory=dict, compare=False, hash=False)
+    missing: float = 0.0  # the share of the question's key-term weight no report holds
+
+
+def _analysis(asked: Question) -> dict:
+    return {"district": asked.district, "year": asked.year, "stance": asked.stance, "answer_type": asked.answer_type, "unit": asked.unit}
+
+
 def _distinct(spans: list[Span], limit: int = 5) -> list[Span]:
     """The first ``limit`` spans, best first, that do not overlap a better one in the same document: 市中区坚持稳中求进
     and 稳中求进 are the same answer cut otherwise, not another answer (1600余个 beside 7000余个 is one)."""
@@ -437,34 +458,35 @@ def _distinct(spans: list[Span], limit: int = 5) -> list[Span]:
     return kept
 
 
-def _unsupported(asked: Question, best: Span) -> str | None:
-    """Why the best-placed span still does not answer the question, as the message to give, or None when it does."""
+def _unsupported(asked: Question, best: Span) -> tuple[str | None, str | None]:
+    """Why the best-placed span still does not answer the question, as the message to give and a short key, or
+    (None, None) when it does."""
     where = _clause_context(best)
     if asked.person and not best.signals.get("titled"):
         # reports name a person after the title (区长杨福涛); no name stands after one here
-        return f"报告中没有提到{asked.role or '这个人'}的姓名。"
+        return f"报告中没有提到{asked.role or '这个人'}的姓名。", "person"
     if best.signals.get("added"):
         # a total was asked and the reports print only what was added that year: that is not the total
-        return f"报告中没有这项总数（只给出了新增数：{where}）。"
+        return f"报告中没有这项总数（只给出了新增数：{where}）。", "added"
     if asked.members and (best.kind != "list" or items_in(best.text) != asked.members):
         # 那57家高企都是哪些: the reports count them but do not name them all
-        return f"报告中只给出了数目，没有列出这{asked.members}个的名称（最接近的是：{where}）。"
+        return f"报告中只给出了数目，没有列出这{asked.members}个的名称（最接近的是：{where}）。", "members"
     if asked.actual and best.evidence.stance == "plan":
         # 实际新增了多少: the reports give only the year's plan, which is no outcome
-        return f"报告中只有{best.evidence.year or ''}年的计划数（{where}），没有实际完成的数字。"
+        return f"报告中只有{best.evidence.year or ''}年的计划数（{where}），没有实际完成的数字。", "actual"
     if asked.superlative and asked.superlative not in best.evidence.text:
         # 投资最大的是哪个: the reports would have to say which is the biggest; this sentence does not
-        return f"报告中没有说哪一个“{asked.superlative}”（最接近的是：{where}）。"
+        return f"报告中没有说哪一个“{asked.superlative}”（最接近的是：{where}）。", "superlative"
     if best.signals.get("contrary"):
         # the figure measures the contrary of what was asked (收入 for 支出), or another sector or measure
-        return f"报告中没有这项数字（只有另一项的：{where}）。"
+        return f"报告中没有这项数字（只有另一项的：{where}）。", "contrary"
     if best.signals.get("combined"):
         # the figure adds up several kinds, or counts the whole, and the question asks for a part
-        return f"报告中没有单独的这项数字（只给出了合计：{where}）。"
+        return f"报告中没有单独的这项数字（只给出了合计：{where}）。", "combined"
     if best.kind in _FIGURES and best.signals.get("fit", 1.0) < MIN_FIGURE_FIT:
         # the best figure is in another measure than the one asked (多少户 answered by 13个, 覆盖率 by a count)
-        return f"报告中没有{_asked_measure(asked)}的这项数字（最接近的是：{where}）。"
-    return None
+        return f"报告中没有{_asked_measure(asked)}的这项数字（最接近的是：{where}）。", "fit"
+    return None, None
 
 
 def _asked_measure(asked: Question) -> str:
