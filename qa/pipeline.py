@@ -18,6 +18,7 @@ from .embedding import Embedder, SentenceEmbedder
 from .errors import QuestionError
 from .extract import Evidence, Span, extract_spans
 from .index import Index
+from .reader import Window
 from .question import DISTRICT_NAMES, MAX_HISTORY, ORDINAL, UNITS, Question, analyse, resolve_follow_up, validate_question
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
@@ -144,6 +145,16 @@ class QA:
         ``top_k`` outside 1..50 or a history that is not a list of at most 20 strings.
         """
         started = time.perf_counter()
+        seen = self.deliberate(question, top_k=top_k, history=history)
+        if seen.refusal is not None:
+            result = Result(seen.question, None, True, 0.0, seen.refusal, passages=seen.shown, resolved_question=seen.resolved, analysis=_analysis(seen.asked))
+        else:
+            result = self._rules_result(seen.question, seen.resolved, seen.asked, seen.rules, seen.shown)
+        return replace(result, latency_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> "Deliberation":
+        """Everything known about a question before an answer is chosen: what it asks, the passages found, and
+        either why no report can answer it or what the rules find. Raises ``QuestionError`` as ``ask`` does."""
         text = validate_question(question)
         top_k = self.top_k if top_k is None else top_k
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
@@ -153,14 +164,26 @@ class QA:
         # district and year filter and boost the passages; searching with them would favour any passage naming them
         scores = self.retriever.scores(asked.focus or resolved)
         hits = self.retriever.rank(scores, max(top_k, self.evidence_passages), boost=self.passage_boost(asked))
-        shown = tuple(hits[:top_k])
         refusal = self._out_of_scope(asked)
-        if refusal is not None:
-            result = Result(text, None, True, 0.0, refusal, passages=shown, resolved_question=resolved, analysis=_analysis(asked))
-        else:
-            rules = self.rule_outcome(asked, hits, scores.query_vector)
-            result = self._rules_result(text, resolved, asked, rules, shown)
-        return replace(result, latency_ms=round((time.perf_counter() - started) * 1000, 2))
+        rules = self.rule_outcome(asked, hits, scores.query_vector) if refusal is None else RuleOutcome((), refusal, "out_of_scope")
+        return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules)
+
+    def reader_windows(self, hits: Sequence[Hit], spans: Sequence[Span], k: int) -> list[Window]:
+        """The passages the reader reads, at most ``k``: those holding the rules' two best distinct spans first (the
+        reader then judges their boundaries), then the retrieved ones in rank order."""
+        top = max((h.score for h in hits), default=0.0) or 1.0
+        chosen: dict[int, Hit] = {}
+        for span in _distinct(list(spans), limit=2):
+            holder = next((h for h in hits if h.passage.doc_id == span.doc_id and h.passage.start <= span.start and span.end <= h.passage.end), None)
+            if holder is not None:
+                chosen.setdefault(holder.passage.passage_id, holder)
+        for hit in hits:
+            if hit.score > 0:
+                chosen.setdefault(hit.passage.passage_id, hit)
+        return [
+            Window(h.passage.doc_id, h.passage.start, h.passage.text, rank=i, retrieval=max(h.score, 0.0) / top)
+            for i, h in enumerate(list(chosen.values())[:k])
+        ]
 
     def _check_history(self, history: Sequence[str]) -> list[str]:
         if isinstance(history, str) or not isinstance(history, (list, tuple)):
@@ -440,6 +463,20 @@ class RuleOutcome:
     confidence: float = 0.0  # the rules' own confidence in their best span (calibration.json)
     signals: dict = field(default_factory=dict, compare=False, hash=False)
     missing: float = 0.0  # the share of the question's key-term weight no report holds
+
+
+@dataclass(frozen=True)
+class Deliberation:
+    """A question read, its passages found, and what the rules make of it (``QA.deliberate``)."""
+
+    question: str
+    resolved: str
+    asked: Question
+    hits: tuple[Hit, ...]
+    shown: tuple[Hit, ...]  # the first top_k hits, which a result shows
+    query_vector: np.ndarray = field(compare=False, hash=False)
+    refusal: str | None  # why no report can answer it (chit-chat, another district, a year not covered)
+    rules: RuleOutcome
 
 
 def _analysis(asked: Question) -> dict:
