@@ -125,7 +125,8 @@ def load_qa(settings: Settings) -> Answerer:
         build_index(settings.corpus_dir, settings.index_dir, embedder, progress=False)
         logger.info("built the index in %.1f s", time.perf_counter() - started)
     return QA.load(
-        settings.index_dir, corpus_dir=settings.corpus_dir, embedding_model=settings.embedding_model, embedder=embedder
+        settings.index_dir, corpus_dir=settings.corpus_dir, embedding_model=settings.embedding_model, embedder=embedder,
+        **settings.answerer_options(),
     )
 
 

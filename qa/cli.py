@@ -50,7 +50,7 @@ def _load_qa(args: argparse.Namespace, settings: Settings):
     from .pipeline import QA
 
     corpus, index_dir, model = _paths(args, settings)
-    return QA.load(index_dir, corpus_dir=corpus, embedding_model=model)
+    return QA.load(index_dir, corpus_dir=corpus, embedding_model=model, **settings.answerer_options())
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -189,6 +189,53 @@ def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
+    from .embedding import resolve_model
+    from .evaluate import available_splits, load_items
+    from .ranker import DEFAULT_PATH
+    from .ranker_data import collect, read_rows, train_ranker, write_rows
+    from .reader import SpanReader
+    from .reader_data import read_splits
+    from .reader_train import Recipe, fold_of
+
+    adapters = Path(args.adapters)
+    rows_path = adapters / "ranker_rows.jsonl"
+    splits = read_splits(available_splits(Path(args.eval_dir)))
+    folds = Recipe().folds
+
+    def fold(split: str) -> int:
+        return fold_of(split, splits, folds)
+
+    if args.reuse and rows_path.is_file():
+        data = read_rows(rows_path)
+        rows, refused = [r for r in data if "options" in r], [r for r in data if "options" not in r]
+    else:
+        qa = _load_qa(args, settings)
+        qa.reader_windows_read = args.windows
+        rows, refused = [], []
+        for k in range(folds):
+            path = adapters / f"fold{k}.safetensors"
+            mine = [s for s in splits if fold(s) == k]
+            if not path.is_file():
+                print(f"no {path.name}: the splits {', '.join(mine)} are left out of the ranker's data", file=sys.stderr)
+                continue
+            qa.reader = SpanReader(resolve_model("m3e-small"), path)
+            for split in mine:
+                got, no = collect(qa, load_items(Path(args.eval_dir), split), split)
+                rows += got
+                refused += no
+            print(f"fold {k}: {sum(r['split'] in mine for r in rows)} questions read with {path.name}")
+        write_rows(rows + refused, rows_path)
+    ranker, report = train_ranker(rows, refused, fold)
+    out = Path(args.out) if args.out else DEFAULT_PATH
+    ranker.save(out)
+    print(json.dumps({k: report[k] for k in ("l2", "out_of_fold", "ece_cross_fitted")}, ensure_ascii=False))
+    for row in report["reliability_cross_fitted"]:
+        print(f"  confidence {row['from']:.2f}–{row['to']:.2f}: {row['n']:4d} answers, mean {row['confidence']}, right {row['right']}")
+    print(f"wrote {out}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     sys.path.insert(0, str(ROOT))
     import app  # the thin web shell lives at the repository root
@@ -255,6 +302,15 @@ def build_parser() -> argparse.ArgumentParser:
                        ("domain_lr", float), ("batch_size", int), ("max_open", int), ("max_domain", int), ("folds", int)):
         p.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
     p.set_defaults(func=cmd_train_reader)
+
+    p = sub.add_parser("train-ranker", help="fit the ranker on out-of-fold candidates of the read splits")
+    common(p)
+    p.add_argument("--eval-dir", default=str(ROOT / "eval"))
+    p.add_argument("--adapters", default=str(ROOT / "build" / "reader"), help="the folder with fold<k>.safetensors")
+    p.add_argument("--windows", type=int, default=1, help="passages the reader reads per question")
+    p.add_argument("--reuse", action="store_true", help="reuse the candidates collected last time")
+    p.add_argument("--out", help="where the ranker goes (default: qa/ranker.json)")
+    p.set_defaults(func=cmd_train_ranker)
 
     p = sub.add_parser("serve", help="serve the chat page and the JSON API")
     p.add_argument("--host")

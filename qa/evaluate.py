@@ -112,15 +112,18 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
     """Answer every item with ``qa`` and the two baselines; returns the report (overall, by type, per item)."""
     rows = []
     for item in items:
+        history = item.get("history") or []
         started = time.perf_counter()
-        result = qa.ask(item["question"], history=item.get("history") or [])
+        result = qa.ask(item["question"], history=history)
         latency = (time.perf_counter() - started) * 1000
         answerable = bool(item["answerable"])
         predicted = result.answer
-        if answerable:
-            em, f1 = exact_match(predicted, item["answers"]), char_f1(predicted, item["answers"])
-        else:
-            em = f1 = float(result.abstained)
+        em, f1 = _score(result, item)
+        deciders = {}
+        for mode, other in qa.compare(item["question"], history=history, modes=("rules", "reader")).items():
+            deciders[mode] = {"predicted": other.answer, "abstained": other.abstained, "em": _score(other, item)[0], "f1": _score(other, item)[1]}
+        if "reader" in deciders:
+            deciders["oracle"] = {"em": max(deciders["rules"]["em"], deciders["reader"]["em"]), "abstained": False}
         cited = None
         if answerable and not result.abstained:
             c = result.citations[0]
@@ -158,6 +161,7 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
                 "recall_at_1": answerable and any(_holds_answer(p.text, p.doc_id, item) for p in ranked[:1]),
                 "recall_at_5": answerable and any(_holds_answer(p.text, p.doc_id, item) for p in ranked[:5]),
                 "latency_ms": latency,
+                "deciders": {"hybrid": {"predicted": predicted, "abstained": result.abstained, "em": em, "f1": f1}, **deciders},
                 "baselines": baselines,
                 "retrieval_alone": modes,
             }
@@ -168,8 +172,53 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
         "built_with": qa.index.manifest.embedding_model,
         "overall": summarise(rows),
         "by_type": {t: summarise([r for r in rows if r["type"] == t]) for t in sorted({r["type"] for r in rows})},
+        "deciders": {"overall": decider_summary(rows), **{t: decider_summary([r for r in rows if r["type"] == t]) for t in sorted({r["type"] for r in rows})}},
+        "confidence": confidence_report(rows),
         "paraphrased": summarise([r for r in rows if r["paraphrased"]]),
         "items": rows,
+    }
+
+
+def _score(result, item: dict) -> tuple[float, float]:
+    """Exact match and F1 of a result; an unanswerable question is right (1, 1) when it was abstained on."""
+    if item["answerable"]:
+        return exact_match(result.answer, item["answers"]), char_f1(result.answer, item["answers"])
+    return float(result.abstained), float(result.abstained)
+
+
+def decider_summary(rows: list[dict]) -> dict:
+    """Per decider (hybrid, rules, reader, oracle): exact match, F1, and how often it abstains on each kind."""
+    out = {}
+    for mode in ("hybrid", "rules", "reader", "oracle"):
+        have = [r for r in rows if mode in r.get("deciders", {})]
+        if not have:
+            continue
+        d = [r["deciders"][mode] for r in have]
+        answerable = [r["deciders"][mode] for r in have if r["answerable"]]
+        unanswerable = [r["deciders"][mode] for r in have if not r["answerable"]]
+        out[mode] = {
+            "n": len(d),
+            "em": round(statistics.fmean(x["em"] for x in d), 4),
+            "f1": round(statistics.fmean(x.get("f1", x["em"]) for x in d), 4),
+            "unanswerable_abstained": round(statistics.fmean(float(x["abstained"]) for x in unanswerable), 4) if unanswerable and mode != "oracle" else None,
+            "answerable_abstained": round(statistics.fmean(float(x["abstained"]) for x in answerable), 4) if answerable and mode != "oracle" else None,
+        }
+    return out
+
+
+def confidence_report(rows: list[dict]) -> dict:
+    """The reliability table of the answers given (confidence bins: count, mean confidence, share right), the
+    expected calibration error, and how the answers at confidence 0.9 or more fared."""
+    from .ranker import expected_calibration_error, reliability
+
+    answered = [r for r in rows if not r["abstained"]]
+    confidences = [r["confidence"] for r in answered]
+    right = [bool(r["em"]) for r in answered]
+    high = [ok for c, ok in zip(confidences, right) if c >= 0.9]
+    return {
+        "bins": reliability(confidences, right),
+        "ece": round(expected_calibration_error(confidences, right), 4),
+        "at_least_0.9": {"n": len(high), "right": round(statistics.fmean(high), 4) if high else None},
     }
 
 
@@ -233,4 +282,41 @@ def render_table(report: dict) -> str:
             value = summary.get(key)
             cells.append(f"{'-' if value is None else (value if key == 'n' else f'{value:.3f}' if value < 10 else f'{value:.1f}'):>10}")
         lines.append(f"{name:16}" + "".join(cells))
+    lines += _render_deciders(report.get("deciders", {}))
+    lines += _render_confidence(report.get("confidence"))
     return "\n".join(lines)
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _render_deciders(deciders: dict) -> list[str]:
+    """Exact match per decider side by side, with the two abstention rates, overall and by type."""
+    if not deciders.get("overall"):
+        return []
+    modes = list(deciders["overall"])
+    lines = ["", "exact match by decider (unanswerable abstained / answerable abstained):", f"{'':16}" + "".join(f"{m:>24}" for m in modes)]
+    for group, per in deciders.items():
+        cells = []
+        for m in modes:
+            v = per.get(m)
+            if not v:
+                cells.append(f"{'-':>24}")
+            elif m == "oracle":
+                cells.append(f"{v['em']:.3f}".rjust(24))
+            else:
+                cells.append(f"{v['em']:.3f} ({_fmt(v['unanswerable_abstained'])}/{_fmt(v['answerable_abstained'])})".rjust(24))
+        lines.append(f"{group:16}" + "".join(cells))
+    return lines
+
+
+def _render_confidence(conf: dict | None) -> list[str]:
+    """The reliability table of the answers given."""
+    if not conf:
+        return []
+    high = conf["at_least_0.9"]
+    lines = ["", f"reliability of the answers given (ECE {conf['ece']:.3f}; confidence >= 0.9: {high['n']} answers, right {_fmt(high['right'], 3)}):"]
+    for b in conf["bins"]:
+        lines.append(f"  {b['from']:.2f}-{b['to']:.2f}  n={b['n']:4d}  mean confidence {_fmt(b['confidence'], 3)}  right {_fmt(b['right'], 3)}")
+    return lines

@@ -1,6 +1,7 @@
 """The question-answering pipeline: ``QA.load(index_dir).ask(question) -> Result``."""
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
@@ -18,11 +19,13 @@ from .embedding import Embedder, SentenceEmbedder
 from .errors import QuestionError
 from .extract import Evidence, Span, extract_spans
 from .index import Index
-from .reader import Window
+from .reader import Reader, Window, WindowLogits
+from .ranker import Decision, Ranker
+from .candidates import Option, SentenceFacts, gather
 from .question import DISTRICT_NAMES, MAX_HISTORY, ORDINAL, UNITS, Question, analyse, resolve_follow_up, validate_question
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
-from .spans import items_in
+from .spans import items_in, split_clauses
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,9 @@ class QA:
         calibration: Calibration | None | bool = True,
         top_k: int = 5,
         evidence_passages: int = 8,
+        reader: Reader | None = None,
+        ranker: Ranker | None = None,
+        reader_windows: int = 1,
     ) -> None:
         # ``calibration=True`` means the file shipped with the package; False or None means raw scores
         self.calibration = Calibration.load() if calibration is True else (calibration or None)
@@ -78,6 +84,11 @@ class QA:
             raise ValueError("abstain_below must lie in 0..1")
         if not 1 <= top_k <= 50 or evidence_passages < 1:
             raise ValueError("top_k must lie in 1..50 and evidence_passages be positive")
+        if reader_windows < 1:
+            raise ValueError("reader_windows must be positive")
+        self.reader = reader
+        self.ranker = ranker
+        self.reader_windows_read = reader_windows
         self.index = index
         self.retriever = Retriever(index, embedder, lexical_weight=lexical_weight)
         self.abstain_below = abstain_below
@@ -103,6 +114,9 @@ class QA:
             for district in self.coverage
         }
         self._tag = lru_cache(maxsize=4096)(index.tokenizer.tag)
+        self._sentence_starts: dict[str, tuple[list[int], list[int]]] = {}
+        for doc_id, ids in by_doc.items():
+            self._sentence_starts[doc_id] = ([index.sentences[i].start for i in ids], ids)
         self._corpus_text = "\n".join(d.text for d in index.documents)
         self._lowered = [p.text.lower() for p in index.passages]  # the tokenizer lower-cases: 5g, cbd, gdp
 
@@ -119,12 +133,20 @@ class QA:
         """Load the index in ``index_dir`` and the embedding model it was built with (or the given ``embedder``).
 
         Raises ``IndexMissingError``, ``StaleIndexError`` (``corpus_dir`` changed since the build, or another code
-        version), ``IndexMismatchError`` (``embedding_model`` differs from the index's) or ``ModelLoadError``.
+        version), ``IndexMismatchError`` (``embedding_model`` differs from the index's), ``ModelLoadError`` or
+        ``ReaderLoadError`` (the shipped reader is damaged or was trained on another base).
+
+        Unless ``reader=None`` or ``ranker=None`` is passed, the shipped reader (``qa/reader.safetensors``) and
+        ranker (``qa/ranker.json``) are loaded too; without either, the rules alone answer.
         """
         model = embedder.name if embedder is not None else embedding_model
         index = Index.load(index_dir, corpus_dir=corpus_dir, embedding_model=model)
         if embedder is None:
             embedder = SentenceEmbedder(index.manifest.embedding_model)
+        if options.get("reader", True) is True:
+            options["reader"] = load_reader()
+        if options.get("ranker", True) is True:
+            options["ranker"] = Ranker.load()
         return cls(index, embedder, **options)
 
     @property
@@ -145,12 +167,42 @@ class QA:
         ``top_k`` outside 1..50 or a history that is not a list of at most 20 strings.
         """
         started = time.perf_counter()
+        result = self.compare(question, top_k=top_k, history=history, modes=("hybrid",))["hybrid"]
+        return replace(result, latency_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def compare(self, question: str, *, top_k: int | None = None, history: Sequence[str] = (),
+                modes: Sequence[str] = ("hybrid", "rules", "reader")) -> dict[str, Result]:
+        """The answers of several deciders to one question, from one reading of it: ``hybrid`` (the ranker over the
+        rules' and the reader's candidates; the rules alone when no reader or ranker is loaded), ``rules`` (the rules'
+        own answer) and ``reader`` (the reader's best span, unless its no-answer score is higher)."""
         seen = self.deliberate(question, top_k=top_k, history=history)
         if seen.refusal is not None:
-            result = Result(seen.question, None, True, 0.0, seen.refusal, passages=seen.shown, resolved_question=seen.resolved, analysis=_analysis(seen.asked))
-        else:
-            result = self._rules_result(seen.question, seen.resolved, seen.asked, seen.rules, seen.shown)
-        return replace(result, latency_ms=round((time.perf_counter() - started) * 1000, 2))
+            refused = Result(seen.question, None, True, 0.0, seen.refusal, passages=seen.shown, resolved_question=seen.resolved, analysis=_analysis(seen.asked))
+            return {mode: refused for mode in modes}
+        out: dict[str, Result] = {}
+        hybrid = self.ranker is not None and self.reader is not None
+        if "rules" in modes or ("hybrid" in modes and not hybrid):
+            out["rules"] = self._rules_result(seen.question, seen.resolved, seen.asked, seen.rules, seen.shown)
+        if hybrid and ("hybrid" in modes or "reader" in modes):
+            _, _, options, question_features = self.options(seen)
+            if "hybrid" in modes:
+                out["hybrid"] = self._ranked_result(seen, options, self.ranker.decide(options, question_features))
+            if "reader" in modes:
+                out["reader"] = self._reader_result(seen, options)
+        if "hybrid" in modes and not hybrid:
+            out["hybrid"] = out["rules"]
+        return {mode: out[mode] for mode in modes if mode in out}
+
+    def _reader_result(self, seen: "Deliberation", options: list[Option]) -> Result:
+        """The reader alone: its best span, or no answer when it scores no answer higher."""
+        best = next((o for o in options if o.features.get("d_top")), None)
+        analysis = {**_analysis(seen.asked), "decided_by": "reader"}
+        if best is None or best.reader is None or best.reader.null > best.reader.score:
+            return Result(seen.question, None, True, 0.0, "阅读模型认为这些段落中没有答案。", passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
+        span = self._option_span(best, 1.0)
+        candidate = Candidate(span.text, round(best.reader.score, 4), self._cite(span))
+        return Result(seen.question, span.text, False, 0.0, self._message(span, [span]), answers=(candidate,), citations=(candidate.citation,),
+                      passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
 
     def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> "Deliberation":
         """Everything known about a question before an answer is chosen: what it asks, the passages found, and
@@ -167,6 +219,33 @@ class QA:
         refusal = self._out_of_scope(asked)
         rules = self.rule_outcome(asked, hits, scores.query_vector) if refusal is None else RuleOutcome((), refusal, "out_of_scope")
         return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules)
+
+    def options(self, seen: "Deliberation") -> tuple[list[Window], list[WindowLogits], list[Option], dict[str, float]]:
+        """What the reader reads for a question and the candidates it and the rules give, with their features."""
+        rules = seen.rules
+        windows = self.reader_windows(seen.hits, rules.spans, self.reader_windows_read) if self.reader is not None else []
+        pieces = self.reader.read(seen.resolved, windows) if windows else []
+
+        def facts(doc_id: str, start: int, end: int) -> SentenceFacts:
+            i = self._sentence_at(doc_id, start)
+            sentence = self.index.sentences[i]
+            doc = self._docs[doc_id]
+            before = max(0, i - 2) if self.index.sentences[max(0, i - 2)].doc_id == doc_id else i
+            near = doc.text[self.index.sentences[before].start : sentence.end]
+            total = sum(rules.weights.values())
+            return SentenceFacts(
+                year=sentence.year,
+                stance=sentence.stance,
+                similarity=float(self.index.sentence_vectors[i] @ seen.query_vector),
+                coverage=sum(w for t, w in rules.weights.items() if t in near) / total if total else 0.0,
+            )
+
+        options, question_features = gather(seen.asked, rules.spans, rules.reason_kind, rules.confidence, rules.missing, pieces, facts)
+        return windows, pieces, options, question_features
+
+    def _sentence_at(self, doc_id: str, offset: int) -> int:
+        starts, ids = self._sentence_starts[doc_id]
+        return ids[max(0, bisect.bisect_right(starts, offset) - 1)]
 
     def reader_windows(self, hits: Sequence[Hit], spans: Sequence[Span], k: int) -> list[Window]:
         """The passages the reader reads, at most ``k``: those holding the rules' two best distinct spans first (the
@@ -356,18 +435,18 @@ class QA:
         if not weights or all(_PLACE_WORD.fullmatch(term) or len(term) == 1 for term in weights):
             # nothing the question asks about is in the reports, or only the place it asks about and single
             # characters (济南哪家把子肉最好吃: 济南, 最)
-            return RuleOutcome((), "报告中没有提到问题里的这些内容。", "no_terms", missing=missing)
+            return RuleOutcome((), "报告中没有提到问题里的这些内容。", "no_terms", missing=missing, weights=weights)
         heads = self.head_terms(asked, weights)
         spans = extract_spans(asked, self._evidence(hits, query_vector, asked), weights, pos=self._tag, heads=heads)
         if not spans:
-            return RuleOutcome((), "报告中没有找到这个问题的答案。", "nothing", missing=missing)
+            return RuleOutcome((), "报告中没有找到这个问题的答案。", "nothing", missing=missing, weights=weights)
         if asked.year is not None:
             # a figure for another year is not an answer, however well it matches: say what the reports do hold
             elsewhere = [s for s in spans if s.evidence.year not in (None, asked.year)]
             spans = [s for s in spans if s.evidence.year in (None, asked.year)]
             if not spans or (elsewhere and elsewhere[0].score > 2 * spans[0].score):
                 hint = f"（{elsewhere[0].evidence.year}年：{elsewhere[0].text}）" if elsewhere else ""
-                return RuleOutcome(tuple(spans), f"报告中没有{asked.district or ''}{asked.year}年的这项内容{hint}。", "other_year", missing=missing)
+                return RuleOutcome(tuple(spans), f"报告中没有{asked.district or ''}{asked.year}年的这项内容{hint}。", "other_year", missing=missing, weights=weights)
         elif asked.answer_type in ("number", "amount", "percentage", "date"):
             # a figure asked without a year: the newest report's, when it is nearly as good a match. A name or a list
             # from another year is another thing, not a newer value of the same one, so the best match stands.
@@ -385,7 +464,7 @@ class QA:
         reason, kind = _unsupported(asked, best)
         if reason is None and confidence < self.abstain_below:
             reason, kind = "报告中没有找到可靠的答案；下面是最接近的段落。", "unsure"
-        return RuleOutcome(tuple(spans), reason, kind, confidence, signals, missing)
+        return RuleOutcome(tuple(spans), reason, kind, confidence, signals, missing, weights)
 
     def _rules_result(self, text: str, resolved: str, asked: Question, rules: RuleOutcome, shown: tuple[Hit, ...]) -> Result:
         """The rules' own answer: their best span unless they give a reason not to answer."""
@@ -409,6 +488,49 @@ class QA:
             resolved_question=resolved,
             analysis=analysis,
         )
+
+    def _ranked_result(self, seen: "Deliberation", options: list[Option], decision: Decision) -> Result:
+        """The ranker's decision as a result: the chosen candidate, or no answer with the rules' reason when they
+        gave one; the other candidates, most probable first, that do not overlap a more probable one."""
+        analysis = {**_analysis(seen.asked), "decided_by": "ranker", "no_answer_probability": round(decision.null_probability, 4)}
+        order = sorted(range(len(options)), key=lambda i: -decision.probabilities[i])
+        spans = [self._option_span(options[i], decision.probabilities[i]) for i in order]
+        if decision.chosen is None:
+            message = seen.rules.reason if seen.rules.reason_kind not in (None, "unsure") else "报告中没有找到可靠的答案；下面是最接近的段落。"
+            return Result(seen.question, None, True, round(decision.confidence, 4), message, passages=seen.shown,
+                          resolved_question=seen.resolved, analysis=analysis)
+        distinct = _distinct(spans)
+        candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in distinct)
+        chosen = options[decision.chosen]
+        # the message names the figures the rules found as close to the question as the chosen one (另：…)
+        said = self._message(chosen.rule, _distinct(list(seen.rules.spans))) if chosen.rule is not None else self._message(distinct[0], distinct[:1])
+        return Result(
+            question=seen.question,
+            answer=distinct[0].text,
+            abstained=False,
+            confidence=round(decision.confidence, 4),
+            message=said,
+            answers=candidates,
+            citations=tuple(c.citation for c in candidates),
+            passages=seen.shown,
+            resolved_question=seen.resolved,
+            analysis=analysis,
+        )
+
+    def _option_span(self, option: Option, probability: float) -> Span:
+        """A candidate as a span scored by its probability: the rules' own span, or one the reader found, with the
+        sentence it stands in as its evidence."""
+        if option.rule is not None:
+            return replace(option.rule, score=probability)
+        i = self._sentence_at(option.doc_id, option.start)
+        sentence = self.index.sentences[i]
+        doc = self._docs[option.doc_id]
+        end = max(sentence.end, option.end)
+        text = doc.text[sentence.start : end]
+        a, b = option.start - sentence.start, option.end - sentence.start
+        clause = next((text[x:y] for x, y in split_clauses(text) if x <= a and b <= y), text[a:b])
+        evidence = Evidence(option.doc_id, sentence.start, text, sentence.section, sentence.year, sentence.stance, 0.0)
+        return Span(option.doc_id, option.start, option.end, option.text, "reader", probability, evidence, clause)
 
     @staticmethod
     def _prefer_latest(spans: list[Span]) -> list[Span]:
@@ -444,7 +566,7 @@ class QA:
         what = "计划" if ev.stance == "plan" else "实现" if ev.stance == "result" else ""
         message = f"{doc.district or ''}{when}{what}：{_clause_context(best)}"
         others = [
-            s for s in spans[1:4]
+            s for s in [s for s in spans if s is not best][:3]
             if s.score >= ALSO_RATIO * best.score and s.kind == best.kind and s.text != best.text and s.doc_id == best.doc_id
         ]
         if others:
@@ -463,6 +585,7 @@ class RuleOutcome:
     confidence: float = 0.0  # the rules' own confidence in their best span (calibration.json)
     signals: dict = field(default_factory=dict, compare=False, hash=False)
     missing: float = 0.0  # the share of the question's key-term weight no report holds
+    weights: dict = field(default_factory=dict, compare=False, hash=False)  # the question's key terms and their idf
 
 
 @dataclass(frozen=True)
@@ -477,6 +600,18 @@ class Deliberation:
     query_vector: np.ndarray = field(compare=False, hash=False)
     refusal: str | None  # why no report can answer it (chit-chat, another district, a year not covered)
     rules: RuleOutcome
+
+
+def load_reader(adapter: Path | str | None = None) -> Reader | None:
+    """The trained span reader on m3e-small's encoder, or None (with a warning) when no adapter is shipped."""
+    from .embedding import resolve_model
+    from .reader import DEFAULT_ADAPTER, SpanReader
+
+    path = Path(adapter) if adapter else DEFAULT_ADAPTER
+    if not path.is_file():
+        logger.warning("no reader weights at %s: the rules alone answer", path)
+        return None
+    return SpanReader(resolve_model("m3e-small"), path)
 
 
 def _analysis(asked: Question) -> dict:

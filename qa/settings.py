@@ -22,3 +22,13 @@ class Settings:
     embedding_model: str = field(default_factory=lambda: _env("QA_EMBEDDING_MODEL", "m3e-small"))
     host: str = field(default_factory=lambda: _env("QA_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("QA_PORT", "7860")))
+    # the trained reader's adapter, or "off" for the rules alone (no reader, no ranker)
+    reader: str = field(default_factory=lambda: _env("QA_READER", str(ROOT / "qa" / "reader.safetensors")))
+
+    def answerer_options(self) -> dict:
+        """How ``QA.load`` should build the answerer: with the shipped reader and ranker, or the rules alone."""
+        if self.reader.lower() == "off":
+            return {"reader": None, "ranker": None}
+        from .pipeline import load_reader
+
+        return {"reader": load_reader(self.reader)}

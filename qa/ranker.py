@@ -1,0 +1,212 @@
+"""The learned decision: a conditional logit over a question's candidates and "no answer", and its calibration.
+
+Each candidate's utility is a weighted sum of its features; "no answer" has a utility of its own from the
+question's features. A softmax over them gives the probability that each is the right outcome, and the best one
+is the decision: abstaining is one of the outcomes, not a separate threshold. The chosen answer's probability is
+then mapped through an isotonic calibration fitted on cross-validated predictions, so that a confidence of 0.9 is
+right about nine times in ten. Inference is numpy over literal inputs; fitting uses scipy.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .candidates import Option
+
+DEFAULT_PATH = Path(__file__).with_name("ranker.json")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The ranker's choice: the index of the chosen option (None: no answer), every option's probability (best
+    first, in the order given), the no-answer probability and the calibrated confidence in the best option."""
+
+    chosen: int | None
+    probabilities: tuple[float, ...]
+    null_probability: float
+    best: int | None  # the most probable option, also when abstaining
+    confidence: float  # calibrated probability that the best option is right
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """Weights over named features (standardised), and the isotonic map from probability to confidence."""
+
+    candidate_names: tuple[str, ...]
+    question_names: tuple[str, ...]
+    candidate_weights: tuple[float, ...]
+    question_weights: tuple[float, ...]
+    candidate_mean: tuple[float, ...]
+    candidate_scale: tuple[float, ...]
+    question_mean: tuple[float, ...]
+    question_scale: tuple[float, ...]
+    calibration_x: tuple[float, ...] = (0.0, 1.0)
+    calibration_y: tuple[float, ...] = (0.0, 1.0)
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def _candidate_matrix(self, options: Sequence[Option]) -> np.ndarray:
+        x = np.array([[o.features.get(n, 0.0) for n in self.candidate_names] for o in options], dtype=np.float64).reshape(len(options), -1)
+        return (x - np.array(self.candidate_mean)) / np.array(self.candidate_scale)
+
+    def _question_vector(self, question: dict[str, float]) -> np.ndarray:
+        q = np.array([question.get(n, 0.0) for n in self.question_names], dtype=np.float64)
+        return (q - np.array(self.question_mean)) / np.array(self.question_scale)
+
+    def probabilities(self, options: Sequence[Option], question: dict[str, float]) -> tuple[np.ndarray, float]:
+        """Each option's probability of being the right outcome, and that of no answer."""
+        u = self._candidate_matrix(options) @ np.array(self.candidate_weights) if options else np.zeros(0)
+        u0 = float(self._question_vector(question) @ np.array(self.question_weights))
+        top = max(u0, float(u.max()) if len(u) else u0)
+        e = np.exp(u - top)
+        e0 = float(np.exp(u0 - top))
+        z = e.sum() + e0
+        return e / z, e0 / z
+
+    def calibrate(self, probability: float) -> float:
+        """The calibrated confidence for a raw probability (isotonic, interpolated between fitted points)."""
+        return float(np.interp(probability, self.calibration_x, self.calibration_y))
+
+    def decide(self, options: Sequence[Option], question: dict[str, float]) -> Decision:
+        """The best outcome among the options and no answer."""
+        p, p0 = self.probabilities(options, question)
+        best = int(np.argmax(p)) if len(p) else None
+        chosen = best if best is not None and p[best] > p0 else None
+        confidence = self.calibrate(float(p[best])) if best is not None else 0.0
+        return Decision(chosen, tuple(float(v) for v in p), float(p0), best, confidence)
+
+    def save(self, path: Path = DEFAULT_PATH) -> None:
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_PATH) -> "Ranker | None":
+        """The saved ranker, or None when there is none."""
+        path = Path(path)
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# fitting
+
+
+@dataclass(frozen=True)
+class Group:
+    """One question's options for fitting: candidate features, question features, which candidates are right."""
+
+    qid: str
+    split: str
+    candidates: np.ndarray  # (n, d)
+    question: np.ndarray  # (q,)
+    correct: np.ndarray  # (n,) bool
+    answerable: bool
+
+
+def _pad(groups: Sequence[Group]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n = max((len(g.candidates) for g in groups), default=0)
+    d = groups[0].candidates.shape[1] if groups and groups[0].candidates.ndim == 2 else 0
+    x = np.zeros((len(groups), max(n, 1), d))
+    mask = np.zeros((len(groups), max(n, 1)), dtype=bool)
+    right = np.zeros((len(groups), max(n, 1)), dtype=bool)
+    q = np.stack([g.question for g in groups])
+    null_right = np.array([not g.correct.any() for g in groups])
+    for i, g in enumerate(groups):
+        k = len(g.candidates)
+        if k:
+            x[i, :k] = g.candidates
+            mask[i, :k] = True
+            right[i, :k] = g.correct
+    return x, mask, right, q, null_right
+
+
+def fit(groups: Sequence[Group], candidate_names: Sequence[str], question_names: Sequence[str], *, l2: float = 1.0) -> Ranker:
+    """Fit the conditional logit by maximum likelihood (the right outcomes' total probability; "no answer" is right
+    when no candidate is) with an L2 penalty, on standardised features. Calibration is left as the identity."""
+    from scipy.optimize import minimize
+
+    rows = np.concatenate([g.candidates for g in groups if len(g.candidates)])
+    c_mean, c_scale = rows.mean(0), rows.std(0) + 1e-6
+    qs = np.stack([g.question for g in groups])
+    q_mean, q_scale = qs.mean(0), qs.std(0) + 1e-6
+    q_mean[list(question_names).index("bias")] = 0.0
+    q_scale[list(question_names).index("bias")] = 1.0
+    standard = [Group(g.qid, g.split, (g.candidates - c_mean) / c_scale if len(g.candidates) else g.candidates,
+                      (g.question - q_mean) / q_scale, g.correct, g.answerable) for g in groups]
+    x, mask, right, q, null_right = _pad(standard)
+    d, dq = x.shape[2], q.shape[1]
+    n = len(groups)
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, v = theta[:d], theta[d:]
+        u = np.where(mask, x @ w, -np.inf)
+        u0 = q @ v
+        top = np.maximum(u.max(1), u0)
+        e = np.where(mask, np.exp(u - top[:, None]), 0.0)
+        e0 = np.exp(u0 - top)
+        z = e.sum(1) + e0
+        er = np.where(right, e, 0.0)
+        zr = er.sum(1) + np.where(null_right, e0, 0.0)
+        loss = -np.sum(np.log(zr) - np.log(z)) / n + l2 * (w @ w + v[1:] @ v[1:]) / (2 * n)
+        p, p0 = e / z[:, None], e0 / z
+        pr, pr0 = er / zr[:, None], np.where(null_right, e0, 0.0) / zr
+        gw = -np.einsum("ij,ijk->k", pr - p, x) / n + l2 * w / n
+        gv = -((pr0 - p0) @ q) / n
+        gv[1:] += l2 * v[1:] / n
+        return loss, np.concatenate([gw, gv])
+
+    result = minimize(objective, np.zeros(d + dq), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    theta = result.x
+    return Ranker(
+        tuple(candidate_names), tuple(question_names), tuple(float(v) for v in theta[:d]), tuple(float(v) for v in theta[d:]),
+        tuple(float(v) for v in c_mean), tuple(float(v) for v in c_scale), tuple(float(v) for v in q_mean), tuple(float(v) for v in q_scale),
+        meta={"converged": bool(result.success), "loss": float(result.fun), "l2": l2, "questions": n},
+    )
+
+
+def isotonic(x: Sequence[float], y: Sequence[float]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Pool-adjacent-violators: the non-decreasing step fit of ``y`` on ``x``, as interpolation points."""
+    order = np.argsort(np.asarray(x, dtype=np.float64), kind="stable")
+    xs = np.asarray(x, dtype=np.float64)[order]
+    ys = np.asarray(y, dtype=np.float64)[order]
+    blocks: list[list[float]] = []  # [sum of y, count, min x, max x]
+    for xi, yi in zip(xs, ys):
+        blocks.append([yi, 1.0, xi, xi])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            s, c, lo, hi = blocks.pop()
+            blocks[-1][0] += s
+            blocks[-1][1] += c
+            blocks[-1][3] = hi
+    px, py = [], []
+    for s, c, lo, hi in blocks:
+        px += [lo, hi]
+        py += [s / c, s / c]
+    return tuple(float(v) for v in px), tuple(float(v) for v in py)
+
+
+def reliability(confidences: Sequence[float], correct: Sequence[bool], edges: Sequence[float] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001)) -> list[dict]:
+    """Per confidence bin: how many answers and what share of them was right."""
+    c = np.asarray(confidences, dtype=np.float64)
+    r = np.asarray(correct, dtype=bool)
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (c >= lo) & (c < hi)
+        rows.append({"from": lo, "to": min(hi, 1.0), "n": int(inside.sum()),
+                     "confidence": round(float(c[inside].mean()), 4) if inside.any() else None,
+                     "right": round(float(r[inside].mean()), 4) if inside.any() else None})
+    return rows
+
+
+def expected_calibration_error(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
+    """The mean gap between confidence and share right over equal-width bins, weighted by their counts."""
+    c = np.asarray(confidences, dtype=np.float64)
+    r = np.asarray(correct, dtype=np.float64)
+    if not len(c):
+        return 0.0
+    which = np.minimum((c * bins).astype(int), bins - 1)
+    return float(sum(abs(c[which == b].mean() - r[which == b].mean()) * (which == b).sum() for b in range(bins) if (which == b).any()) / len(c))

@@ -1,0 +1,147 @@
+"""The ranker's training data and its fitting with cross-validation grouped by eval split.
+
+For each question of a read split, the candidates and features the pipeline produces with a reader that was not
+trained on that split (the per-fold adapters of ``qa train-reader``), each candidate marked right or wrong by exact
+match. The ranker is fitted on them, its regularisation chosen and its calibration fitted on predictions for
+splits it was not fitted on; unread splits are never touched.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .evaluate import exact_match
+from .ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
+
+logger = logging.getLogger(__name__)
+
+L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+
+
+def collect(qa, items: Sequence[dict], split: str) -> tuple[list[dict], list[dict]]:
+    """One row per question the pipeline does not refuse outright (its candidates with features and rightness),
+    and one per question it refuses (chit-chat, another district, a year not covered), which the ranker never sees."""
+    rows, refused = [], []
+    for item in items:
+        seen = qa.deliberate(item["question"], history=item.get("history") or [])
+        if seen.refusal is not None:
+            refused.append({"id": item["id"], "split": split, "answerable": bool(item["answerable"])})
+            continue
+        _, _, options, question = qa.options(seen)
+        golds = item["answers"] if item["answerable"] else []
+        rows.append({
+            "id": item["id"], "split": split, "answerable": bool(item["answerable"]), "type": item["type"], "question": question,
+            "options": [{"text": o.text, "doc_id": o.doc_id, "start": o.start, "end": o.end, "features": o.features,
+                         "right": bool(golds) and exact_match(o.text, golds) == 1.0} for o in options],
+        })
+    return rows, refused
+
+
+def feature_names(rows: Sequence[dict]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The candidate and question feature names, in a fixed order ("bias" first among the question's)."""
+    candidate = sorted({k for r in rows for o in r["options"] for k in o["features"]})
+    question = sorted({k for r in rows for k in r["question"]} - {"bias"})
+    return tuple(candidate), ("bias", *question)
+
+
+def to_groups(rows: Sequence[dict], candidate_names: Sequence[str], question_names: Sequence[str]) -> list[Group]:
+    groups = []
+    for r in rows:
+        x = np.array([[o["features"].get(n, 0.0) for n in candidate_names] for o in r["options"]], dtype=np.float64).reshape(len(r["options"]), len(candidate_names))
+        q = np.array([r["question"].get(n, 0.0) for n in question_names], dtype=np.float64)
+        groups.append(Group(r["id"], r["split"], x, q, np.array([o["right"] for o in r["options"]], dtype=bool), r["answerable"]))
+    return groups
+
+
+def _predict(ranker: Ranker, group: Group) -> tuple[int | None, float, float, int | None]:
+    """(chosen option or None, best option's probability, no-answer probability, best option) for a group."""
+    x = (group.candidates - np.array(ranker.candidate_mean)) / np.array(ranker.candidate_scale) if len(group.candidates) else group.candidates
+    q = (group.question - np.array(ranker.question_mean)) / np.array(ranker.question_scale)
+    u = x @ np.array(ranker.candidate_weights) if len(group.candidates) else np.zeros(0)
+    u0 = float(q @ np.array(ranker.question_weights))
+    top = max([u0, *u.tolist()])
+    e, e0 = np.exp(u - top), np.exp(u0 - top)
+    p, p0 = e / (e.sum() + e0), e0 / (e.sum() + e0)
+    best = int(np.argmax(p)) if len(p) else None
+    return (best if best is not None and p[best] > p0 else None), (float(p[best]) if best is not None else 0.0), float(p0), best
+
+
+def cross_validate(groups: Sequence[Group], names: tuple[Sequence[str], Sequence[str]], fold_of: Callable[[str], int], l2: float) -> list[dict]:
+    """Out-of-fold predictions: each fold's questions decided by a ranker fitted on the other folds."""
+    out = []
+    folds = sorted({fold_of(g.split) for g in groups})
+    for k in folds:
+        train = [g for g in groups if fold_of(g.split) != k]
+        ranker = fit(train, *names, l2=l2)
+        for g in (g for g in groups if fold_of(g.split) == k):
+            chosen, p_best, p0, best = _predict(ranker, g)
+            out.append({"id": g.qid, "split": g.split, "fold": k, "answerable": g.answerable, "chosen": chosen, "best": best,
+                        "p_best": p_best, "p_null": p0, "best_right": bool(best is not None and g.correct[best]),
+                        "right": bool(g.correct[chosen]) if chosen is not None else not g.answerable,
+                        "oracle": bool(g.correct.any()) or not g.answerable})
+    return out
+
+
+def cross_fitted_confidence(predictions: list[dict]) -> list[float]:
+    """Each prediction's confidence from an isotonic map fitted on the other folds' predictions only."""
+    confidences = []
+    for p in predictions:
+        others = [q for q in predictions if q["fold"] != p["fold"] and q["best"] is not None]
+        xs, ys = isotonic([q["p_best"] for q in others], [float(q["best_right"]) for q in others])
+        confidences.append(float(np.interp(p["p_best"], xs, ys)) if p["best"] is not None else 0.0)
+    return confidences
+
+
+def summary(predictions: Sequence[dict], refused: Sequence[dict] = ()) -> dict:
+    """Exact match and abstention over the decided questions plus those refused outright (abstentions)."""
+    rows = list(predictions) + [{"answerable": r["answerable"], "chosen": None, "right": not r["answerable"], "oracle": not r["answerable"]} for r in refused]
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    return {
+        "n": len(rows),
+        "em": round(float(np.mean([r["right"] for r in rows])), 4),
+        "oracle": round(float(np.mean([r["oracle"] for r in rows])), 4),
+        "unanswerable_abstained": round(float(np.mean([r["chosen"] is None for r in unanswerable])), 4) if unanswerable else None,
+        "answerable_abstained": round(float(np.mean([r["chosen"] is None for r in answerable])), 4) if answerable else None,
+    }
+
+
+def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callable[[str], int], *, log: Callable[[str], None] = print) -> tuple[Ranker, dict]:
+    """Choose the L2 penalty by grouped cross-validation, fit on everything, calibrate on out-of-fold predictions.
+    Returns the ranker and a report (the grid, the out-of-fold summary and reliability table)."""
+    names = feature_names(rows)
+    groups = to_groups(rows, *names)
+    grid = {}
+    for l2 in L2_GRID:
+        grid[l2] = cross_validate(groups, names, fold_of, l2)
+        log(f"l2={l2}: out-of-fold {summary(grid[l2], refused)}")
+    l2 = max(L2_GRID, key=lambda v: (summary(grid[v], refused)["em"], v))
+    predictions = grid[l2]
+    confidences = cross_fitted_confidence(predictions)
+    answered = [(c, p["right"]) for c, p in zip(confidences, predictions) if p["chosen"] is not None]
+    report = {
+        "l2": l2,
+        "grid": {str(k): summary(v, refused) for k, v in grid.items()},
+        "out_of_fold": summary(predictions, refused),
+        "reliability_cross_fitted": reliability([c for c, _ in answered], [r for _, r in answered]),
+        "ece_cross_fitted": round(expected_calibration_error([c for c, _ in answered], [r for _, r in answered]), 4),
+        "questions": len(rows), "refused_outright": len(refused),
+    }
+    ranker = fit(groups, *names, l2=l2)
+    xs, ys = isotonic([p["p_best"] for p in predictions if p["best"] is not None], [float(p["best_right"]) for p in predictions if p["best"] is not None])
+    meta = {**ranker.meta, "fitted_on": sorted({r["split"] for r in rows}), "report": report}
+    return Ranker(**{**ranker.__dict__, "calibration_x": xs, "calibration_y": ys, "meta": meta}), report
+
+
+def write_rows(rows: Sequence[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def read_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,175 @@
+"""The learned decision: candidates from the rules and a stub reader, the conditional logit, its calibration."""
+import numpy as np
+import pytest
+
+from qa.candidates import SentenceFacts, gather
+from qa.extract import Evidence, Span
+from qa.question import analyse
+from qa.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
+from qa.reader import Window, window_logits
+
+
+class StubReader:
+    """Reads every window one character per token and likes the given string: high start logit where it begins,
+    high end logit where it ends, low elsewhere; no-answer scores ``null``."""
+
+    def __init__(self, liked: str | None, null: float = -10.0) -> None:
+        self.liked = liked
+        self.null = null
+        self.calls = 0
+
+    def read(self, question, windows):
+        self.calls += 1
+        pieces = []
+        for w in windows:
+            n = len(w.text)
+            start, end = np.full(n, -5.0), np.full(n, -5.0)
+            at = w.text.find(self.liked) if self.liked else -1
+            if at >= 0:
+                start[at] = 8.0
+                end[at + len(self.liked) - 1] = 8.0
+            pieces.append(window_logits(w, np.array([[i, i + 1] for i in range(n)]), start, end, self.null / 2, self.null / 2))
+        return pieces
+
+
+SENTENCE = "2023年，历下将新建、改扩建中小学幼儿园10处，增加学位6630个；新增保障性租赁住房4100套。"
+
+
+def _rule_span(text: str, score: float, year: int = 2023) -> Span:
+    evidence = Evidence("doc", 0, SENTENCE, "", year, "plan", 1.0)
+    at = SENTENCE.index(text)
+    return Span("doc", at, at + len(text), text, "number", score, evidence, SENTENCE, {"clause": 0.5})
+
+
+def _facts(years: dict[int, int] | None = None):
+    def facts(doc_id, start, end):
+        return SentenceFacts(year=(years or {}).get(start, 2023), stance="plan", similarity=0.5, coverage=0.5)
+
+    return facts
+
+
+def test_rule_and_reader_candidates_merge_by_offsets_and_the_reader_scores_rule_spans():
+    asked = analyse("2023年历下增加多少学位")
+    pieces = StubReader("6630个").read("q", [Window("doc", 0, SENTENCE)])
+    options, question = gather(asked, [_rule_span("6630个", 0.7), _rule_span("10处", 0.5)], None, 0.9, 0.0, pieces, _facts())
+    by_text = {o.text: o for o in options}
+    assert by_text["6630个"].features["agree_top"] == 1.0  # the rules' top and the reader's top are one candidate
+    assert by_text["10处"].reader is not None and by_text["10处"].features["d_top"] == 0.0
+    assert by_text["10处"].features["d_score"] < by_text["6630个"].features["d_score"]
+    assert question["bias"] == 1.0 and question["rules_empty"] == 0.0
+
+
+def test_a_candidate_from_another_year_than_the_one_asked_is_dropped():
+    asked = analyse("2023年历下增加多少学位")
+    at = SENTENCE.index("10处")
+    options, _ = gather(asked, [_rule_span("6630个", 0.7), _rule_span("10处", 0.5)], None, 0.9, 0.0, [], _facts({at: 2022}))
+    assert [o.text for o in options] == ["6630个"]
+
+
+def _ranker(candidate: dict[str, float], null_bias: float) -> Ranker:
+    names = tuple(candidate)
+    return Ranker(names, ("bias",), tuple(candidate.values()), (null_bias,), (0.0,) * len(names), (1.0,) * len(names), (0.0,), (1.0,))
+
+
+def test_the_most_probable_outcome_is_chosen_and_no_answer_is_an_outcome():
+    asked = analyse("2023年历下增加多少学位")
+    pieces = StubReader("4100套").read("q", [Window("doc", 0, SENTENCE)])
+    options, question = gather(asked, [_rule_span("6630个", 0.7)], None, 0.9, 0.0, pieces, _facts())
+    trusting_the_reader = _ranker({"d_top": 5.0, "r_top": 1.0}, -2.0).decide(options, question)
+    assert options[trusting_the_reader.chosen].text == "4100套"
+    assert sum(trusting_the_reader.probabilities) + trusting_the_reader.null_probability == pytest.approx(1.0)
+    doubting_everything = _ranker({"d_top": 1.0, "r_top": 1.0}, 6.0).decide(options, question)
+    assert doubting_everything.chosen is None and doubting_everything.best is not None
+
+
+def _synthetic_groups(n: int, seed: int = 0) -> list[Group]:
+    """Questions whose right candidate has a high "good" feature; a third have none right (unanswerable)."""
+    rng = np.random.default_rng(seed)
+    groups = []
+    for i in range(n):
+        k = 4
+        good = rng.normal(0, 1, k)
+        correct = np.zeros(k, dtype=bool)
+        answerable = i % 3 != 0
+        if answerable:
+            j = rng.integers(k)
+            good[j] += 3.0
+            correct[j] = True
+        x = np.stack([good, rng.normal(0, 1, k)], axis=1)
+        q = np.array([1.0, 1.0 if answerable else -1.0])
+        groups.append(Group(f"q{i}", "s", x, q, correct, answerable))
+    return groups
+
+
+def test_fitting_learns_which_feature_marks_the_right_candidate_and_when_to_abstain():
+    ranker = fit(_synthetic_groups(300), ("good", "noise"), ("bias", "answerable_hint"), l2=1.0)
+    assert ranker.candidate_weights[0] > 1.0 > abs(ranker.candidate_weights[1])
+    right = 0
+    for g in _synthetic_groups(100, seed=1):
+        x = (g.candidates - np.array(ranker.candidate_mean)) / np.array(ranker.candidate_scale)
+        u = x @ np.array(ranker.candidate_weights)
+        u0 = ((g.question - np.array(ranker.question_mean)) / np.array(ranker.question_scale)) @ np.array(ranker.question_weights)
+        chosen = int(np.argmax(u)) if u.max() > u0 else None
+        right += (chosen is None) if not g.answerable else (chosen is not None and g.correct[chosen])
+    assert right >= 85
+
+
+def test_ranker_save_load_roundtrip(tmp_path):
+    ranker = fit(_synthetic_groups(60), ("good", "noise"), ("bias", "answerable_hint"))
+    ranker = Ranker(**{**ranker.__dict__, "calibration_x": (0.0, 0.5, 1.0), "calibration_y": (0.1, 0.4, 0.9)})
+    ranker.save(tmp_path / "r.json")
+    again = Ranker.load(tmp_path / "r.json")
+    assert again.candidate_weights == ranker.candidate_weights and again.calibrate(0.75) == pytest.approx(0.65)
+    assert Ranker.load(tmp_path / "absent.json") is None
+
+
+def test_isotonic_calibration_is_monotone_and_matches_frequencies():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 4000)
+    truth = rng.uniform(0, 1, 4000) < p**2  # overconfident raw scores: the right rate is p squared
+    xs, ys = isotonic(p, truth)
+    assert all(a <= b for a, b in zip(ys, ys[1:]))
+    assert np.interp(0.9, xs, ys) == pytest.approx(0.81, abs=0.06)
+    calibrated = np.interp(p, xs, ys)
+    assert expected_calibration_error(calibrated, truth) < expected_calibration_error(p, truth) / 3
+
+
+def test_reliability_table_counts_each_bin():
+    rows = reliability([0.95, 0.97, 0.55, 0.2], [True, False, True, False], edges=(0.0, 0.5, 0.9, 1.0001))
+    assert [r["n"] for r in rows] == [1, 1, 2]
+    assert rows[2]["right"] == 0.5 and rows[0]["right"] == 0.0
+    assert expected_calibration_error([1.0, 1.0], [True, True]) == 0.0
+
+
+def test_pipeline_answers_with_the_ranked_reader_span_and_cites_it(small_index, fake_embedder):
+    from qa.pipeline import QA
+
+    index, _ = small_index
+    reader = StubReader("4100套")
+    qa = QA(index, fake_embedder, calibration=False, abstain_below=0.2, reader=reader, ranker=_ranker({"d_top": 5.0}, -2.0))
+    result = qa.ask("2023年历下新增多少套保障性租赁住房")
+    assert reader.calls == 1
+    assert result.answer == "4100套" and not result.abstained
+    c = result.citations[0]
+    doc = qa.document(c.doc_id)
+    assert doc.text[c.start : c.end] == "4100套" and doc.text[c.quote_start : c.quote_end] == c.quote
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_pipeline_abstains_when_the_ranker_prefers_no_answer(small_index, fake_embedder):
+    from qa.pipeline import QA
+
+    index, _ = small_index
+    qa = QA(index, fake_embedder, calibration=False, abstain_below=0.2, reader=StubReader(None), ranker=_ranker({"d_top": 0.0}, 8.0))
+    result = qa.ask("2023年历下新增多少套保障性租赁住房")
+    assert result.abstained and result.answer is None and result.message
+
+
+def test_out_of_scope_questions_never_reach_the_reader(small_index, fake_embedder):
+    from qa.pipeline import QA
+
+    index, _ = small_index
+    reader = StubReader("4100套")
+    qa = QA(index, fake_embedder, calibration=False, reader=reader, ranker=_ranker({"d_top": 5.0}, -2.0))
+    assert qa.ask("槐荫区2023年新建了几所学校").abstained
+    assert reader.calls == 0
