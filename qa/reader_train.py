@@ -70,7 +70,7 @@ class Recipe:
     max_domain: int | None = None
 
 
-QUICK = {"max_open": 40, "max_domain": 24, "open_epochs": 1, "domain_epochs": 1, "folds": 2, "batch_size": 8,
+QUICK = {"max_open": 16, "max_domain": 12, "open_epochs": 1, "domain_epochs": 1, "folds": 2, "batch_size": 8,
          "max_length": 128, "stride": 48, "domain_max_length": 128, "open_heldout_contexts": 4}
 
 

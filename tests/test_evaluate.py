@@ -50,3 +50,37 @@ def test_unknown_split_is_refused_naming_the_splits_there(tmp_path):
     (tmp_path / "dev.jsonl").write_text("", encoding="utf-8")
     with pytest.raises(ValueError, match="splits there: dev"):
         load_items(tmp_path, "nosuch")
+
+
+def _row(answerable, hybrid, rules, reader, confidence=0.9, type_="number"):
+    def d(em, abstained=False):
+        return {"em": em, "f1": em, "abstained": abstained, "predicted": None}
+
+    return {"type": type_, "answerable": answerable, "abstained": hybrid[1], "em": hybrid[0], "confidence": confidence,
+            "deciders": {"hybrid": d(*hybrid), "rules": d(*rules), "reader": d(*reader),
+                         "oracle": {"em": max(rules[0], reader[0]), "abstained": False}}}
+
+
+def test_deciders_are_summarised_side_by_side_with_the_oracle_union():
+    from qa.evaluate import decider_summary
+
+    rows = [
+        _row(True, (1.0, False), (0.0, False), (1.0, False)),
+        _row(True, (0.0, True), (1.0, False), (0.0, False)),
+        _row(False, (1.0, True), (0.0, False), (1.0, True)),
+    ]
+    s = decider_summary(rows)
+    assert s["hybrid"]["em"] == pytest.approx(2 / 3, abs=1e-4) and s["rules"]["em"] == pytest.approx(1 / 3, abs=1e-4)
+    assert s["oracle"]["em"] == 1.0
+    assert s["hybrid"]["answerable_abstained"] == 0.5 and s["hybrid"]["unanswerable_abstained"] == 1.0
+    assert s["rules"]["unanswerable_abstained"] == 0.0
+
+
+def test_confidence_report_bins_only_the_answers_given():
+    from qa.evaluate import confidence_report
+
+    rows = [_row(True, (1.0, False), (1, False), (1, False), 0.96), _row(True, (0.0, False), (0, False), (0, False), 0.93),
+            _row(True, (0.0, True), (0, False), (0, False), 0.99), _row(True, (1.0, False), (1, False), (1, False), 0.55)]
+    report = confidence_report(rows)
+    assert report["at_least_0.9"] == {"n": 2, "right": 0.5}
+    assert sum(b["n"] for b in report["bins"]) == 3

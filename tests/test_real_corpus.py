@@ -213,3 +213,18 @@ def test_a_heading_answers_a_count_it_alone_prints_but_never_a_name(qa):
     assert qa.ask("2023年历下扶持民营经济一共推出几大行动？").answer == "五大"
     # the headline's slogans (…大经济、大建设…) are no answer to a name question
     assert qa.ask("历下想借助高校毕业生关系网发展的是哪种经济？").answer == "校友经济"
+
+
+def test_shipped_reader_and_ranker_answer_the_dev_split(qa):
+    """dev is among the splits the shipped reader and ranker were trained on: this checks that the shipped weights
+    load and work, not how well they generalise (the unread splits measure that)."""
+    from qa.evaluate import load_items, run_eval
+
+    assert qa.reader is not None and qa.ranker is not None
+    report = run_eval(qa, load_items(ROOT / "eval", "dev"), split="dev")
+    deciders = report["deciders"]["overall"]
+    assert deciders["hybrid"]["em"] >= 0.95
+    assert deciders["reader"]["em"] >= 0.75
+    assert report["overall"]["citation_accuracy"] == 1.0
+    high = report["confidence"]["at_least_0.9"]
+    assert high["n"] >= 40 and high["right"] >= 0.95
