@@ -255,52 +255,21 @@ def asked_nouns(question: Question, pos: Callable[[str], list[tuple[str, str]]] 
     return tuple(n for n in dict.fromkeys(nouns) if len(n) >= 2)
 
 
-_WH_YEAR = re.compile(r"什么年|哪种年")
-
-
-def category_heads(question: Question, nouns: Sequence[str]) -> frozenset[str]:
-    """The last characters of the category nouns the question names (主题年 → 年, 服务制 → 制, 招牌 → 牌).
-
-    A Chinese compound ends in its head, so a coined name of that category ends in that character too (“项目深化年”,
-    “三餐制”), or is followed by a noun that does (“云帮办”服务品牌). Nouns longer than four characters are a phrase
-    the question word governs, not a category.
-    """
-    words = [*nouns, question.category]
-    heads = {w[-1] for w in words if 2 <= len(w) <= 4 and "\u4e00" <= w[-1] <= "\u9fff"}
-    if _WH_YEAR.search(question.text):
-        heads.add("年")  # 把2020年定位成什么年: the question word carries the category
-    return frozenset(heads)
-
-
 @dataclass(frozen=True)
 class AskedKind:
     """The kind of thing a question asks for, read once per question in the ways the scoring uses it."""
 
     nouns: tuple[str, ...] = ()  # the noun after the question word (see ``asked_nouns``)
-    heads: frozenset[str] = frozenset()  # their last characters, which a coined name ends in (see ``category_heads``)
     bodies: tuple[str, ...] = ()  # those that are a kind of named place or body (医院, 片区; 国家级试验区 → 试验区)
-    after_word: str = ""  # up to four characters after the question word, past a count: (两条)道路
 
 
 def asked_kind(question: Question, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> AskedKind:
     """What the question's words around its question word say about the kind of answer (names and lists only)."""
-    wanted = question.answer_type
-    after_word = re.sub(rf"^{CN_NUMERAL}?[个条项类种家所处大位名]?", "", question.right_context)[:4]
-    if wanted not in ("list", "name", "organisation", "place", "other"):
-        return AskedKind(after_word=after_word)
+    if question.answer_type not in ("list", "name", "organisation", "place", "other"):
+        return AskedKind()
     nouns = asked_nouns(question, pos)
-    heads = category_heads(question, nouns) if wanted in ("name", "organisation", "place") else frozenset()
     bodies = tuple(c for n in nouns if _ORG_SUFFIX.search(c := n if len(n) <= 4 else n[-3:]))
-    return AskedKind(nouns, heads, bodies, after_word)
-
-
-def _coined_in_category(text: str, start: int, end: int, heads: frozenset[str]) -> bool:
-    """A quoted name whose last character, or that of the word printed right after its closing quote, is a head
-    the question names (see ``category_heads``)."""
-    if not heads or not is_quoted(text, start, end):
-        return False
-    after = re.split(r"[，。；：、“]", text[end + 1 : end + 7], maxsplit=1)[0]
-    return text[end - 1] in heads or any(after[:k][-1:] in heads for k in (2, 3, 4) if len(after) >= k)
+    return AskedKind(nouns, bodies)
 
 
 def _name_ending(question: Question, span_text: str, nouns: Sequence[str] = ()) -> int:
@@ -572,17 +541,6 @@ _PAIR_JOIN = re.compile(r"和|及|与|以及")
 _YEAR_ASKED = re.compile(r"哪一?年|年份")
 
 
-def _items_of_category(span_text: str, asked: str) -> bool:
-    """Every item of the enumeration ends with one noun of two or more characters that the question names after its
-    question word (哪几个层面的水平 → 系统治理水平、依法治理水平; 哪些银行 → 齐鲁银行、青岛银行)."""
-    items = span_text.split("、")
-    if len(items) < 2:
-        return False
-    k = shared_edge(items[0], items[-1], suffix=True)
-    k = min([k] + [shared_edge(items[0], item, suffix=True) for item in items[1:]])
-    return all(len(item) > k for item in items) and any(items[0][-n:] in asked for n in range(2, k + 1))
-
-
 _COUNT_AFTER = re.compile(rf"(?:等)?[\u4e00-\u9fff]{{0,3}}?({CN_NUMERAL})(?:大|个|项|类|种|条|家|所|处|方面)")
 
 
@@ -592,15 +550,14 @@ def _counted_after_list(text: str, end: int) -> int | None:
     return CN_DIGITS.get(m.group(1)) if m else None
 
 
-def _closed_by_category(span_text: str, question: str, k: int | None = None, *, anchored: bool = False) -> bool:
+def _closed_by_category(span_text: str, question: str, k: int | None = None) -> bool:
     """The enumeration's last item ends with the category the question names (…强区称号 for 哪些荣誉称号; 民生大街和纬四路
     道路 for 哪两条道路), which the other items do not: it is the category of them all, not part of the last item.
-    ``k`` is the category's length, by default 2, 3 or 4; ``anchored``: ``question`` must start with it (the words
-    right after the question word), not merely hold it (商业中心 of 哪些特色街区和商业中心 is no category of 绿地普利中心)."""
+    ``k`` is the category's length, by default 2, 3 or 4."""
     items = re.split(r"[、—]|和|及|与", span_text)
     for n in (k,) if k else (2, 3, 4):
         tail = span_text[-n:]
-        named = question.startswith(tail) if anchored else tail in question
+        named = tail in question
         if len(span_text) - n > 4 and named and not any(item.endswith(tail) for item in items[:-1]):
             return True
     return False
@@ -703,8 +660,6 @@ def copula_subject(
 SLOT_BONUS = 0.5
 COPULA_BONUS = 0.5
 COPULA_SHARE = 0.4
-# a coined name in the category the question names (什么主题年 → “项目深化年”)
-CATEGORY_HEAD_BONUS = 1.3
 
 # how much a figure loses when its clause lacks what the question counts (0, 0.3 and 0.5 tried; 0.3 best on test+blind)
 HEAD_PENALTY = 0.3
@@ -792,12 +747,7 @@ def extract_spans(
             "head": _head_gap(heads, _window(text, clauses, at_clause) + _implied_measure(unit)),
         }
         score = sum(SCORE_WEIGHTS[name] * signals[name] for name in SCORE_WEIGHTS)
-        # the category asked after the question word closes an enumeration's last item only: it is the category of all
-        # the items, so the enumeration without it is the answer (民生大街和纬四路, not …纬四路道路 for 哪两条道路)
-        closed = kind == "list" and _closed_by_category(ev.text[a:b], asked.after_word, anchored=True)
-        if closed:
-            score *= 0.9
-        elif kind in ("name", "list"):
+        if kind in ("name", "list"):
             # a name or list standing where the question word stands (紧盯[哪些]重点片区 → 紧盯A、B、C等重点片区)
             # is the surest sign: the question was read off that very phrase (a loose match of one shared
             # character pair on each side, at most 0.4, is not)
@@ -856,8 +806,6 @@ def extract_spans(
                 score *= 1.15  # 哪家医院 → 历下医院: a name of the kind asked right after the question word
             elif kind == "name" and any(len(n) >= 3 and span_text.endswith(n[-2:]) and len(span_text) > 2 for n in nouns):
                 score *= 1.1  # 哪种医保数字凭证 → 医保电子凭证: a compound ends in its head, the head of the kind asked
-            if kind == "list" and _items_of_category(span_text, question.right_context):
-                score *= 1.2  # 哪几个层面的水平 → 系统治理水平、依法治理水平…: every item is of the kind asked
             if question.items:
                 # 哪两个主题年 asks for two: an enumeration of as many items, not one name
                 score *= 1.25 if kind == "list" and items_in(span_text) == question.items else 0.85
@@ -865,8 +813,6 @@ def extract_spans(
                     score *= 1.2  # the report counts them itself: 自贸试验区和科创金融改革实验区建设两大国家级战略
             if is_quoted(ev.text, a, b) and not question.person and wanted != "place":
                 score *= 1.2  # reports put the names they coin in quotes: “云帮办”, “三级联动”
-            if kind == "name" and _coined_in_category(ev.text, a, b, asked.heads):
-                score *= CATEGORY_HEAD_BONUS
         elif span_text in question.text:
             score *= 0.2  # the question's own figure is not its answer
         elif kind == "date":

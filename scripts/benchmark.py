@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py                      # against a server already running on http://127.0.0.1:7860
     python scripts/benchmark.py --spawn --out bench.json
+    python scripts/benchmark.py --spawn --levels 1 --rules-too      # the hybrid, then the rules alone, same run
     python scripts/benchmark.py --spawn --index-dir /tmp/fresh-index   # cold start includes building the index
 
 Loopback targets only. Needs the standard library and httpx.
@@ -146,7 +147,7 @@ def run_level(url: str, concurrency: int, requests: int, timeout: float) -> dict
     }
 
 
-def spawn_server(index_dir: str | None, timeout: float) -> tuple[subprocess.Popen, str, float, Path]:
+def spawn_server(index_dir: str | None, timeout: float, extra_env: dict | None = None) -> tuple[subprocess.Popen, str, float, Path]:
     """Start ``python app.py`` on a free port; returns it, its URL, the cold start in seconds and its log file.
 
     Cold start runs from process start to the first successful /api/ask answer.
@@ -156,6 +157,7 @@ def spawn_server(index_dir: str | None, timeout: float) -> tuple[subprocess.Pope
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     if index_dir:
         env["QA_INDEX_DIR"] = index_dir
+    env.update(extra_env or {})
     log_path = Path(tempfile.mkstemp(prefix="benchmark-server-", suffix=".log")[1])
     with open(log_path, "wb") as log:
         started = time.perf_counter()
@@ -227,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
     parser.add_argument("--start-timeout", type=float, default=600.0, help="with --spawn: seconds to wait for the first answer")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    parser.add_argument("--rules-too", action="store_true", help="with --spawn: then measure a server with the rules alone (QA_READER=off)")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",") if level.strip()]
     if not levels or min(levels) < 1 or args.requests < 1:
@@ -237,13 +240,31 @@ def main(argv: list[str] | None = None) -> int:
         "requests_per_level": args.requests,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "cold_start_s": None,
-        "memory": {},
     }
+    modes = [("hybrid", {})] + ([("rules", {"QA_READER": "off"})] if args.rules_too else [])
+    for mode, extra_env in modes:
+        measured = measure(args, levels, extra_env)
+        if mode == "hybrid":
+            report.update(measured)
+        else:
+            report["rules_only"] = measured
+    print(markdown(report))
+    if "rules_only" in report:
+        print("\nthe rules alone (QA_READER=off), same run:\n" + markdown(report["rules_only"]))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nwrote {args.out}", file=sys.stderr)
+    return 1 if any(level["errors"] for level in report["levels"]) else 0
+
+
+def measure(args: argparse.Namespace, levels: list[int], extra_env: dict) -> dict:
+    """Spawn a server (or use the given one) and run every level against it."""
+    report: dict = {"cold_start_s": None, "memory": {}}
     process = None
     try:
         if args.spawn:
-            process, url, cold_start, log_path = spawn_server(args.index_dir, args.start_timeout)
+            process, url, cold_start, log_path = spawn_server(args.index_dir, args.start_timeout, extra_env)
             report["cold_start_s"] = round(cold_start, 2)
             report["server_log"] = str(log_path)
             print(f"spawned app.py (pid {process.pid}) at {url}: first answer after {cold_start:.1f} s", file=sys.stderr)
@@ -274,13 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if process:
             stop_server(process)
-
-    print(markdown(report))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"\nwrote {args.out}", file=sys.stderr)
-    return 1 if any(level["errors"] for level in report["levels"]) else 0
+    return report
 
 
 if __name__ == "__main__":

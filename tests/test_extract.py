@@ -514,18 +514,11 @@ def test_a_byline_spells_names_out_between_spaces():
     assert find_name_spans("区长杨福涛表示") == []
 
 
-def test_the_head_of_the_category_asked_ends_a_coined_name():
-    from qa.extract import asked_nouns, category_heads
+def test_the_noun_after_the_question_word_is_read_even_when_tagged_a_numeral():
+    from qa.extract import asked_nouns
 
-    tag = Tokenizer().tag
     themed = analyse("2024年历下用什么主题年来统领全年项目工作？")
-    assert "主题年" in asked_nouns(themed, tag)  # 年 is tagged a numeral, and still heads 主题年
-    assert "年" in category_heads(themed, asked_nouns(themed, tag))
-    assert category_heads(analyse("市中区把2020年定位成什么年？"), ()) == {"年"}
-    # the quoted name ending in 牌 of 招牌, through the noun printed after it, wins over the one that does not
-    text = "深化“全程”帮办代办服务，做优“云帮办”服务品牌"
-    weights = {"帮办": 3.0, "代办": 3.0, "招牌": 4.0}
-    assert _top("历下在办事帮办代办这块要擦亮的招牌叫啥？", text, weights, 2023) == "云帮办"
+    assert "主题年" in asked_nouns(themed, Tokenizer().tag)  # 年 is tagged a numeral, and still heads 主题年
 
 
 def test_a_quoted_name_may_open_with_a_verb():
@@ -590,15 +583,6 @@ def test_two_names_joined_by_he_answer_a_question_for_two():
     assert "自贸试验区和科创金融改革实验区" not in [s.text for s in loose]
 
 
-def test_the_category_asked_closes_the_last_item_and_is_left_out():
-    text = "打通白马山东路、玉兴路路段瓶颈路，完成民生大街和纬四路道路提升"
-    weights = {"完成": 1.0, "提升": 2.0, "道路": 2.0}
-    assert _top("2019年市中区完成提升的是哪两条道路？", text, weights, 2019, "result") == "民生大街和纬四路"
-    honours = "获评中国工业百强区、全国未成年人保护示范区、山东省现代流通强区称号"
-    best = _top("历下区2022年都评上了哪些称号？", honours, {"评上": 1.0, "称号": 3.0}, 2022, "result")
-    assert best == "中国工业百强区、全国未成年人保护示范区、山东省现代流通强区"
-
-
 def test_figures_given_one_by_one_are_no_sum():
     from qa.measures import combined_part
 
@@ -644,10 +628,6 @@ def test_the_kind_named_after_the_question_word_ends_the_answer():
     text = "实施历下医院提升工程，添置先进设备，增加床位"
     weights = {"医院": 3.0, "添置": 3.0, "设备": 2.0, "床位": 3.0}
     assert _top("2024年历下打算给哪家医院添置先进设备、增加床位？", text, weights) == "历下医院"
-    texts = ["完善政府负责、民主协商、社会协同、公众参与的社会治理体系", "着力提升系统治理水平、依法治理水平、综合治理水平"]
-    weights = {"社会治理": 3.0, "层面": 2.0, "水平": 2.0}
-    best = _top("市中区在社会治理上要把哪几个层面的水平抬上去？", texts, weights, 2020)
-    assert best == "系统治理水平、依法治理水平、综合治理水平"
 
 
 def test_the_category_after_deng_may_carry_an_inserted_modifier():
