@@ -9,7 +9,7 @@ PORT ?= 7860
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run index test test-fast eval calibrate bench screenshot browser-deps clean
+.PHONY: install run index test test-fast eval calibrate train-reader train-ranker bench screenshot browser-deps clean
 
 install: $(STAMP)
 
@@ -46,11 +46,18 @@ eval: install
 calibrate: install
 	$(VENV)/bin/qa calibrate
 
+# the reader: hours on 2 CPU cores (docs/reader-card.md says how it was trained on a GPU); the ranker: a few minutes
+train-reader: install index
+	$(VENV)/bin/qa train-reader --out build/reader
+
+train-ranker: install index
+	$(VENV)/bin/qa train-ranker --adapters build/reader
+
 bench: install
-	$(PY) scripts/benchmark.py --spawn --out bench.json
+	$(PY) scripts/benchmark.py --spawn --rules-too --out bench.json
 
 screenshot: install browser-deps
 	QA_UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/test_browser.py
 
 clean:
-	rm -rf $(VENV) index .index.*
+	rm -rf $(VENV) index .index.* build
