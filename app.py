@@ -220,6 +220,7 @@ class HealthOut(BaseModel):
     documents: int
     passages: int
     embedding_model: str
+    answerer: str = "rules"  # "hybrid": the rules and the trained reader, decided by the ranker; "rules": the rules alone
 
 
 class ErrorOut(BaseModel):
@@ -285,6 +286,7 @@ def health(qa: QADep) -> HealthOut:
         documents=len(qa.documents),
         passages=len(qa.index.passages),
         embedding_model=qa.index.manifest.embedding_model,
+        answerer="hybrid" if getattr(qa, "reader", None) is not None and getattr(qa, "ranker", None) is not None else "rules",
     )
 
 

@@ -295,6 +295,7 @@ class SpanReader:
         self.max_length = int(max_length or meta.get("max_length", 256))
         self.stride = int(stride or meta.get("stride", 64))
         self.name = meta.get("name", Path(adapter).stem)
+        self.read("预热", [Window("", 0, "预热一下")])  # the first call pays for lazy kernel set-up: pay it at load
 
     def read(self, question: str, windows: Sequence[Window]) -> list[WindowLogits]:
         import torch

@@ -114,7 +114,7 @@ def test_document_adds_its_canonical_text(client, fake_qa):
 def test_health_reports_counts_and_model(client):
     response = client.get("/api/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "documents": 2, "passages": 7, "embedding_model": "fake-embedder"}
+    assert response.json() == {"status": "ok", "documents": 2, "passages": 7, "embedding_model": "fake-embedder", "answerer": "rules"}
 
 
 def test_openapi_docs_and_chat_page_are_served(client):

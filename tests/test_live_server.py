@@ -38,6 +38,7 @@ def test_health_is_ok(http):
     assert body["status"] == "ok"
     assert body["documents"] > 0 and body["passages"] > 0
     assert body["embedding_model"] == "m3e-small"
+    assert body["answerer"] == "hybrid"  # the shipped reader and ranker are loaded
 
 
 def test_ask_answers_with_a_cited_span(http):
