@@ -343,6 +343,24 @@ class BodyLimit:
         await self.app(scope, receive_limited, send)
 
 
+# Gradio routes the chat does not use, which would let anyone write files (uploads are kept in its temp folder for
+# good) or hold a stream open for ever (the developer reload endpoint). They answer 404 before Gradio sees them.
+CLOSED_PREFIXES = ("/gradio_api/upload", "/gradio_api/dev/", "/upload", "/dev/")
+
+
+class ClosedRoutes:
+    """Answer 404 (JSON) to the routes in ``CLOSED_PREFIXES`` without reading their bodies."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(CLOSED_PREFIXES):
+            detail = "uploads are not accepted here" if "upload" in scope["path"] else "not available"
+            return await JSONResponse({"detail": detail}, status_code=404)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The chat page: the handler calls the same ``qa.ask`` and formats its Result as HTML (escaped: the text is data).
 
@@ -512,6 +530,7 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(NotReady, on_not_ready)
     app.add_middleware(BodyLimit)
+    app.add_middleware(ClosedRoutes)  # added last: the outermost, before any body is read
     return gr.mount_gradio_app(app, build_ui(holder), path="/", footer_links=["api"], css=CSS)
 
 

@@ -378,3 +378,37 @@ def test_real_documents_and_health(real_client):
     assert health["embedding_model"] == "m3e-small"
     assert all(d["chars"] == len(real_client.get(f"/api/documents/{d['doc_id']}").json()["text"]) for d in documents)
 
+
+
+@pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/upload?upload_id=abc", "/upload"])
+def test_gradio_uploads_are_refused_and_write_nothing(client, path):
+    import tempfile
+    from pathlib import Path
+
+    temp = Path(tempfile.gettempdir()) / "gradio"
+    before = set(temp.rglob("*")) if temp.exists() else set()
+    response = client.post(path, files={"files": ("a.txt", b"x" * 100_000, "text/plain")})
+    assert response.status_code == 404 and "upload" in response.json()["detail"]
+    after = set(temp.rglob("*")) if temp.exists() else set()
+    assert after == before
+
+
+def test_the_developer_reload_stream_is_not_served(client):
+    from starlette.responses import PlainTextResponse
+
+    reached = []
+
+    async def downstream(scope, receive, send):  # stands for Gradio, whose reload route streams for ever
+        reached.append(scope["path"])
+        await PlainTextResponse("streaming")(scope, receive, send)
+
+    guarded = TestClient(app_module.ClosedRoutes(downstream))  # no lifespan: only the two requests reach it
+    assert guarded.get("/gradio_api/dev/reload").status_code == 404
+    assert guarded.get("/gradio_api/info").status_code == 200
+    assert reached == ["/gradio_api/info"]
+    assert any(m.cls is app_module.ClosedRoutes for m in client.app.user_middleware)
+
+
+def test_the_chat_page_still_works_without_uploads(client):
+    assert client.get("/").status_code == 200
+    assert client.get("/config").status_code == 200
