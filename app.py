@@ -5,6 +5,7 @@ import argparse
 import html
 import logging
 import os
+import re
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -20,8 +21,10 @@ import uvicorn  # noqa: E402
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
+from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
+from starlette.routing import Match  # noqa: E402
 from fastapi_offline import FastAPIOffline  # noqa: E402
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints  # noqa: E402
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints  # noqa: E402
 
 from qa.errors import QuestionError  # noqa: E402
 from qa.schema import Citation, Document, Result  # noqa: E402
@@ -91,7 +94,7 @@ class QAHolder:
             qa = self.loader()
         except Exception as exc:  # any failure becomes a 503 with its reason instead of a dead server
             logger.exception("loading the index failed")
-            self.error = f"{type(exc).__name__}: {exc}"
+            self.error = public_reason(exc)
             return
         self.qa = qa
         logger.info("index ready after %.1f s", time.monotonic() - (self.started or 0.0))
@@ -106,6 +109,17 @@ class QAHolder:
             raise NotReady("loading", "the index has not started loading")
         waited = time.monotonic() - self.started
         raise NotReady("loading", f"the index and model are still loading ({waited:.0f} s so far); retry shortly")
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s/'\"():,]+/)+([^\s/'\"():,]*)")
+_SOURCE_LOCATION = re.compile(r"Error in .+? at \S+?:\d+:\s*")
+
+
+def public_reason(exc: BaseException) -> str:
+    """What went wrong, for a client: the exception's kind and message with folders and library source locations
+    left out (``/srv/qa/index/manifest.json`` → ``manifest.json``); the log keeps the whole of it."""
+    text = _SOURCE_LOCATION.sub("", str(exc))
+    return f"{type(exc).__name__}: {_ABSOLUTE_PATH.sub(lambda m: m.group(1) or '/', text)}".strip()
 
 
 def load_qa(settings: Settings) -> Answerer:
@@ -138,8 +152,21 @@ def get_qa(request: Request) -> Answerer:
 # ---------------------------------------------------------------------------------------------------------------------
 # HTTP models: Pydantic only here, converted from the library's dataclasses.
 
-QuestionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS)]
-HistoryItem = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_QUESTION_CHARS)]
+def _stripped(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the question is empty")
+    return text.strip()
+
+
+def _whole_number(value: Any) -> Any:
+    """2.0 is the integer 2 in JSON Schema's sense; 2.5 and "2" stay what they are and are refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# the length limit holds for the text as sent, before surrounding white space is trimmed
+QuestionText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_CHARS), AfterValidator(_stripped)]
+HistoryItem = Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS), AfterValidator(str.strip)]
+TopK = Annotated[int, BeforeValidator(_whole_number)]
 
 
 class AskRequest(BaseModel):
@@ -149,7 +176,7 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     question: QuestionText
-    top_k: int = Field(5, ge=1, le=20)
+    top_k: TopK = Field(5, ge=1, le=20)
     history: list[HistoryItem] = Field(default_factory=list, max_length=MAX_HISTORY)
 
 
@@ -303,6 +330,15 @@ async def on_validation_error(request: Request, exc: RequestValidationError) -> 
     return JSONResponse(status_code=422, content={"detail": "; ".join(readable(e) for e in exc.errors()), "errors": errors})
 
 
+async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """HTTP errors as JSON; a body that cannot be parsed at all (not UTF-8, nested too deeply) is a 422 like any
+    other invalid request, not a 400."""
+    if exc.status_code == 400 and request.url.path.startswith("/api/"):
+        detail = "the request body is not a JSON document in UTF-8 (or it is nested too deeply)"
+        return JSONResponse(status_code=422, content={"detail": detail, "errors": [{"loc": ["body"], "msg": detail, "type": "json_invalid"}]})
+    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=getattr(exc, "headers", None))
+
+
 async def on_not_ready(request: Request, exc: NotReady) -> JSONResponse:
     headers = {"Retry-After": "5"} if exc.status == "loading" else {}
     return JSONResponse(status_code=503, content={"detail": exc.reason, "status": exc.status}, headers=headers)
@@ -359,6 +395,71 @@ class ClosedRoutes:
             detail = "uploads are not accepted here" if "upload" in scope["path"] else "not available"
             return await JSONResponse({"detail": detail}, status_code=404)(scope, receive, send)
         await self.app(scope, receive, send)
+
+
+class MethodCheck:
+    """A known API path asked with another method gets 405 with ``Allow`` (else the chat page, mounted at /, would
+    answer 404 for it)."""
+
+    def __init__(self, app: Any, routes: Sequence[Any]) -> None:
+        self.app = app
+        self.routes = [r for r in routes if getattr(r, "path", "").startswith("/api/")]
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            matches = [(route, route.matches(scope)[0]) for route in self.routes]
+            if not any(m == Match.FULL for _, m in matches):
+                allowed = sorted({method for route, m in matches if m == Match.PARTIAL for method in route.methods})
+                if allowed:
+                    detail = f"{scope['method']} is not allowed here; use {', '.join(allowed)}"
+                    response = JSONResponse({"detail": detail}, status_code=405, headers={"Allow": ", ".join(allowed)})
+                    return await response(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+# Everything the page needs is served from this origin; nothing may be framed or fetched from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class HostAndHeaders:
+    """Refuse a Host header the server does not go by (Gradio builds its page's URLs from it), add the security
+    headers to every response, and drop the credentialed CORS Gradio allows for a development front end."""
+
+    def __init__(self, app: Any, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.allowed = {h.strip().lower().strip("[]") for h in allowed_hosts if h.strip()}
+
+    def _host_ok(self, scope: dict) -> bool:
+        if "*" in self.allowed:
+            return True
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
+        name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        return name in self.allowed
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if not self._host_ok(scope):
+            return await JSONResponse({"detail": "unknown host"}, status_code=400)(scope, receive, send)
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"access-control-allow-credentials"]
+                have = {k.lower() for k, _ in kept}
+                message = {**message, "headers": kept + [(k, v) for k, v in SECURITY_HEADERS if k not in have]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -529,8 +630,12 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     app.include_router(router)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(NotReady, on_not_ready)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_middleware(BodyLimit)
-    app.add_middleware(ClosedRoutes)  # added last: the outermost, before any body is read
+    app.add_middleware(MethodCheck, routes=router.routes)
+    app.add_middleware(ClosedRoutes)
+    hosts = settings.allowed_hosts.split(",") + [settings.host]
+    app.add_middleware(HostAndHeaders, allowed_hosts=hosts)  # added last: the outermost
     return gr.mount_gradio_app(app, build_ui(holder), path="/", footer_links=["api"], css=CSS)
 
 

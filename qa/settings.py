@@ -22,6 +22,8 @@ class Settings:
     embedding_model: str = field(default_factory=lambda: _env("QA_EMBEDDING_MODEL", "m3e-small"))
     host: str = field(default_factory=lambda: _env("QA_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("QA_PORT", "7860")))
+    # the Host header values the server answers to; "*" for any (behind a proxy that checks it)
+    allowed_hosts: str = field(default_factory=lambda: _env("QA_ALLOWED_HOSTS", "127.0.0.1,localhost,::1"))
     # the trained reader's adapter, or "off" for the rules alone (no reader, no ranker)
     reader: str = field(default_factory=lambda: _env("QA_READER", str(ROOT / "qa" / "reader.safetensors")))
 

@@ -130,7 +130,7 @@ def served_fake():
     import app as app_module
 
     fake = FakeQA()
-    with TestClient(app_module.create_app(qa_loader=lambda: fake)) as test_client:
+    with TestClient(app_module.create_app(qa_loader=lambda: fake), base_url="http://127.0.0.1") as test_client:
         wait_until_ready(test_client)
         yield test_client, fake
 

@@ -244,7 +244,7 @@ def test_still_loading_is_503_with_reason():
         release.wait(10)
         return FakeQA()
 
-    with TestClient(app_module.create_app(qa_loader=slow_loader)) as loading:
+    with TestClient(app_module.create_app(qa_loader=slow_loader), base_url="http://127.0.0.1") as loading:
         try:
             for method, path, body in [("post", "/api/ask", {"question": QUESTION}), ("get", "/api/documents", None),
                                        ("get", "/api/documents/x", None), ("get", "/api/health", None)]:
@@ -259,20 +259,20 @@ def test_still_loading_is_503_with_reason():
         assert loading.post("/api/ask", json={"question": QUESTION}).status_code == 200
 
 
-def test_failed_load_is_503_with_the_error():
+def test_failed_load_is_503_with_the_error_but_not_the_folders():
     def broken_loader():
-        raise FileNotFoundError("corpus folder /nowhere does not exist")
+        raise FileNotFoundError("corpus folder /srv/private/nowhere does not exist")
 
-    with TestClient(app_module.create_app(qa_loader=broken_loader)) as failed:
+    with TestClient(app_module.create_app(qa_loader=broken_loader), base_url="http://127.0.0.1") as failed:
         for _ in range(200):
             response = failed.get("/api/health")
             if response.json().get("status") == "failed":
                 break
             threading.Event().wait(0.01)
         assert response.status_code == 503
-        assert "/nowhere" in response.json()["detail"]
+        assert "nowhere does not exist" in response.json()["detail"] and "/srv" not in response.json()["detail"]
         response = failed.post("/api/ask", json={"question": QUESTION})
-        assert response.status_code == 503 and "/nowhere" in response.json()["detail"]
+        assert response.status_code == 503 and "/srv/private" not in response.json()["detail"]
 
 
 def test_concurrent_requests_share_one_qa(client, fake_qa):
@@ -330,7 +330,7 @@ def real_client(tmp_path_factory):
     embedder = SentenceEmbedder("m3e-small")
     build_index(corpus_dir, index_dir, embedder, progress=False)
     qa = QA.load(index_dir, corpus_dir=corpus_dir, embedder=embedder)
-    with TestClient(app_module.create_app(qa_loader=lambda: qa)) as test_client:
+    with TestClient(app_module.create_app(qa_loader=lambda: qa), base_url="http://127.0.0.1") as test_client:
         wait_until_ready(test_client)
         yield test_client
 
@@ -412,3 +412,61 @@ def test_the_developer_reload_stream_is_not_served(client):
 def test_the_chat_page_still_works_without_uploads(client):
     assert client.get("/").status_code == 200
     assert client.get("/config").status_code == 200
+
+
+# --- the contract at the edges ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [b'{"question": "\xff\xfe"}', b"[" * 10000 + b"]" * 10000, b'{"question": "\xed\xa0\x80"}'])
+def test_unparsable_bodies_are_422_json(client, body):
+    response = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("GET", "/api/ask", "POST"), ("PUT", "/api/ask", "POST"), ("TRACE", "/api/ask", "POST"),
+    ("POST", "/api/health", "GET"), ("DELETE", "/api/documents/lixia-2024-interview", "GET"),
+])
+def test_a_wrong_method_on_an_api_route_is_405_with_allow(client, method, path, allowed):
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert allowed in response.json()["detail"]
+
+
+def test_unknown_api_paths_stay_404(client):
+    assert client.get("/api/nothing-here").status_code == 404
+
+
+def test_the_question_limit_holds_before_trimming(client, fake_qa):
+    padded = " " * 20 + "问" * 490 + " " * 20  # 490 characters once trimmed, 530 as sent
+    assert client.post("/api/ask", json={"question": padded}).status_code == 422
+    assert client.post("/api/ask", json={"question": "  " + QUESTION + " "}).status_code == 200
+    assert fake_qa.calls[-1][0] == QUESTION
+
+
+@pytest.mark.parametrize("top_k, status", [(2.0, 200), (2, 200), (2.5, 422), ("2", 422), (True, 422), (21.0, 422)])
+def test_top_k_is_a_whole_number_as_json_schema_says(client, top_k, status):
+    assert client.post("/api/ask", json={"question": QUESTION, "top_k": top_k}).status_code == status
+
+
+def test_a_foreign_host_header_is_refused_and_not_echoed(client):
+    response = client.get("/config", headers={"host": "evil.example"})
+    assert response.status_code == 400 and "evil.example" not in response.text
+    assert client.get("/config").status_code == 200
+
+
+def test_pages_and_api_answers_carry_security_headers_and_no_credentialed_cors(client):
+    for path in ("/", "/api/health"):
+        headers = client.get(path, headers={"origin": "http://localhost:3000"}).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+        assert "access-control-allow-credentials" not in headers
+
+
+def test_public_reasons_name_files_without_their_folders():
+    reason = app_module.public_reason(RuntimeError(
+        "Error in faiss::FileIOReader::FileIOReader(const char*) at /project/faiss/impl/io.cpp:68: could not open /srv/qa/index/dense.faiss"
+    ))
+    assert reason == "RuntimeError: could not open dense.faiss"
