@@ -78,6 +78,7 @@ class QAHolder:
         self.loader = loader
         self.qa: Answerer | None = None
         self.error: str | None = None
+        self.degraded: str | None = None  # why the index served is not the corpus's newest, when it is not
         self.started: float | None = None
         self._lock = threading.Lock()
 
@@ -98,6 +99,10 @@ class QAHolder:
             return
         self.qa = qa
         logger.info("index ready after %.1f s", time.monotonic() - (self.started or 0.0))
+
+    def degrade(self, reason: str) -> None:
+        """Record that answers come from an older index than the corpus asks for, and why."""
+        self.degraded = reason
 
     def get(self) -> Answerer:
         """The QA object; raises ``NotReady`` with a reason while loading or after a failure."""
@@ -122,26 +127,43 @@ def public_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {_ABSOLUTE_PATH.sub(lambda m: m.group(1) or '/', text)}".strip()
 
 
-def load_qa(settings: Settings) -> Answerer:
-    """Load the index and model named by ``settings``, building the index first when missing, stale or mismatched."""
+def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None) -> Answerer:
+    """Load the index and model named by ``settings``, building the index first when missing, stale, mismatched or
+    damaged. When that build fails (a report that cannot be read, a full disk) and a valid index from an earlier
+    build is there, it keeps answering and ``on_degraded`` is told why; with none, the build's error is raised."""
     from qa.embedding import SentenceEmbedder
-    from qa.errors import IndexMismatchError, IndexMissingError, StaleIndexError
-    from qa.index import Index, build_index
+    from qa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, QAError, StaleIndexError
+    from qa.index import Index, build_index, remove_leftovers
     from qa.pipeline import QA
 
-    embedder = None
+    remove_leftovers(settings.index_dir)
+    options = settings.answerer_options()
+    paths = {"corpus_dir": settings.corpus_dir, "embedding_model": settings.embedding_model}
     try:
-        Index.check(settings.index_dir, corpus_dir=settings.corpus_dir, embedding_model=settings.embedding_model)
-    except (IndexMissingError, StaleIndexError, IndexMismatchError) as exc:
-        logger.info("building the index in %s first (%s)", settings.index_dir, exc)
-        started = time.perf_counter()
-        embedder = SentenceEmbedder(settings.embedding_model)
+        Index.check(settings.index_dir, **paths)
+        return QA.load(settings.index_dir, **paths, **options)
+    except (IndexMissingError, StaleIndexError, IndexMismatchError) as exc:  # IndexDamagedError is a StaleIndexError
+        problem = exc
+    logger.info("building the index in %s first (%s)", settings.index_dir, problem)
+    started = time.perf_counter()
+    embedder = SentenceEmbedder(settings.embedding_model)
+    try:
         build_index(settings.corpus_dir, settings.index_dir, embedder, progress=False)
-        logger.info("built the index in %.1f s", time.perf_counter() - started)
-    return QA.load(
-        settings.index_dir, corpus_dir=settings.corpus_dir, embedding_model=settings.embedding_model, embedder=embedder,
-        **settings.answerer_options(),
-    )
+    except Exception as exc:
+        logger.exception("building the index failed")
+        if isinstance(problem, IndexDamagedError):
+            raise QAError(f"{public_reason(problem)}; rebuilding it from the corpus failed: {public_reason(exc)}") from exc
+        try:  # the last good index, built from the corpus as it was before, keeps answering
+            qa = QA.load(settings.index_dir, embedding_model=settings.embedding_model, embedder=embedder, **options)
+        except QAError:
+            raise exc from None
+        reason = f"the index could not be rebuilt ({public_reason(exc)}); answering from the last good index, built {qa.index.manifest.built_at}"
+        logger.warning(reason)
+        if on_degraded is not None:
+            on_degraded(reason)
+        return qa
+    logger.info("built the index in %.1f s", time.perf_counter() - started)
+    return QA.load(settings.index_dir, **paths, embedder=embedder, **options)
 
 
 def get_qa(request: Request) -> Answerer:
@@ -248,6 +270,7 @@ class HealthOut(BaseModel):
     passages: int
     embedding_model: str
     answerer: str = "rules"  # "hybrid": the rules and the trained reader, decided by the ranker; "rules": the rules alone
+    detail: str | None = None  # with status "degraded": why the index served is not built from the corpus as it is now
 
 
 class ErrorOut(BaseModel):
@@ -305,11 +328,14 @@ def get_document(doc_id: str, qa: QADep) -> DocumentOut:
     raise HTTPException(status_code=404, detail=f"no document {doc_id!r}; GET /api/documents lists them")
 
 
-@router.get("/health", response_model=HealthOut, responses=NOT_READY)
-def health(qa: QADep) -> HealthOut:
-    """200 once the index and model are loaded; 503 with the reason before that."""
+@router.get("/health", response_model=HealthOut, response_model_exclude_none=True, responses=NOT_READY)
+def health(qa: QADep, request: Request) -> HealthOut:
+    """200 once the index and model are loaded ("degraded" with the reason when a rebuild failed and the last good
+    index answers); 503 with the reason before that."""
+    degraded = request.app.state.holder.degraded
     return HealthOut(
-        status="ok",
+        status="degraded" if degraded else "ok",
+        detail=degraded,
         documents=len(qa.documents),
         passages=len(qa.index.passages),
         embedding_model=qa.index.manifest.embedding_model,
@@ -613,7 +639,9 @@ def build_ui(holder: QAHolder) -> gr.Blocks:
 def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Settings | None = None) -> FastAPI:
     """The FastAPI app with the API and the chat page; ``qa_loader`` (default: ``load_qa(settings)``) runs once, at startup."""
     settings = settings or Settings()
-    holder = QAHolder(qa_loader or partial(load_qa, settings))
+    holder = QAHolder(qa_loader)
+    if qa_loader is None:
+        holder.loader = partial(load_qa, settings, on_degraded=holder.degrade)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

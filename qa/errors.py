@@ -17,6 +17,10 @@ class StaleIndexError(QAError):
     """The index was built from a different corpus or by a different code version."""
 
 
+class IndexDamagedError(StaleIndexError):
+    """A part of the index does not match the checksum its manifest records (damaged, truncated or edited)."""
+
+
 class IndexMismatchError(QAError):
     """The index was built with another embedding model than the one asked for."""
 

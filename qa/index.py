@@ -1,12 +1,13 @@
 """The search index as a value object: built from documents, saved to a folder with a manifest, loaded with checks."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from .chunking import make_passages, split_sentences
 from .corpus import corpus_hash
 from .dense import DenseIndex
 from .embedding import Embedder
-from .errors import IndexMismatchError, IndexMissingError, StaleIndexError
+from .errors import IndexDamagedError, IndexMismatchError, IndexMissingError, StaleIndexError
 from .lexical import BM25
 from .periods import assign_periods
 from .schema import Document, Paragraph, Passage, Sentence
@@ -25,7 +26,7 @@ from .tokenize import Tokenizer, derive_user_words
 logger = logging.getLogger(__name__)
 
 # Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest records a SHA-256 of every other part
 PARTS = (
     "manifest.json", "documents.json", "sentences.json", "passages.json", "tokens.json", "userdict.txt", "dense.faiss",
     "sentence_vectors.npy",
@@ -49,6 +50,7 @@ class Manifest:
     overlap_chars: int
     built_at: str
     build_seconds: float
+    checksums: dict = field(default_factory=dict)  # part name -> SHA-256 of its bytes, checked at every load
 
 
 class Index:
@@ -176,8 +178,9 @@ class Index:
         (folder / "userdict.txt").write_text("\n".join(self.tokenizer.user_words) + "\n", encoding="utf-8")
         self.dense.save(folder / "dense.faiss")
         np.save(folder / "sentence_vectors.npy", self.sentence_vectors)
-        # the manifest goes last: a folder without one is never taken for an index
-        (folder / "manifest.json").write_text(json.dumps(asdict(self.manifest), ensure_ascii=False, indent=1), encoding="utf-8")
+        # the manifest goes last, with the checksums of what is written: a folder without one is never taken for an index
+        manifest = {**asdict(self.manifest), "checksums": {name: part_digest(folder / name) for name in PARTS if name != "manifest.json"}}
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @staticmethod
     def read_manifest(directory: Path | str) -> Manifest:
@@ -228,9 +231,11 @@ class Index:
         corpus_dir: Path | str | None = None,
         embedding_model: str | None = None,
     ) -> "Index":
-        """Load an index saved by ``save`` after the checks of ``check``; a damaged part raises ``StaleIndexError``."""
+        """Load an index saved by ``save`` after the checks of ``check``; a part that does not match its checksum
+        raises ``IndexDamagedError`` naming it, one that cannot be read ``StaleIndexError``."""
         directory = Path(directory)
         manifest = cls.check(directory, corpus_dir=corpus_dir, embedding_model=embedding_model)
+        verify_parts(directory, manifest)
         try:
             def read(name: str) -> object:
                 return json.loads((directory / name).read_text(encoding="utf-8"))
@@ -265,11 +270,63 @@ class Index:
         )
 
 
+def part_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_parts(directory: Path, manifest: Manifest) -> None:
+    """Raise ``IndexDamagedError`` naming the first part whose bytes do not match the manifest's checksum."""
+    for name in PARTS:
+        if name == "manifest.json":
+            continue
+        expected = manifest.checksums.get(name)
+        try:
+            found = part_digest(directory / name)
+        except OSError:
+            found = None
+        if expected is None or found != expected:
+            state = "is missing" if found is None else "does not match the checksum its manifest records (damaged or edited)"
+            raise IndexDamagedError(f"the index part {name} in {directory} {state}: rebuild it with 'qa index'")
+
+
+def remove_leftovers(index_dir: Path | str) -> list[Path]:
+    """Remove the folders that builds killed midway left beside ``index_dir`` (``.index.building-<pid>``,
+    ``.index.old-<pid>`` of a process no longer running); returns what was removed."""
+    index_dir = Path(index_dir)
+    removed = []
+    for path in index_dir.parent.glob(f".{index_dir.name}.*-*"):
+        kind, _, pid = path.name[len(index_dir.name) + 2 :].rpartition("-")
+        if kind not in ("building", "old") or not pid.isdigit() or _running(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+        logger.warning("removed %s, left by a build that did not finish", path.name)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, **options) -> Index:
     """Read ``corpus_dir``, build the index and save it atomically to ``index_dir``; returns the index."""
     from .corpus import load_corpus
 
     corpus_dir = Path(corpus_dir)
+    remove_leftovers(index_dir)
     digest = corpus_hash(corpus_dir) if corpus_dir.is_dir() else ""
     index = Index.build(load_corpus(corpus_dir), embedder, corpus_digest=digest, **options)
     index.save(index_dir)

@@ -170,13 +170,14 @@ class LiveServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def start_live_server(workdir: Path, *, timeout: float = 420.0) -> LiveServer:
-    """Start ``python app.py`` on a free loopback port with a fresh index folder; wait for /api/health; kill on failure."""
+def start_live_server(workdir: Path, *, corpus_dir: Path | None = None, timeout: float = 420.0) -> LiveServer:
+    """Start ``python app.py`` on a free loopback port with the index folder ``workdir/index`` (built when missing);
+    wait for /api/health; kill on failure."""
     port = free_port()
     env = {
         **os.environ,
         "QA_INDEX_DIR": str(workdir / "index"),
-        "QA_CORPUS_DIR": str(ROOT / "corpus"),
+        "QA_CORPUS_DIR": str(corpus_dir or ROOT / "corpus"),
         "HF_HUB_OFFLINE": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "PYTHONUNBUFFERED": "1",

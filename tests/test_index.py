@@ -79,3 +79,43 @@ def test_failure_while_writing_keeps_the_old_index(small_index, fake_embedder, m
     with pytest.raises(OSError):
         index.save(index_dir)
     assert Index.load(index_dir).passages == index.passages
+
+
+@pytest.mark.parametrize("part", ["documents.json", "sentences.json", "passages.json", "tokens.json", "userdict.txt",
+                                  "dense.faiss", "sentence_vectors.npy"])
+def test_every_damaged_or_edited_part_is_refused_by_name(small_index, small_corpus, part):
+    from qa.errors import IndexDamagedError
+
+    _, index_dir = small_index
+    path = index_dir / part
+    data = bytearray(path.read_bytes())
+    if part == "documents.json":  # an edit that still parses: a figure changed in the stored text
+        data = bytearray(bytes(data).replace("6630".encode(), "9630".encode()))
+    else:
+        data[len(data) // 2] ^= 0x01  # one flipped bit
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexDamagedError, match=part):
+        Index.load(index_dir, corpus_dir=small_corpus)
+
+
+def test_a_missing_part_is_refused_by_name(small_index):
+    from qa.errors import IndexDamagedError
+
+    _, index_dir = small_index
+    (index_dir / "tokens.json").unlink()
+    with pytest.raises(IndexDamagedError, match=r"tokens.json in .* is missing"):
+        Index.load(index_dir)
+
+
+def test_folders_of_killed_builds_are_removed_and_a_running_build_is_not(small_index, tmp_path):
+    from qa.index import remove_leftovers
+
+    _, index_dir = small_index
+    dead = [index_dir.parent / f".{index_dir.name}.building-999999", index_dir.parent / f".{index_dir.name}.old-999998"]
+    alive = index_dir.parent / f".{index_dir.name}.building-{__import__('os').getpid()}"
+    for folder in (*dead, alive):
+        folder.mkdir()
+        (folder / "dense.faiss").write_bytes(b"partial")
+    assert sorted(remove_leftovers(index_dir)) == sorted(dead)
+    assert alive.exists() and not any(d.exists() for d in dead)
+    assert index_dir.exists()

@@ -1,0 +1,68 @@
+"""Slow: a live server over the real corpus and model when a rebuild fails, an index part is damaged or edited,
+or a build was killed midway. It answers from a whole index or says why it cannot; it never serves a damaged one."""
+import json
+import shutil
+
+import httpx
+import pytest
+
+from conftest_app import ROOT, start_live_server, stop_live_server
+
+pytestmark = pytest.mark.slow
+QUESTION = "历下2024年新增学位多少"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("resilience")
+    shutil.copytree(ROOT / "corpus", folder / "corpus")
+    return folder
+
+
+def serve_and_ask(workdir):
+    server = start_live_server(workdir, corpus_dir=workdir / "corpus")
+    try:
+        health = httpx.get(server.url + "/api/health", timeout=10).json()
+        answer = httpx.post(server.url + "/api/ask", json={"question": QUESTION}, timeout=30).json()
+        return health, answer, server.log()
+    finally:
+        stop_live_server(server)
+
+
+def test_a_failed_rebuild_keeps_the_last_good_index_answering(workdir):
+    health, answer, _ = serve_and_ask(workdir)  # builds the index
+    assert health["status"] == "ok" and answer["answer"] == "7000余个"
+    built = json.loads((workdir / "index" / "manifest.json").read_text(encoding="utf-8"))["built_at"]
+    (workdir / "corpus" / "bad.txt").write_bytes("历下区新建学校".encode("gb18030") * 50)  # not UTF-8
+    health, answer, _ = serve_and_ask(workdir)
+    assert health["status"] == "degraded"
+    assert "bad.txt" in health["detail"] and built in health["detail"] and "/" not in health["detail"].split("(")[1].split(")")[0]
+    assert answer["answer"] == "7000余个"
+    (workdir / "corpus" / "bad.txt").unlink()
+
+
+@pytest.mark.parametrize("part, damage", [
+    ("dense.faiss", "flip"),
+    ("documents.json", "7000余个→9000余个"),
+    ("sentence_vectors.npy", "flip"),
+])
+def test_a_damaged_or_edited_part_is_rebuilt_from_the_corpus_not_served(workdir, part, damage):
+    path = workdir / "index" / part
+    if damage == "flip":
+        data = bytearray(path.read_bytes())
+        data[-100] ^= 0x80
+        path.write_bytes(bytes(data))
+    else:
+        path.write_text(path.read_text(encoding="utf-8").replace("7000余个", "9000余个"), encoding="utf-8")
+    health, answer, log = serve_and_ask(workdir)
+    assert health["status"] == "ok"
+    assert answer["answer"] == "7000余个"
+    assert part in log  # the log names what was rebuilt and why
+
+
+def test_folders_left_by_a_killed_build_are_removed_at_start(workdir):
+    left = workdir / ".index.building-999999"
+    left.mkdir()
+    (left / "dense.faiss").write_bytes(b"half")
+    health, _, _ = serve_and_ask(workdir)
+    assert health["status"] == "ok" and not left.exists()
