@@ -657,6 +657,9 @@ def copula_subject(
     return share if share >= COPULA_SHARE else 0.0  # a word or two in common (全省, 金融) is no description
 
 
+# a question's first characters give its character pairs: questions run to 40, a pasted page would cost hundreds of
+# pairs per candidate
+FOCUS_CHARS = 64
 SLOT_BONUS = 0.5
 COPULA_BONUS = 0.5
 COPULA_SHARE = 0.4
@@ -681,7 +684,7 @@ def extract_spans(
     counts (支出 in 一般公共预算支出是多少): a figure whose clause lacks them likely counts something else.
     """
     wanted = question.answer_type
-    bigrams = focus_bigrams(question.focus)
+    bigrams = focus_bigrams(question.focus[:FOCUS_CHARS])
     bigram_weights = dict.fromkeys(bigrams, 1.0)
     asked = asked_kind(question, pos)
     nouns = asked.nouns

@@ -34,6 +34,8 @@ FALLBACK_ABSTAIN_BELOW = 0.42
 # A figure whose kind and measure fit the question less than this (13个 for 多少户, 三级 for 多少个) is not an answer.
 MIN_FIGURE_FIT = 0.5
 _FIGURES = ("number", "amount", "percentage")
+# The most key terms a question is scored by (questions hold 2 to 10; a pasted page hundreds).
+MAX_KEY_TERMS = 16
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
 _YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year are kept, but lowered
@@ -296,6 +298,9 @@ class QA:
             spelled = self.index.passages[holding[0]].text[at : at + len(term)]
             weights[spelled] = math.log(1 + (n - len(holding) + 0.5) / (len(holding) + 0.5))
         total = sum(weights.values()) + missing
+        # scoring costs terms × candidates: a question of report text pasted whole keeps only its most telling terms
+        if len(weights) > MAX_KEY_TERMS:
+            weights = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:MAX_KEY_TERMS])
         return weights, (missing / total if total else 1.0)
 
     def head_terms(self, asked: Question, weights: dict[str, float]) -> tuple[str, ...]:

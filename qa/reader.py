@@ -27,6 +27,17 @@ DEFAULT_ADAPTER = Path(__file__).with_name("reader.safetensors")
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
+# the question's share of a window: what a long question says beyond this is kept at its two ends
+QUESTION_CHARS = 64
+
+
+def reader_question(text: str) -> str:
+    """The question as the reader reads it: whole when short; else its opening (district, year) and its end (the
+    question word and what it asks about), so that it never crowds the passage out of a window."""
+    text = text.strip()
+    return text if len(text) <= QUESTION_CHARS else text[:24] + text[-(QUESTION_CHARS - 24) :]
+
+
 class ReaderLoadError(QAError):
     """The reader's weights are missing, damaged, or were trained on another base model."""
 
@@ -303,7 +314,7 @@ class SpanReader:
         if not windows:
             return []
         enc = self.tokenizer(
-            [question] * len(windows), [w.text for w in windows], truncation="only_second", max_length=self.max_length,
+            [reader_question(question)] * len(windows), [w.text for w in windows], truncation="only_second", max_length=self.max_length,
             stride=self.stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding="longest",
             return_tensors="pt",
         )

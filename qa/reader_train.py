@@ -26,7 +26,9 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .evaluate import char_f1, exact_match
-from .reader import ADAPTER_FORMAT, LORA_TARGETS, Window, base_fingerprint, build_span_model, load_encoder, pieces_from_encoding, top_spans
+from .reader import (
+    ADAPTER_FORMAT, LORA_TARGETS, Window, base_fingerprint, build_span_model, load_encoder, pieces_from_encoding, reader_question, top_spans,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +131,7 @@ def featurize(tokenizer, examples: Sequence[Example], max_length: int, stride: i
     for k in range(0, len(examples), step):
         chunk = examples[k : k + step]
         enc = tokenizer(
-            [e.question for e in chunk], [e.context for e in chunk], truncation="only_second", max_length=max_length,
+            [reader_question(e.question) for e in chunk], [e.context for e in chunk], truncation="only_second", max_length=max_length,
             stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding="max_length",
         )
         for p in range(len(enc["input_ids"])):
@@ -280,7 +282,7 @@ def predict_best(model, tokenizer, examples: Sequence[Example], *, max_length: i
     for k in range(0, len(examples), step):
         chunk = examples[k : k + step]
         windows = [Window(e.qid, 0, e.context, rank=i) for i, e in enumerate(chunk)]
-        enc = tokenizer([e.question for e in chunk], [e.context for e in chunk], truncation="only_second",
+        enc = tokenizer([reader_question(e.question) for e in chunk], [e.context for e in chunk], truncation="only_second",
                         max_length=max_length, stride=stride, return_overflowing_tokens=True,
                         return_offsets_mapping=True, padding="longest", return_tensors="pt")
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):

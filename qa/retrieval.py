@@ -23,6 +23,9 @@ class Scores:
     query_vector: np.ndarray
 
 
+EMBEDDED_QUERY_CHARS = 64
+
+
 class Retriever:
     """``search(query, k) -> list[Hit]`` over an index, with the embedder that built it."""
 
@@ -34,9 +37,10 @@ class Retriever:
         self.lexical_weight = lexical_weight
 
     def scores(self, query: str) -> Scores:
-        """BM25 and cosine scores of every passage for ``query``."""
+        """BM25 and cosine scores of every passage for ``query`` (its first ``EMBEDDED_QUERY_CHARS`` embedded: a
+        question is short, and a pasted page would cost the encoder many times a question's time)."""
         lexical = self.index.bm25.scores(self.index.tokenizer(query))
-        vector = self.embedder.embed([query])[0]
+        vector = self.embedder.embed([query[:EMBEDDED_QUERY_CHARS]])[0]
         return Scores(lexical, self.index.dense.scores(vector), vector)
 
     def rank(self, scores: Scores, k: int, *, mode: str = "fused", lexical_weight: float | None = None, boost: np.ndarray | None = None) -> list[Hit]:

@@ -109,6 +109,45 @@ def post_ask(client: httpx.Client, question: str, history: list[str]) -> tuple[f
         return (time.perf_counter() - started) * 1000, False, f"{type(exc).__name__}: {exc}"
 
 
+def worst_case_questions() -> list[str]:
+    """Questions of the worst kind for the rules: 496 characters of report text pasted whole, plus 有哪些."""
+    texts = [p.read_text(encoding="utf-8").replace("\n", "") for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    return [t[i : i + 496] + "有哪些" for t in texts for i in range(200, max(201, len(t) - 600), 700)]
+
+
+class Attackers:
+    """``n`` clients sending worst-case questions back to back until stopped; counts what they got."""
+
+    def __init__(self, url: str, n: int, timeout: float) -> None:
+        self.url, self.n, self.timeout = url, n, timeout
+        self.stop = threading.Event()
+        self.sent = 0
+        self.failed = 0
+        self.threads: list[threading.Thread] = []
+
+    def _run(self, k: int) -> None:
+        questions = worst_case_questions()
+        with httpx.Client(base_url=self.url, timeout=self.timeout) as client:
+            i = k
+            while not self.stop.is_set():
+                _, ok, _ = post_ask(client, questions[i % len(questions)], [])
+                self.sent += 1
+                self.failed += not ok
+                i += self.n
+
+    def __enter__(self) -> "Attackers":
+        self.threads = [threading.Thread(target=self._run, args=(k,), daemon=True) for k in range(self.n)]
+        for t in self.threads:
+            t.start()
+        time.sleep(1.0)  # let them load the server first
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=self.timeout)
+
+
 def run_level(url: str, concurrency: int, requests: int, timeout: float) -> dict:
     """``requests`` questions (cycling through QUESTIONS) sent by ``concurrency`` clients at once."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -215,6 +254,13 @@ def markdown(report: dict) -> str:
             f"| {level['concurrency']} | {level['requests']} | {level['errors']} | {level['throughput_rps']} | "
             f"{level['p50_ms']} | {level['p95_ms']} | {level['p99_ms']} | {level['max_ms']} |"
         )
+    if report.get("under_worst_case"):
+        level = report["under_worst_case"]
+        lines.append(
+            f"| 1 (+{level['worst_case_clients']} worst-case: {level['worst_case_sent']} sent, {level['worst_case_failed']} failed) | "
+            f"{level['requests']} | {level['errors']} | "
+            f"{level['throughput_rps']} | {level['p50_ms']} | {level['p95_ms']} | {level['p99_ms']} | {level['max_ms']} |"
+        )
     return "\n".join(lines)
 
 
@@ -229,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
     parser.add_argument("--start-timeout", type=float, default=600.0, help="with --spawn: seconds to wait for the first answer")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    parser.add_argument("--worst-case", type=int, default=0, metavar="N",
+                        help="then measure one normal client while N others send 500-character worst-case questions")
     parser.add_argument("--rules-too", action="store_true", help="with --spawn: then measure a server with the rules alone (QA_READER=off)")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",") if level.strip()]
@@ -288,6 +336,12 @@ def measure(args: argparse.Namespace, levels: list[int], extra_env: dict) -> dic
         for concurrency in levels:
             print(f"{concurrency} clients × {args.requests} requests …", file=sys.stderr)
             report["levels"].append(run_level(url, concurrency, args.requests, args.timeout))
+        if args.worst_case:
+            print(f"1 client × {args.requests} requests while {args.worst_case} clients send worst-case questions …", file=sys.stderr)
+            with Attackers(url, args.worst_case, args.timeout) as attackers:
+                level = run_level(url, 1, args.requests, args.timeout)
+            report["under_worst_case"] = {**level, "worst_case_clients": args.worst_case, "worst_case_sent": attackers.sent,
+                                          "worst_case_failed": attackers.failed}
         if process:
             memory = memory_kb(process.pid)
             report["memory"]["rss_after_load_mb"] = round(memory.get("VmRSS", 0) / 1024, 1)

@@ -108,3 +108,33 @@ def test_other_answers_are_other_places_not_the_same_answer_cut_otherwise(small_
     for i, (doc, start, end) in enumerate(spans):
         assert not any(d == doc and s < end and start < e for d, s, e in spans[:i])
     assert "（另：" not in result.message or result.answer not in result.message.split("（另：", 1)[1]
+
+
+def test_a_pasted_page_is_scored_by_a_bounded_number_of_terms_and_embedded_short(small_qa, fake_embedder):
+    """A question of report text pasted whole costs a few times a normal one, not a hundred: its key terms, the
+    character pairs scored and the text embedded are capped."""
+    from qa.pipeline import MAX_KEY_TERMS
+    from qa.question import analyse
+    from qa.retrieval import EMBEDDED_QUERY_CHARS
+
+    page = "".join(d.text for d in small_qa.documents).replace("\n", "")[:490] + "有哪些"
+    weights, _ = small_qa.term_weights(analyse(page))
+    assert 0 < len(weights) <= MAX_KEY_TERMS
+    seen = []
+    original = fake_embedder.embed
+    fake_embedder.embed = lambda texts, **kw: (seen.extend(texts), original(texts, **kw))[1]
+    try:
+        result = small_qa.ask(page)
+    finally:
+        fake_embedder.embed = original
+    assert all(len(t) <= EMBEDDED_QUERY_CHARS for t in seen) and seen
+    assert result.question == page.strip()
+
+
+def test_the_reader_reads_a_long_question_by_its_two_ends():
+    from qa.reader import QUESTION_CHARS, reader_question
+
+    question = "2023年历下" + "很长的背景说明" * 30 + "新增学位多少"
+    read = reader_question(question)
+    assert len(read) == QUESTION_CHARS and read.startswith("2023年历下") and read.endswith("新增学位多少")
+    assert reader_question("历下2024年新增学位多少") == "历下2024年新增学位多少"

@@ -228,3 +228,10 @@ def test_shipped_reader_and_ranker_answer_the_dev_split(qa):
     assert report["overall"]["citation_accuracy"] == 1.0
     high = report["confidence"]["at_least_0.9"]
     assert high["n"] >= 40 and high["right"] >= 0.95
+
+
+def test_a_question_of_500_characters_is_answered_not_an_error(qa, docs):
+    """Such a question once crashed the reader's tokenizer (the question alone overflowed its window)."""
+    page = docs["lixia-2023-report"].text.replace("\n", "")[1000:1496] + "有哪些"
+    result = qa.ask(page)
+    assert result.question == page and (result.abstained or result.citations)
