@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import html
 import logging
+import math
 import os
 import re
 import threading
@@ -423,6 +424,46 @@ class ClosedRoutes:
         await self.app(scope, receive, send)
 
 
+# The routes that cost a question's worth of work; everything else (the page, documents, health) is cheap.
+COSTLY_PATHS = ("/api/ask", "/gradio_api/queue/join", "/gradio_api/run/")
+
+
+class RateLimit:
+    """A token bucket per client address over the costly routes: ``per_minute`` questions a minute, in bursts of up
+    to a quarter of that; beyond it 429 with Retry-After. ``per_minute=0`` lets everything through."""
+
+    def __init__(self, app: Any, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.app = app
+        self.rate = per_minute / 60.0
+        self.burst = max(3.0, per_minute / 4.0)
+        self.clock = clock
+        self.buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, when)
+        self._lock = threading.Lock()
+
+    def _take(self, address: str) -> float:
+        """0 when a token was taken, else the seconds until one will be there."""
+        now = self.clock()
+        with self._lock:
+            if len(self.buckets) > 10_000:  # forget the addresses whose buckets are full again
+                self.buckets = {a: (t, w) for a, (t, w) in self.buckets.items() if t + (now - w) * self.rate < self.burst}
+            tokens, when = self.buckets.get(address, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - when) * self.rate)
+            if tokens >= 1.0:
+                self.buckets[address] = (tokens - 1.0, now)
+                return 0.0
+            self.buckets[address] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if self.rate > 0 and scope["type"] == "http" and scope["path"].startswith(COSTLY_PATHS) and scope["method"] == "POST":
+            wait = self._take((scope.get("client") or ("?",))[0])
+            if wait:
+                detail = f"too many questions from this address; try again in {math.ceil(wait)} s"
+                response = JSONResponse({"detail": detail}, status_code=429, headers={"Retry-After": str(math.ceil(wait))})
+                return await response(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
 class MethodCheck:
     """A known API path asked with another method gets 405 with ``Allow`` (else the chat page, mounted at /, would
     answer 404 for it)."""
@@ -661,6 +702,7 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_middleware(BodyLimit)
     app.add_middleware(MethodCheck, routes=router.routes)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     app.add_middleware(ClosedRoutes)
     hosts = settings.allowed_hosts.split(",") + [settings.host]
     app.add_middleware(HostAndHeaders, allowed_hosts=hosts)  # added last: the outermost

@@ -24,6 +24,8 @@ class Settings:
     port: int = field(default_factory=lambda: int(_env("QA_PORT", "7860")))
     # the Host header values the server answers to; "*" for any (behind a proxy that checks it)
     allowed_hosts: str = field(default_factory=lambda: _env("QA_ALLOWED_HOSTS", "127.0.0.1,localhost,::1"))
+    # questions a minute one client address may ask (the API and the chat); 0: no limit (behind a proxy that limits)
+    rate_limit: int = field(default_factory=lambda: int(_env("QA_RATE_LIMIT", "120")))
     # the trained reader's adapter, or "off" for the rules alone (no reader, no ranker)
     reader: str = field(default_factory=lambda: _env("QA_READER", str(ROOT / "qa" / "reader.safetensors")))
 

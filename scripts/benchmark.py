@@ -118,8 +118,8 @@ def worst_case_questions() -> list[str]:
 class Attackers:
     """``n`` clients sending worst-case questions back to back until stopped; counts what they got."""
 
-    def __init__(self, url: str, n: int, timeout: float) -> None:
-        self.url, self.n, self.timeout = url, n, timeout
+    def __init__(self, url: str, n: int, timeout: float, address: str = "127.0.0.2") -> None:
+        self.url, self.n, self.timeout, self.address = url, n, timeout, address
         self.stop = threading.Event()
         self.sent = 0
         self.failed = 0
@@ -127,7 +127,9 @@ class Attackers:
 
     def _run(self, k: int) -> None:
         questions = worst_case_questions()
-        with httpx.Client(base_url=self.url, timeout=self.timeout) as client:
+        # from another loopback address than the normal client's, as another machine would be
+        transport = httpx.HTTPTransport(local_address=self.address)
+        with httpx.Client(base_url=self.url, timeout=self.timeout, transport=transport) as client:
             i = k
             while not self.stop.is_set():
                 _, ok, _ = post_ask(client, questions[i % len(questions)], [])
@@ -148,8 +150,9 @@ class Attackers:
             t.join(timeout=self.timeout)
 
 
-def run_level(url: str, concurrency: int, requests: int, timeout: float) -> dict:
-    """``requests`` questions (cycling through QUESTIONS) sent by ``concurrency`` clients at once."""
+def run_level(url: str, concurrency: int, requests: int, timeout: float, pace: float = 0.0) -> dict:
+    """``requests`` questions (cycling through QUESTIONS) sent by ``concurrency`` clients at once; with ``pace``, each
+    client starts a question at most every ``pace`` seconds (a person reading the answers)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
     errors: list[str] = []
@@ -159,6 +162,8 @@ def run_level(url: str, concurrency: int, requests: int, timeout: float) -> dict
         def one(i: int) -> None:
             question, history = QUESTIONS[i % len(QUESTIONS)]
             elapsed, ok, error = post_ask(client, question, history)
+            if pace:
+                time.sleep(max(0.0, pace - elapsed / 1000))
             with lock:
                 if ok:
                     latencies.append(elapsed)
@@ -193,7 +198,8 @@ def spawn_server(index_dir: str | None, timeout: float, extra_env: dict | None =
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    # a load test of our own server from one address: no per-client limit unless asked (--rate-limit)
+    env = {"QA_RATE_LIMIT": "0", **os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     if index_dir:
         env["QA_INDEX_DIR"] = index_dir
     env.update(extra_env or {})
@@ -277,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--worst-case", type=int, default=0, metavar="N",
                         help="then measure one normal client while N others send 500-character worst-case questions")
+    parser.add_argument("--rate-limit", type=int, default=None, help="with --spawn: QA_RATE_LIMIT for the server (default 0: none)")
     parser.add_argument("--rules-too", action="store_true", help="with --spawn: then measure a server with the rules alone (QA_READER=off)")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",") if level.strip()]
@@ -289,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    modes = [("hybrid", {})] + ([("rules", {"QA_READER": "off"})] if args.rules_too else [])
+    limit = {} if args.rate_limit is None else {"QA_RATE_LIMIT": str(args.rate_limit)}
+    modes = [("hybrid", limit)] + ([("rules", {**limit, "QA_READER": "off"})] if args.rules_too else [])
     for mode, extra_env in modes:
         measured = measure(args, levels, extra_env)
         if mode == "hybrid":
@@ -337,9 +345,10 @@ def measure(args: argparse.Namespace, levels: list[int], extra_env: dict) -> dic
             print(f"{concurrency} clients × {args.requests} requests …", file=sys.stderr)
             report["levels"].append(run_level(url, concurrency, args.requests, args.timeout))
         if args.worst_case:
-            print(f"1 client × {args.requests} requests while {args.worst_case} clients send worst-case questions …", file=sys.stderr)
+            print(f"1 client asking once a second while {args.worst_case} clients send worst-case questions …", file=sys.stderr)
             with Attackers(url, args.worst_case, args.timeout) as attackers:
-                level = run_level(url, 1, args.requests, args.timeout)
+                # the normal user asks at most one question a second, as a person does
+                level = run_level(url, 1, min(args.requests, 60), args.timeout, pace=1.0)
             report["under_worst_case"] = {**level, "worst_case_clients": args.worst_case, "worst_case_sent": attackers.sent,
                                           "worst_case_failed": attackers.failed}
         if process:

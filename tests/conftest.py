@@ -10,6 +10,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# the per-client rate limit is off in tests (they ask from one address many times a second); test_api turns it on
+os.environ["QA_RATE_LIMIT"] = "0"
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_CORPUS = ROOT / "corpus"

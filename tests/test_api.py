@@ -470,3 +470,28 @@ def test_public_reasons_name_files_without_their_folders():
         "Error in faiss::FileIOReader::FileIOReader(const char*) at /project/faiss/impl/io.cpp:68: could not open /srv/qa/index/dense.faiss"
     ))
     assert reason == "RuntimeError: could not open dense.faiss"
+
+
+def test_a_client_asking_too_fast_gets_429_with_retry_after_and_others_do_not():
+    from starlette.responses import PlainTextResponse
+
+    now = [0.0]
+
+    async def downstream(scope, receive, send):
+        await PlainTextResponse("answered")(scope, receive, send)
+
+    limited = app_module.RateLimit(downstream, per_minute=12, clock=lambda: now[0])  # bursts of 3, one every 5 s
+    client_a = TestClient(limited, client=("10.0.0.1", 5000))
+    client_b = TestClient(limited, client=("10.0.0.2", 5000))
+    assert [client_a.post("/api/ask").status_code for _ in range(3)] == [200, 200, 200]
+    refused = client_a.post("/api/ask")
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "5"
+    assert client_b.post("/api/ask").status_code == 200  # another address has its own bucket
+    assert client_a.get("/api/health").status_code == 200  # cheap routes are not counted
+    now[0] += 5.0
+    assert client_a.post("/api/ask").status_code == 200
+
+
+def test_the_rate_limit_is_wired_in_and_off_when_zero(client):
+    assert any(m.cls is app_module.RateLimit for m in client.app.user_middleware)
+    assert all(client.post("/api/ask", json={"question": QUESTION}).status_code == 200 for _ in range(40))
