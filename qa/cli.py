@@ -184,7 +184,7 @@ def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
         base = resolve_model("m3e-small")
     card = train_reader(base_dir=Path(base), open_dir=Path(args.open_dir), domain_bundle=domain, out_dir=out, recipe=recipe,
                         device=args.device, folds=not args.no_folds,
-                        save_weights=not args.no_weights)
+                        save_weights=not args.no_weights, log=lambda line: print(line, flush=True))
     print(f"wrote {out / 'reader.safetensors'} and {out / 'card.json'} in {card['seconds']} s")
     return 0
 
@@ -226,7 +226,7 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
                 refused += no
             print(f"fold {k}: {sum(r['split'] in mine for r in rows)} questions read with {path.name}")
         write_rows(rows + refused, rows_path)
-    ranker, report = train_ranker(rows, refused, fold)
+    ranker, report = train_ranker(rows, refused, fold, log=print)
     out = Path(args.out) if args.out else DEFAULT_PATH
     ranker.save(out)
     print(json.dumps({k: report[k] for k in ("l2", "out_of_fold", "ece_cross_fitted")}, ensure_ascii=False))

@@ -121,7 +121,8 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
         em, f1 = _score(result, item)
         deciders = {}
         for mode, other in qa.compare(item["question"], history=history, modes=("rules", "reader")).items():
-            deciders[mode] = {"predicted": other.answer, "abstained": other.abstained, "em": _score(other, item)[0], "f1": _score(other, item)[1]}
+            other_em, other_f1 = _score(other, item)
+            deciders[mode] = {"predicted": other.answer, "abstained": other.abstained, "em": other_em, "f1": other_f1}
         if "reader" in deciders:
             deciders["oracle"] = {"em": max(deciders["rules"]["em"], deciders["reader"]["em"]), "abstained": False}
         cited = None

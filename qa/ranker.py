@@ -48,23 +48,25 @@ class Ranker:
     calibration_y: tuple[float, ...] = (0.0, 1.0)
     meta: dict = field(default_factory=dict, compare=False, hash=False)
 
-    def _candidate_matrix(self, options: Sequence[Option]) -> np.ndarray:
-        x = np.array([[o.features.get(n, 0.0) for n in self.candidate_names] for o in options], dtype=np.float64).reshape(len(options), -1)
-        return (x - np.array(self.candidate_mean)) / np.array(self.candidate_scale)
-
-    def _question_vector(self, question: dict[str, float]) -> np.ndarray:
-        q = np.array([question.get(n, 0.0) for n in self.question_names], dtype=np.float64)
-        return (q - np.array(self.question_mean)) / np.array(self.question_scale)
-
-    def probabilities(self, options: Sequence[Option], question: dict[str, float]) -> tuple[np.ndarray, float]:
-        """Each option's probability of being the right outcome, and that of no answer."""
-        u = self._candidate_matrix(options) @ np.array(self.candidate_weights) if options else np.zeros(0)
-        u0 = float(self._question_vector(question) @ np.array(self.question_weights))
+    def scores(self, candidates: np.ndarray, question: np.ndarray) -> tuple[np.ndarray, float]:
+        """Each candidate's probability of being the right outcome, and that of no answer, from raw (unstandardised)
+        features: ``candidates`` is (n, len(candidate_names)), ``question`` is (len(question_names),)."""
+        if len(candidates):
+            u = ((candidates - np.array(self.candidate_mean)) / np.array(self.candidate_scale)) @ np.array(self.candidate_weights)
+        else:
+            u = np.zeros(0)
+        u0 = float(((question - np.array(self.question_mean)) / np.array(self.question_scale)) @ np.array(self.question_weights))
         top = max(u0, float(u.max()) if len(u) else u0)
         e = np.exp(u - top)
         e0 = float(np.exp(u0 - top))
         z = e.sum() + e0
         return e / z, e0 / z
+
+    def probabilities(self, options: Sequence[Option], question: dict[str, float]) -> tuple[np.ndarray, float]:
+        """Each option's probability of being the right outcome, and that of no answer."""
+        x = np.array([[o.features.get(n, 0.0) for n in self.candidate_names] for o in options], dtype=np.float64).reshape(len(options), len(self.candidate_names))
+        q = np.array([question.get(n, 0.0) for n in self.question_names], dtype=np.float64)
+        return self.scores(x, q)
 
     def calibrate(self, probability: float) -> float:
         """The calibrated confidence for a raw probability (isotonic, interpolated between fitted points)."""

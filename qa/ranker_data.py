@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -60,13 +59,7 @@ def to_groups(rows: Sequence[dict], candidate_names: Sequence[str], question_nam
 
 def _predict(ranker: Ranker, group: Group) -> tuple[int | None, float, float, int | None]:
     """(chosen option or None, best option's probability, no-answer probability, best option) for a group."""
-    x = (group.candidates - np.array(ranker.candidate_mean)) / np.array(ranker.candidate_scale) if len(group.candidates) else group.candidates
-    q = (group.question - np.array(ranker.question_mean)) / np.array(ranker.question_scale)
-    u = x @ np.array(ranker.candidate_weights) if len(group.candidates) else np.zeros(0)
-    u0 = float(q @ np.array(ranker.question_weights))
-    top = max([u0, *u.tolist()])
-    e, e0 = np.exp(u - top), np.exp(u0 - top)
-    p, p0 = e / (e.sum() + e0), e0 / (e.sum() + e0)
+    p, p0 = ranker.scores(group.candidates, group.question)
     best = int(np.argmax(p)) if len(p) else None
     return (best if best is not None and p[best] > p0 else None), (float(p[best]) if best is not None else 0.0), float(p0), best
 
@@ -111,7 +104,7 @@ def summary(predictions: Sequence[dict], refused: Sequence[dict] = ()) -> dict:
     }
 
 
-def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callable[[str], int], *, log: Callable[[str], None] = print) -> tuple[Ranker, dict]:
+def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callable[[str], int], *, log: Callable[[str], None] = logger.info) -> tuple[Ranker, dict]:
     """Choose the L2 penalty by grouped cross-validation, fit on everything, calibrate on out-of-fold predictions.
     Returns the ranker and a report (the grid, the out-of-fold summary and reliability table)."""
     names = feature_names(rows)

@@ -19,7 +19,7 @@ import math
 import platform
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -328,7 +328,7 @@ def train_reader(
     device: str | None = None,
     folds: bool = True,
     save_weights: bool = True,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = logger.info,
 ) -> dict:
     """Train the reader: ``out_dir/reader.safetensors`` (all read splits), ``out_dir/fold<k>.safetensors`` (each
     fold's splits left out), ``out_dir/card.json`` (data, recipe, time, machine, scores). Returns the card."""

@@ -82,6 +82,11 @@ def test_the_most_probable_outcome_is_chosen_and_no_answer_is_an_outcome():
     assert doubting_everything.chosen is None and doubting_everything.best is not None
 
 
+def test_with_no_candidate_at_all_the_outcome_is_no_answer():
+    decision = _ranker({"d_top": 5.0}, -2.0).decide([], {"bias": 1.0})
+    assert decision.chosen is None and decision.best is None and decision.null_probability == pytest.approx(1.0)
+
+
 def _synthetic_groups(n: int, seed: int = 0) -> list[Group]:
     """Questions whose right candidate has a high "good" feature; a third have none right (unanswerable)."""
     rng = np.random.default_rng(seed)
