@@ -237,11 +237,10 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    sys.path.insert(0, str(ROOT))
-    import app  # the thin web shell lives at the repository root
+    from .server.main import serve
 
-    argv = ["--host", args.host or settings.host, "--port", str(args.port or settings.port)]
-    return app.main(argv) or 0
+    serve(settings, host=args.host, port=args.port)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

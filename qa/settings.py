@@ -26,6 +26,9 @@ class Settings:
     allowed_hosts: str = field(default_factory=lambda: _env("QA_ALLOWED_HOSTS", "127.0.0.1,localhost,::1"))
     # questions a minute one client address may ask (the API and the chat); 0: no limit (behind a proxy that limits)
     rate_limit: int = field(default_factory=lambda: int(_env("QA_RATE_LIMIT", "120")))
+    # seconds a connection may take to send a request's headers, and the whole request with its body (slow clients)
+    header_timeout: float = field(default_factory=lambda: float(_env("QA_HEADER_TIMEOUT", "10")))
+    body_timeout: float = field(default_factory=lambda: float(_env("QA_BODY_TIMEOUT", "30")))
     # the trained reader's adapter, or "off" for the rules alone (no reader, no ranker)
     reader: str = field(default_factory=lambda: _env("QA_READER", str(ROOT / "qa" / "reader.safetensors")))
 

@@ -127,10 +127,10 @@ def served_fake():
     """One app per test module around one FakeQA (building the Gradio page takes most of a second)."""
     from fastapi.testclient import TestClient
 
-    import app as app_module
+    from qa.server.main import create_app
 
     fake = FakeQA()
-    with TestClient(app_module.create_app(qa_loader=lambda: fake), base_url="http://127.0.0.1") as test_client:
+    with TestClient(create_app(qa_loader=lambda: fake), base_url="http://127.0.0.1") as test_client:
         wait_until_ready(test_client)
         yield test_client, fake
 

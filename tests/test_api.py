@@ -6,7 +6,10 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-import app as app_module
+from qa.server.guards import ClosedRoutes, RateLimit
+from qa.server.loading import get_qa, public_reason
+from qa.server.main import create_app
+from qa.server.page import earlier_questions, format_result
 from conftest_app import ROOT, FakeQA, client, fake_qa, served_fake, wait_until_ready  # noqa: F401  (fixtures)
 from qa.errors import QuestionError
 
@@ -190,7 +193,7 @@ def test_library_question_error_is_422(client):
         def ask(self, question, *, top_k=None, history=()):
             raise QuestionError("the question is not text")
 
-    client.app.dependency_overrides[app_module.get_qa] = Refusing
+    client.app.dependency_overrides[get_qa] = Refusing
     response = client.post("/api/ask", json={"question": QUESTION})
     assert response.status_code == 422
     assert response.json()["detail"] == "the question is not text"
@@ -226,7 +229,7 @@ def test_wrong_method_and_unknown_route_are_client_errors(client):
 
 def test_library_pipeline_on_a_small_corpus_keeps_the_contract(client, small_qa):
     # the real QA class (inline corpus, fake embedder from conftest.py) swapped in through the dependency
-    client.app.dependency_overrides[app_module.get_qa] = lambda: small_qa
+    client.app.dependency_overrides[get_qa] = lambda: small_qa
     body = client.post("/api/ask", json={"question": "2023年历下计划增加多少个学位？"}).json()
     assert body["abstained"] is False
     assert body["answer"] == "6630个"
@@ -244,7 +247,7 @@ def test_still_loading_is_503_with_reason():
         release.wait(10)
         return FakeQA()
 
-    with TestClient(app_module.create_app(qa_loader=slow_loader), base_url="http://127.0.0.1") as loading:
+    with TestClient(create_app(qa_loader=slow_loader), base_url="http://127.0.0.1") as loading:
         try:
             for method, path, body in [("post", "/api/ask", {"question": QUESTION}), ("get", "/api/documents", None),
                                        ("get", "/api/documents/x", None), ("get", "/api/health", None)]:
@@ -263,7 +266,7 @@ def test_failed_load_is_503_with_the_error_but_not_the_folders():
     def broken_loader():
         raise FileNotFoundError("corpus folder /srv/private/nowhere does not exist")
 
-    with TestClient(app_module.create_app(qa_loader=broken_loader), base_url="http://127.0.0.1") as failed:
+    with TestClient(create_app(qa_loader=broken_loader), base_url="http://127.0.0.1") as failed:
         for _ in range(200):
             response = failed.get("/api/health")
             if response.json().get("status") == "failed":
@@ -292,7 +295,7 @@ def test_concurrent_requests_share_one_qa(client, fake_qa):
 def test_chat_message_shows_answer_quote_citation_and_passages():
     fake_qa = FakeQA()
     result = fake_qa.ask(QUESTION)
-    message = app_module.format_result(result, {d.doc_id: d.title for d in fake_qa.documents})
+    message = format_result(result, {d.doc_id: d.title for d in fake_qa.documents})
     assert "<strong>7000余个</strong>" in message
     assert "新增学位<mark>7000余个</mark>，持续" in message
     assert "《开创国际化一流中心城区建设新局面》 · 2024年 · 历下区" in message
@@ -302,7 +305,7 @@ def test_chat_message_shows_answer_quote_citation_and_passages():
 
 def test_chat_message_escapes_html_and_says_when_it_abstains():
     result = FakeQA().ask("<script>alert(1)</script>有没有？")
-    message = app_module.format_result(result, {})
+    message = format_result(result, {})
     assert "<script>" not in message
     assert "报告中没有找到这个问题的答案" in message and "<strong>" not in message
 
@@ -313,7 +316,7 @@ def test_chat_history_yields_earlier_user_questions():
         {"role": "assistant", "content": [{"type": "text", "text": "<p>7000余个</p>"}]},
         {"role": "user", "content": "那2023年呢？"},
     ]
-    assert app_module.earlier_questions(history) == [QUESTION, "那2023年呢？"]
+    assert earlier_questions(history) == [QUESTION, "那2023年呢？"]
 
 
 # --- slow: the real QA behind the same routes --------------------------------------------------------------------------
@@ -330,7 +333,7 @@ def real_client(tmp_path_factory):
     embedder = SentenceEmbedder("m3e-small")
     build_index(corpus_dir, index_dir, embedder, progress=False)
     qa = QA.load(index_dir, corpus_dir=corpus_dir, embedder=embedder)
-    with TestClient(app_module.create_app(qa_loader=lambda: qa), base_url="http://127.0.0.1") as test_client:
+    with TestClient(create_app(qa_loader=lambda: qa), base_url="http://127.0.0.1") as test_client:
         wait_until_ready(test_client)
         yield test_client
 
@@ -402,11 +405,11 @@ def test_the_developer_reload_stream_is_not_served(client):
         reached.append(scope["path"])
         await PlainTextResponse("streaming")(scope, receive, send)
 
-    guarded = TestClient(app_module.ClosedRoutes(downstream))  # no lifespan: only the two requests reach it
+    guarded = TestClient(ClosedRoutes(downstream))  # no lifespan: only the two requests reach it
     assert guarded.get("/gradio_api/dev/reload").status_code == 404
     assert guarded.get("/gradio_api/info").status_code == 200
     assert reached == ["/gradio_api/info"]
-    assert any(m.cls is app_module.ClosedRoutes for m in client.app.user_middleware)
+    assert any(m.cls is ClosedRoutes for m in client.app.user_middleware)
 
 
 def test_the_chat_page_still_works_without_uploads(client):
@@ -466,7 +469,7 @@ def test_pages_and_api_answers_carry_security_headers_and_no_credentialed_cors(c
 
 
 def test_public_reasons_name_files_without_their_folders():
-    reason = app_module.public_reason(RuntimeError(
+    reason = public_reason(RuntimeError(
         "Error in faiss::FileIOReader::FileIOReader(const char*) at /project/faiss/impl/io.cpp:68: could not open /srv/qa/index/dense.faiss"
     ))
     assert reason == "RuntimeError: could not open dense.faiss"
@@ -480,7 +483,7 @@ def test_a_client_asking_too_fast_gets_429_with_retry_after_and_others_do_not():
     async def downstream(scope, receive, send):
         await PlainTextResponse("answered")(scope, receive, send)
 
-    limited = app_module.RateLimit(downstream, per_minute=12, clock=lambda: now[0])  # bursts of 3, one every 5 s
+    limited = RateLimit(downstream, per_minute=12, clock=lambda: now[0])  # bursts of 3, one every 5 s
     client_a = TestClient(limited, client=("10.0.0.1", 5000))
     client_b = TestClient(limited, client=("10.0.0.2", 5000))
     assert [client_a.post("/api/ask").status_code for _ in range(3)] == [200, 200, 200]
@@ -493,5 +496,54 @@ def test_a_client_asking_too_fast_gets_429_with_retry_after_and_others_do_not():
 
 
 def test_the_rate_limit_is_wired_in_and_off_when_zero(client):
-    assert any(m.cls is app_module.RateLimit for m in client.app.user_middleware)
+    assert any(m.cls is RateLimit for m in client.app.user_middleware)
     assert all(client.post("/api/ask", json={"question": QUESTION}).status_code == 200 for _ in range(40))
+
+
+# --- calls of the page's functions ----------------------------------------------------------------------------------
+
+
+def chat_index(client) -> int:
+    return next(d["id"] for d in client.get("/config").json()["dependencies"] if d.get("api_name") == "chat")
+
+
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        ({"fn_index": 999, "data": []}, "fn_index names no function"),
+        ({"fn_index": True, "data": []}, "fn_index names no function"),
+        ({"fn_index": "CHAT", "data": [None, []]}, "value 0 must be a string"),
+        ({"fn_index": "CHAT", "data": [7, []]}, "value 0 must be a string"),
+        ({"fn_index": "CHAT", "data": ["问题", "not a history"]}, "value 1 must be a list of chat messages"),
+        ({"fn_index": "CHAT", "data": ["问题"]}, "takes 2 values, not 1"),
+        ({"fn_index": "CHAT", "data": "问题"}, "a list `data`"),
+        ({"data": ["问题", []]}, "fn_index is required"),
+    ],
+)
+def test_queue_calls_the_page_does_not_make_are_refused_with_422(client, fake_qa, body, detail):
+    if body.get("fn_index") == "CHAT":
+        body = {**body, "fn_index": chat_index(client)}
+    response = client.post("/gradio_api/queue/join", json={**body, "session_hash": "s1"})
+    assert response.status_code == 422
+    assert detail in response.json()["detail"]
+    assert fake_qa.calls == []
+
+
+def test_run_and_call_by_name_are_checked_the_same_way(client, fake_qa):
+    assert client.post("/gradio_api/run/predict", json={"data": []}).status_code == 404
+    assert client.post("/gradio_api/call/list_reports", json={"data": []}).status_code == 404  # private to the page
+    assert client.post("/gradio_api/run/chat", json={"data": [None, []]}).status_code == 422
+    assert client.post("/gradio_api/call/v2/chat", json={"message": None}).status_code == 422
+    assert client.post("/gradio_api/call/v2/chat", json={"msg": "历下"}).status_code == 422
+    assert client.post("/gradio_api/run/chat", content=b"[[[", headers={"content-type": "application/json"}).status_code == 422
+    assert fake_qa.calls == []
+
+
+def test_a_valid_chat_call_passes_the_checks_and_is_answered(client, fake_qa):
+    response = client.post("/gradio_api/run/chat", json={"data": ["  历下2024年新增学位多少 ", []]})
+    assert response.status_code == 200
+    box, history = response.json()["data"]
+    assert box == ""
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert "7000余个" in str(history[1]["content"])
+    assert [c[0] for c in fake_qa.calls] == ["历下2024年新增学位多少"]

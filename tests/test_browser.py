@@ -96,3 +96,13 @@ def test_reports_tab_lists_reports_and_shows_text(page):
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "reports.png"))
+
+
+def test_clicking_an_example_asks_it(page):
+    from playwright.sync_api import expect
+
+    chat_box(page)
+    page.get_by_role("button", name="2019年济南市中区外贸进出口总额是多少？").click()
+    expect(page.locator("[data-testid=user]")).to_contain_text("2019年济南市中区外贸进出口总额是多少")
+    expect(page.locator("[data-testid=bot]")).to_have_count(1)
+    expect(page.locator("[data-testid=bot] strong, [data-testid=bot] .qa-abstain").first).to_be_visible()

@@ -13,8 +13,7 @@ def test_result_dict_is_json_and_answer_comes_first(small_qa):
 
 
 def test_api_response_model_accepts_exactly_this_shape(small_qa):
-    from conftest_app import ROOT  # noqa: F401  (puts app.py on the path)
-    from app import AskResponse
+    from qa.server.models import AskResponse
 
     data = result_to_dict(small_qa.ask("市中区要加快集聚哪些金融机构？"), {})
     assert set(data) == set(AskResponse.model_fields)

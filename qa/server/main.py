@@ -1,0 +1,70 @@
+"""``create_app``: the FastAPI app with the API, the guards and the chat page mounted at /; ``serve`` runs it."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Callable
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..settings import Settings
+from .guards import BodyLimit, ClosedRoutes, GradioCalls, HostAndHeaders, MethodCheck, RateLimit, RequestDeadlines
+from .handlers import on_http_error, on_not_ready, on_validation_error
+from .loading import Answerer, NotReady, QAHolder, load_qa
+from .page import CSS, build_ui
+from .routes import router
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app with the API and the chat page; ``qa_loader`` (default: ``load_qa(settings)``) runs once, at startup."""
+    settings = settings or Settings()
+    holder = QAHolder(qa_loader)
+    if qa_loader is None:
+        holder.loader = partial(load_qa, settings, on_degraded=holder.degrade)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        holder.start()
+        yield
+
+    # FastAPIOffline serves the Swagger page's JS and CSS itself: /docs works with no CDN
+    app = FastAPIOffline(
+        title="报告问答 ReportQA",
+        description="Extractive question answering with citations over Chinese government work reports.",
+        lifespan=lifespan,
+    )
+    app.state.holder = holder
+    app.include_router(router)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(NotReady, on_not_ready)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    page = build_ui(holder)
+    app.add_middleware(GradioCalls, fns=page.fns)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(MethodCheck, routes=router.routes)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit)
+    app.add_middleware(ClosedRoutes)
+    hosts = settings.allowed_hosts.split(",") + [settings.host]
+    app.add_middleware(HostAndHeaders, allowed_hosts=hosts)  # added last: the outermost
+    return gr.mount_gradio_app(app, page, path="/", footer_links=["api"], css=CSS)
+
+
+def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """Serve the app with uvicorn until interrupted, logging to stderr (``host``/``port`` default to the settings)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs every CPU feature it probes
+    logger.info("corpus %s, index %s, model %s", settings.corpus_dir, settings.index_dir, settings.embedding_model)
+    uvicorn.run(
+        create_app(settings=settings), host=host or settings.host, port=port or settings.port,
+        # each connection must send its headers, and then its body, within these many seconds
+        http=RequestDeadlines.configured(settings.header_timeout, settings.body_timeout),
+        timeout_graceful_shutdown=5,  # open SSE streams from the chat page would otherwise hold shutdown for ever
+    )

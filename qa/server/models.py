@@ -1,0 +1,128 @@
+"""The HTTP request and response models: Pydantic only here, converted from the library's dataclasses."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from ..schema import Document, Result
+from ..serialize import result_to_dict
+
+MAX_QUESTION_CHARS = 500
+MAX_HISTORY = 20
+
+
+def _stripped(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the question is empty")
+    return text.strip()
+
+
+def _whole_number(value: Any) -> Any:
+    """2.0 is the integer 2 in JSON Schema's sense; 2.5 and "2" stay what they are and are refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# the length limit holds for the text as sent, before surrounding white space is trimmed
+QuestionText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_CHARS), AfterValidator(_stripped)]
+HistoryItem = Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS), AfterValidator(str.strip)]
+TopK = Annotated[int, BeforeValidator(_whole_number)]
+
+
+class AskRequest(BaseModel):
+    """A question, how many passages to retrieve, and the earlier questions of the same chat (oldest first)."""
+
+    # strict: 123 is not a question and "5" is not a top_k; forbid: a misspelt field is an error, not ignored
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    question: QuestionText
+    top_k: TopK = Field(5, ge=1, le=20)
+    history: list[HistoryItem] = Field(default_factory=list, max_length=MAX_HISTORY)
+
+
+class CitationOut(BaseModel):
+    """Offsets are character offsets into the document's canonical text (``GET /api/documents/{doc_id}``)."""
+
+    doc_id: str
+    title: str
+    year: int | None
+    district: str | None
+    start: int
+    end: int
+    quote: str
+    quote_start: int
+    quote_end: int
+    stance: str | None = None
+
+
+class AnswerOut(BaseModel):
+    text: str
+    score: float
+    citation: CitationOut
+
+
+class PassageOut(BaseModel):
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float
+    passage_id: int
+    section: str
+    bm25: float
+    dense: float
+
+
+class AskResponse(BaseModel):
+    question: str
+    resolved_question: str
+    answer: str | None
+    abstained: bool
+    confidence: float
+    message: str
+    answers: list[AnswerOut]
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    latency_ms: float
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    district: str | None
+    year: int | None
+    review_year: int | None
+    source: str | None
+    date: str | None
+    chars: int
+
+
+class DocumentTextOut(DocumentOut):
+    text: str
+
+
+class HealthOut(BaseModel):
+    status: str
+    documents: int
+    passages: int
+    embedding_model: str
+    answerer: str = "rules"  # "hybrid": the rules and the trained reader, decided by the ranker; "rules": the rules alone
+    detail: str | None = None  # with status "degraded": why the index served is not built from the corpus as it is now
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+def ask_response(result: Result, titles: dict[str, str]) -> AskResponse:
+    """Convert the library's ``Result`` into the response model (the shape ``qa ask --json`` prints too)."""
+    return AskResponse.model_validate(result_to_dict(result, titles))
+
+
+def document_out(doc: Document, *, with_text: bool = False) -> DocumentOut:
+    fields = dict(
+        doc_id=doc.doc_id, title=doc.title, district=doc.district, year=doc.year, review_year=doc.review_year,
+        source=doc.source, date=doc.date, chars=len(doc.text),
+    )
+    return DocumentTextOut(**fields, text=doc.text) if with_text else DocumentOut(**fields)

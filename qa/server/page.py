@@ -1,0 +1,178 @@
+"""The chat page: Gradio Blocks whose handlers call the same ``qa.ask`` as the API and format its ``Result`` as HTML
+(escaped: the text is data)."""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import gradio as gr
+
+from ..errors import QuestionError
+from ..schema import Citation, Result
+from .loading import NotReady, QAHolder
+from .models import MAX_HISTORY, MAX_QUESTION_CHARS
+
+EXAMPLES = [
+    "历下2024年新增学位多少",
+    "2022年历下区一般公共预算收入完成了多少？",
+    "2024年历下区项目建设全年要投进去多少钱？",
+    "2019年济南市中区外贸进出口总额是多少？",
+    "2023年接受齐鲁晚报·齐鲁壹点记者采访的历下区区长是谁？",
+]
+SHOW_PASSAGE_CHARS = 300
+CSS = """
+.qa-offsets, .qa-confidence, .qa-resolved { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.qa-answer strong { font-size: 1.15em; }
+"""
+
+
+def confidence_cue(confidence: float) -> str:
+    level = "高" if confidence >= 0.7 else "中" if confidence >= 0.4 else "低"
+    return f"置信度：{level}（{confidence:.2f}）"
+
+
+def highlighted_quote(citation: Citation) -> str:
+    """The cited sentence with the answer span in ``<mark>``; escaped."""
+    quote = citation.quote
+    left = citation.start - citation.quote_start
+    right = citation.end - citation.quote_start
+    if not 0 <= left <= right <= len(quote):
+        return html.escape(quote)
+    return html.escape(quote[:left]) + "<mark>" + html.escape(quote[left:right]) + "</mark>" + html.escape(quote[right:])
+
+
+def source_line(citation: Citation) -> str:
+    parts = [f"《{citation.title}》"]
+    if citation.year is not None:
+        parts.append(f"{citation.year}年")
+    if citation.district:
+        parts.append(citation.district)
+    return html.escape(" · ".join(parts)) + f'<span class="qa-offsets">（{html.escape(citation.doc_id)}，第{citation.start}–{citation.end}字）</span>'
+
+
+def one_line(text: str) -> str:
+    # a blank line would end the HTML block and let Markdown reinterpret the rest of the message
+    return "<br>".join(html.escape(line) for line in text.split("\n") if line.strip())
+
+
+def format_result(result: Result, titles: dict[str, str]) -> str:
+    """The chat message for one ``Result``: answer, highlighted quote, citation, confidence and folded passages."""
+    parts: list[str] = ['<div class="qa-result">']
+    if result.abstained or not result.answer:
+        parts.append(f'<p class="qa-abstain">{html.escape(result.message or "报告中没有找到这个问题的答案。")}</p>')
+    else:
+        parts.append(f'<p class="qa-answer"><strong>{html.escape(result.answer)}</strong></p>')
+        if result.citations:
+            citation = result.citations[0]
+            parts.append(f'<blockquote class="qa-quote">{highlighted_quote(citation)}</blockquote>')
+            parts.append(f'<p class="qa-source">出处：{source_line(citation)}</p>')
+        if result.message:
+            parts.append(f'<p class="qa-message">{html.escape(result.message)}</p>')
+    parts.append(f'<p class="qa-confidence">{confidence_cue(result.confidence)}</p>')
+    if result.resolved_question and result.resolved_question != result.question:
+        parts.append(f'<p class="qa-resolved">理解为：{html.escape(result.resolved_question)}</p>')
+    if result.passages:
+        items = []
+        for hit in result.passages:
+            p = hit.passage
+            text = p.text if len(p.text) <= SHOW_PASSAGE_CHARS else p.text[:SHOW_PASSAGE_CHARS] + "…"
+            title = html.escape(titles.get(p.doc_id, p.doc_id))
+            items.append(f"<li><b>《{title}》</b> 第{p.start}–{p.end}字（得分 {hit.score:.2f}）：{one_line(text)}</li>")
+        parts.append(f'<details class="qa-passages"><summary>检索到的段落（{len(items)}）</summary><ol>{"".join(items)}</ol></details>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def message_text(content: Any) -> str:
+    """The text of a Gradio chat message, whose content is a string or a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    if isinstance(content, (list, tuple)):
+        return "".join(message_text(part) for part in content)
+    return ""
+
+
+def earlier_questions(history: list[dict]) -> list[str]:
+    """The user's earlier questions in a Gradio chat history, oldest first, at most ``MAX_HISTORY``."""
+    questions = [message_text(m.get("content")).strip() for m in history if m.get("role") == "user"]
+    return [q[:MAX_QUESTION_CHARS] for q in questions if q][-MAX_HISTORY:]
+
+
+def build_ui(holder: QAHolder) -> gr.Blocks:
+    """The chat tab and the reports tab; both read the same QA object as the API. The chat is built from plain
+    Blocks, not ``gr.ChatInterface``: every event the page exposes is one of ours, with inputs it checks."""
+
+    def respond(question: str, history: list[dict]) -> str:
+        try:
+            qa = holder.get()
+        except NotReady as exc:
+            return f'<p class="qa-abstain">{html.escape("暂时无法回答：" + exc.reason)}</p>'
+        try:
+            result = qa.ask(question, history=earlier_questions(history))
+        except QuestionError as exc:
+            return f'<p class="qa-abstain">{html.escape(str(exc))}</p>'
+        return format_result(result, {d.doc_id: d.title for d in qa.documents})
+
+    def chat_turn(message: str, history: list[dict] | None) -> tuple[str, list[dict]]:
+        """One turn: the question and its answer appended to the history; the box emptied."""
+        if not isinstance(message, str):
+            raise gr.Error("问题必须是文字。")
+        history = [m for m in history or [] if isinstance(m, dict)]
+        question = message.strip()[:MAX_QUESTION_CHARS]
+        if not question:
+            return "", history
+        answer = respond(question, history)
+        return "", history + [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+    def example_turn(sample: list[Any], history: list[dict] | None) -> tuple[str, list[dict]]:
+        return chat_turn(str(sample[0]) if sample else "", history)
+
+    def list_reports() -> tuple[list[list[Any]], Any]:
+        try:
+            documents = holder.get().documents
+        except NotReady:
+            return [], gr.update(choices=[])
+        rows = [[d.doc_id, d.title, d.district or "", d.year or "", d.source or "", d.date or "", len(d.text)] for d in documents]
+        return rows, gr.update(choices=[(f"{d.title}（{d.doc_id}）", d.doc_id) for d in documents])
+
+    def show_report(doc_id: str | None) -> str:
+        if not doc_id:
+            return ""
+        try:
+            documents = holder.get().documents
+        except NotReady as exc:
+            return exc.reason
+        return next((d.text for d in documents if d.doc_id == doc_id), "")
+
+    with gr.Blocks(title="报告问答") as demo:
+        with gr.Tab("问答"):
+            gr.Markdown(
+                "## 报告问答\n抽取式问答：答案是报告原文中的片段，附出处；报告中没有答案时如实说明。"
+                "可以接着追问，如“那2023年呢？”。"
+            )
+            chatbot = gr.Chatbot(
+                label="报告问答", height="62vh", latex_delimiters=[], feedback_options=None,
+                placeholder="就济南历下区、市中区的政府工作报告提问，答案摘自原文并注明出处。",
+            )
+            box = gr.Textbox(
+                placeholder="例如：历下2024年新增学位多少", submit_btn=True, max_length=MAX_QUESTION_CHARS,
+                show_label=False, lines=1,
+            )
+            examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="示例问题", type="values")
+            box.submit(chat_turn, inputs=[box, chatbot], outputs=[box, chatbot], api_name="chat", concurrency_limit=8)
+            examples.click(example_turn, inputs=[examples, chatbot], outputs=[box, chatbot], api_visibility="private",
+                           concurrency_limit=8)
+        with gr.Tab("报告"):
+            table = gr.Dataframe(
+                headers=["doc_id", "标题", "区", "年份", "来源", "日期", "字数"], interactive=False, wrap=True, label="报告列表"
+            )
+            with gr.Row():
+                choice = gr.Dropdown(label="查看报告", choices=[], scale=4)
+                refresh = gr.Button("刷新", scale=1)
+            text = gr.Textbox(label="全文（规范化文本，答案的字符位置以此为准）", lines=20, max_lines=40, interactive=False)
+            demo.load(list_reports, outputs=[table, choice], api_visibility="private")
+            refresh.click(list_reports, outputs=[table, choice], api_visibility="private")
+            choice.change(show_report, inputs=choice, outputs=text, api_visibility="private")
+    return demo
