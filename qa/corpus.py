@@ -1,4 +1,5 @@
-"""Read reports from a corpus folder: ``<doc_id>.txt`` (UTF-8) with optional ``<doc_id>.json`` metadata."""
+"""Read reports from a corpus folder: ``<doc_id>.txt|.pdf|.docx|.html`` (see ``formats``) with optional
+``<doc_id>.json`` metadata."""
 from __future__ import annotations
 
 import hashlib
@@ -9,13 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 from .errors import CorpusError
+from .formats import KINDS, extract_text
 from .normalize import WordModel, normalize_report
 from .schema import Document
 
 logger = logging.getLogger(__name__)
 
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-MAX_REPORT_BYTES = 5_000_000
 # Jinan's districts and counties; a report is about the one it names most often.
 DISTRICTS = ("历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区", "莱芜区", "钢城区", "平阴县", "商河县")
 _YEAR = re.compile(r"(20\d\d)年")
@@ -23,7 +24,7 @@ _META_FIELDS = ("title", "district", "year", "review_year", "source", "date")
 
 
 def corpus_hash(corpus_dir: Path) -> str:
-    """SHA-256 over the names and bytes of the corpus's ``.txt`` and ``.json`` files."""
+    """SHA-256 over the names and bytes of the corpus's reports and metadata sidecars."""
     digest = hashlib.sha256()
     for path in _corpus_files(Path(corpus_dir)):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -31,25 +32,18 @@ def corpus_hash(corpus_dir: Path) -> str:
 
 
 def _corpus_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix in (".txt", ".json"))
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and (p.suffix.lower() in KINDS or p.suffix == ".json"))
 
 
-def decode_report(data: bytes, name: str) -> str:
-    """Decode a report's bytes as UTF-8 (a BOM is allowed); raise ``CorpusError`` naming the file otherwise."""
-    if len(data) > MAX_REPORT_BYTES:
-        raise CorpusError(f"{name}: {len(data)} bytes is more than a report can be ({MAX_REPORT_BYTES} bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"{name}: not UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 2]!r}); "
-            "convert it first, for example: iconv -f GB18030 -t UTF-8"
-        ) from None
-    if "\x00" in text:
-        raise CorpusError(f"{name}: contains NUL characters; it is not a text report")
-    if not re.search(r"[\u4e00-\u9fff]", text):
-        raise CorpusError(f"{name}: holds no Chinese text")
-    return text
+def report_paths(corpus_dir: Path) -> list[Path]:
+    """The report files of a corpus folder, sorted; ``CorpusError`` when two share an id (``a.txt`` and ``a.pdf``)."""
+    paths = sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in KINDS and not p.name.startswith("."))
+    stems = Counter(p.stem for p in paths)
+    twice = sorted(stem for stem, n in stems.items() if n > 1)
+    if twice:
+        names = ", ".join(p.name for p in paths if p.stem == twice[0])
+        raise CorpusError(f"two reports have the id {twice[0]!r} ({names}); keep one")
+    return paths
 
 
 def infer_district(text: str) -> str | None:
@@ -98,7 +92,7 @@ def load_document(path: Path, words: WordModel | None = None) -> Document:
     doc_id = path.stem
     if not DOC_ID.match(doc_id):
         raise CorpusError(f"{path.name}: document ids may use letters, digits, '-', '_' and '.' only")
-    canonical = normalize_report(decode_report(path.read_bytes(), path.name), words)
+    canonical = normalize_report(extract_text(path.read_bytes(), path.name), words)
     text = canonical.text
     headings = [text[p.start : p.end] for p in canonical.paragraphs if p.kind == "heading"]
     meta_path = path.with_suffix(".json")
@@ -125,7 +119,7 @@ def load_document(path: Path, words: WordModel | None = None) -> Document:
 
 
 def load_corpus(corpus_dir: Path | str, words: WordModel | None = None) -> list[Document]:
-    """Read every ``.txt`` report in ``corpus_dir``, sorted by id.
+    """Read every report in ``corpus_dir`` (``.txt``, ``.pdf``, ``.docx``, ``.html``), sorted by id.
 
     Raises ``CorpusError`` when the folder is missing or holds no report, or when any report cannot be read: a
     build never silently leaves a report out.
@@ -133,9 +127,9 @@ def load_corpus(corpus_dir: Path | str, words: WordModel | None = None) -> list[
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
-    paths = sorted(corpus_dir.glob("*.txt"))
+    paths = report_paths(corpus_dir)
     if not paths:
-        raise CorpusError(f"no reports (*.txt) in {corpus_dir}")
+        raise CorpusError(f"no reports (.txt, .pdf, .docx, .html) in {corpus_dir}")
     documents = [load_document(path, words) for path in paths]
     logger.info("read %d reports from %s", len(documents), corpus_dir)
     return documents

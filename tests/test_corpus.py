@@ -25,9 +25,18 @@ def test_sidecar_metadata_wins_over_inference(small_corpus):
     assert doc.district == "历下区"  # not in the sidecar: still inferred
 
 
-def test_non_utf8_report_is_refused_by_name(small_corpus):
-    (small_corpus / "gbk.txt").write_bytes("历下区将新建幼儿园4所。".encode("gbk"))
-    with pytest.raises(CorpusError, match="gbk.txt: not UTF-8"):
+def test_gbk_and_gb18030_reports_are_read_as_their_text(small_corpus):
+    text = "历下区将新建幼儿园4所，新增学位1600余个。\n"
+    (small_corpus / "gbk.txt").write_bytes(text.encode("gbk"))
+    (small_corpus / "gb18030.txt").write_bytes(("𠀀" + text).encode("gb18030"))  # a character beyond GBK
+    documents = {d.doc_id: d for d in load_corpus(small_corpus)}
+    assert documents["gbk"].text == text.strip()
+    assert documents["gb18030"].text == "𠀀" + text.strip()
+
+
+def test_text_in_neither_utf8_nor_gb18030_is_refused_by_name(small_corpus):
+    (small_corpus / "latin.txt").write_bytes("Rapport annuel: ÿ".encode("latin-1") + b"\x80\xff" * 20)
+    with pytest.raises(CorpusError, match="latin.txt: neither UTF-8 nor GB18030"):
         load_corpus(small_corpus)
 
 

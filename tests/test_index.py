@@ -61,7 +61,7 @@ def test_other_format_version_is_refused(small_index):
 
 def test_failed_rebuild_leaves_the_old_index(small_index, small_corpus, fake_embedder):
     index, index_dir = small_index
-    (small_corpus / "broken.txt").write_bytes(b"\xff\xfe\x00bad")
+    (small_corpus / "broken.txt").write_bytes(b"\x80\xff\x00bad")
     with pytest.raises(CorpusError):
         build_index(small_corpus, index_dir, fake_embedder)
     assert Index.load(index_dir).passages == index.passages
