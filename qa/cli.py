@@ -1,4 +1,4 @@
-"""The ``qa`` command line: index, search, ask, eval, serve. A thin shell over the library."""
+"""The ``qa`` command line: index, add, remove, documents, search, ask, eval, serve. A thin shell over the library."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from .errors import IndexMissingError, QAError, QuestionError, StaleIndexError
@@ -43,6 +44,73 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         f"indexed {m.documents} reports, {m.passages} passages with {m.embedding_model} (dim {m.dimension}), "
         f"{m.user_words} user words, in {m.build_seconds:.1f} s; {size / 1024:.0f} KiB in {index_dir}"
     )
+    return 0
+
+
+def _library(args: argparse.Namespace, settings: Settings):
+    from .embedding import SentenceEmbedder
+    from .library import Library
+
+    corpus, index_dir, model = _paths(args, settings)
+    return Library(corpus, index_dir, SentenceEmbedder(model), max_documents=settings.max_documents)
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .formats import MAX_FILE_BYTES
+
+    metadata = {k: getattr(args, k) for k in ("title", "district", "year", "review_year", "source", "date")}
+    if args.id and len(args.files) > 1:
+        raise QAError("--id names one report: give one file with it")
+    library = _library(args, settings)
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            raise QAError(f"{name}: no such file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise QAError(f"{path.name}: {path.stat().st_size} bytes is more than a report can be ({MAX_FILE_BYTES} bytes)")
+        started = time.perf_counter()
+        doc_id, index = library.add(path.read_bytes(), path.name, metadata, doc_id=args.id, replace=args.replace)
+        doc = index.by_id[doc_id]
+        print(f"{'replaced' if args.replace else 'added'} {doc_id}: 《{doc.title}》 {doc.district or '?'} {doc.year or '?'}, "
+              f"{len(doc.text)} characters; index rebuilt in {time.perf_counter() - started:.1f} s ({index.manifest.documents} reports)")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    library = _library(args, settings)
+    for doc_id in args.doc_ids:
+        started = time.perf_counter()
+        index = library.remove(doc_id)
+        print(f"removed {doc_id}; index rebuilt in {time.perf_counter() - started:.1f} s ({index.manifest.documents} reports)")
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
+    from .corpus import load_document, report_paths
+    from .index import Index
+
+    corpus, index_dir, _ = _paths(args, settings)
+    try:
+        indexed = Index.load(index_dir).by_id
+    except QAError:
+        indexed = {}
+    rows = []
+    for path in report_paths(corpus) if corpus.is_dir() else []:
+        try:
+            doc = indexed.get(path.stem) or load_document(path)
+            row = {"doc_id": doc.doc_id, "title": doc.title, "district": doc.district, "year": doc.year,
+                   "file": path.name, "chars": len(doc.text), "status": "indexed" if path.stem in indexed else "not indexed"}
+        except QAError as exc:
+            row = {"doc_id": path.stem, "file": path.name, "status": "unreadable", "reason": str(exc)}
+        rows.append(row)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    for row in rows:
+        details = row.get("reason") or f"《{row['title']}》 {row['district'] or '?'} {row['year'] or '?'} {row['chars']} 字"
+        print(f"{row['doc_id']:<28} {row['status']:<12} {row['file']:<32} {details}")
+    print(f"{len(rows)} reports in {corpus}; {sum(r['status'] == 'indexed' for r in rows)} indexed")
     return 0
 
 
@@ -259,6 +327,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overlap-chars", type=int, default=80, help="overlap between passages in characters")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("add", help="add report files (PDF, DOCX, HTML, TXT) to the corpus and update the index")
+    common(p)
+    p.add_argument("files", nargs="+", help="the report files")
+    p.add_argument("--id", help="the report's id (default: the file name's stem, when it is letters, digits, - _ .)")
+    p.add_argument("--replace", action="store_true", help="replace the report with this id")
+    p.add_argument("--title")
+    p.add_argument("--district", help="e.g. 历下区")
+    p.add_argument("--year", type=int, help="the year whose plans the report announces")
+    p.add_argument("--review-year", type=int, help="the year whose results it reviews (default: year - 1)")
+    p.add_argument("--source", help="e.g. 齐鲁晚报")
+    p.add_argument("--date", help="YYYY-MM-DD")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", help="remove reports from the corpus and update the index")
+    common(p)
+    p.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("documents", help="list the corpus's reports and whether the index holds them")
+    common(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_documents)
 
     p = sub.add_parser("search", help="show the passages BM25, dense and fused retrieval find")
     common(p)

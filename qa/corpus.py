@@ -112,7 +112,7 @@ def load_document(path: Path, words: WordModel | None = None) -> Document:
         doc_id=doc_id,
         text=text,
         source_file=meta.get("source_file", path.name),
-        metadata_origin="file" if meta else "inferred",
+        metadata_origin="file" if any(key in meta for key in _META_FIELDS) else "inferred",
         paragraphs=canonical.paragraphs,
         **values,
     )

@@ -44,6 +44,10 @@ class DenseIndex:
             out[position] = score
         return out
 
+    def vectors(self) -> np.ndarray:
+        """The indexed rows, in order, as a (n, d) float32 array."""
+        return self._index.reconstruct_n(0, len(self)) if len(self) else np.zeros((0, self.dimension), dtype=np.float32)
+
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
 

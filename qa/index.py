@@ -89,8 +89,13 @@ class Index:
         target_chars: int = 220,
         overlap_chars: int = 80,
         progress: bool = False,
+        previous: "Index | None" = None,
     ) -> "Index":
-        """Split, tokenise and embed ``documents``; returns the index in memory (``save`` writes it)."""
+        """Split, tokenise and embed ``documents``; returns the index in memory (``save`` writes it).
+
+        With ``previous`` (an index built with the same model), a passage or sentence whose text it holds keeps its
+        vector and only new text is embedded: adding one report to a corpus embeds that report alone.
+        """
         started = time.perf_counter()
         if not documents:
             raise ValueError("cannot build an index of no documents")
@@ -109,8 +114,9 @@ class Index:
             )
         tokenizer = Tokenizer(derive_user_words(doc.text for doc in documents))
         tokens = [tokenizer(p.text) for p in passages]
-        vectors = embedder.embed([p.text for p in passages], progress=progress)
-        sentence_vectors = embedder.embed([doc_text(s) for s in sentences], progress=progress)
+        known = previous.known_vectors() if previous is not None and previous.manifest.embedding_model == embedder.name else {}
+        vectors = embed_new([p.text for p in passages], embedder, known, progress=progress)
+        sentence_vectors = embed_new([doc_text(s) for s in sentences], embedder, known, progress=progress)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             code_version=__version__,
@@ -137,6 +143,13 @@ class Index:
             sentence_vectors=sentence_vectors,
             manifest=manifest,
         )
+
+    def known_vectors(self) -> dict[str, np.ndarray]:
+        """Text -> vector for every passage and sentence of this index."""
+        known = dict(zip((p.text for p in self.passages), self.dense.vectors()))
+        for sentence, vector in zip(self.sentences, self.sentence_vectors):
+            known[self.by_id[sentence.doc_id].text[sentence.start : sentence.end]] = vector
+        return known
 
     def save(self, directory: Path | str) -> None:
         """Write the index to ``directory`` atomically: build aside, then swap, so a failure leaves the old one."""
@@ -301,7 +314,7 @@ def remove_leftovers(index_dir: Path | str) -> list[Path]:
     removed = []
     for path in index_dir.parent.glob(f".{index_dir.name}.*-*"):
         kind, _, pid = path.name[len(index_dir.name) + 2 :].rpartition("-")
-        if kind not in ("building", "old") or not pid.isdigit() or _running(int(pid)):
+        if kind not in ("building", "old") or not pid.isdigit() or pid_running(int(pid)):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
@@ -309,7 +322,8 @@ def remove_leftovers(index_dir: Path | str) -> list[Path]:
     return removed
 
 
-def _running(pid: int) -> bool:
+def pid_running(pid: int) -> bool:
+    """Whether a process with this id is running (this one counts)."""
     if pid == os.getpid():
         return True
     try:
@@ -321,13 +335,37 @@ def _running(pid: int) -> bool:
     return True
 
 
-def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, **options) -> Index:
-    """Read ``corpus_dir``, build the index and save it atomically to ``index_dir``; returns the index."""
+def embed_new(texts: list[str], embedder: Embedder, known: dict[str, np.ndarray], *, progress: bool = False) -> np.ndarray:
+    """Vectors of ``texts``: those in ``known`` as they are, the others embedded (in one call)."""
+    missing = sorted({t for t in texts if t not in known})
+    fresh = dict(zip(missing, embedder.embed(missing, progress=progress))) if missing else {}
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([known[t] if t in known else fresh[t] for t in texts]).astype(np.float32)
+
+
+def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, *, reuse: bool = False, **options) -> Index:
+    """Read ``corpus_dir``, build the index and save it atomically to ``index_dir``; returns the index.
+
+    ``reuse=True`` takes the vectors of unchanged text from the index already in ``index_dir`` (when it loads and
+    was built with this model), so the cost of a rebuild is the cost of what changed. ``qa index`` builds from
+    scratch; both give the same index (tested).
+    """
     from .corpus import load_corpus
+    from .errors import QAError
 
     corpus_dir = Path(corpus_dir)
     remove_leftovers(index_dir)
     digest = corpus_hash(corpus_dir) if corpus_dir.is_dir() else ""
-    index = Index.build(load_corpus(corpus_dir), embedder, corpus_digest=digest, **options)
+    previous = None
+    if reuse:
+        try:
+            previous = Index.load(index_dir, embedding_model=embedder.name)
+        except QAError as exc:
+            logger.info("embedding everything: no earlier index to reuse (%s)", exc)
+        else:  # the same passages as before: keep its chunking
+            options.setdefault("target_chars", previous.manifest.target_chars)
+            options.setdefault("overlap_chars", previous.manifest.overlap_chars)
+    index = Index.build(load_corpus(corpus_dir), embedder, corpus_digest=digest, previous=previous, **options)
     index.save(index_dir)
     return index

@@ -16,7 +16,7 @@ import numpy as np
 
 from .calibration import Calibration
 from .embedding import Embedder, SentenceEmbedder
-from .errors import QuestionError
+from .errors import IndexMismatchError, QuestionError
 from .extract import Evidence, Span, extract_spans
 from .index import Index
 from .reader import Reader, Window, WindowLogits
@@ -150,6 +150,19 @@ class QA:
         if options.get("ranker", True) is True:
             options["ranker"] = Ranker.load()
         return cls(index, embedder, **options)
+
+    def with_index(self, index: Index) -> "QA":
+        """The same answerer (model, reader, ranker, settings; nothing loaded again) over another index, built with
+        the same embedding model: how the server swaps in a rebuilt index."""
+        if index.manifest.embedding_model != self.index.manifest.embedding_model:
+            raise IndexMismatchError(
+                f"the new index was built with {index.manifest.embedding_model!r}, this answerer uses {self.index.manifest.embedding_model!r}"
+            )
+        return QA(
+            index, self.retriever.embedder, lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below,
+            calibration=self.calibration, top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader,
+            ranker=self.ranker, reader_windows=self.reader_windows_read,
+        )
 
     @property
     def documents(self) -> tuple[Document, ...]:

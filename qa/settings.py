@@ -29,6 +29,11 @@ class Settings:
     # seconds a connection may take to send a request's headers, and the whole request with its body (slow clients)
     header_timeout: float = field(default_factory=lambda: float(_env("QA_HEADER_TIMEOUT", "10")))
     body_timeout: float = field(default_factory=lambda: float(_env("QA_BODY_TIMEOUT", "30")))
+    # the token that opens the document write endpoints (POST/PUT/DELETE /api/documents); empty: they are off
+    api_token: str = field(default_factory=lambda: os.environ.get("QA_API_TOKEN", "").strip(), repr=False)
+    # the most reports the corpus may hold, and the most document changes that may wait in the queue
+    max_documents: int = field(default_factory=lambda: int(_env("QA_MAX_DOCUMENTS", "5000")))
+    max_pending: int = field(default_factory=lambda: int(_env("QA_MAX_PENDING", "20")))
     # the trained reader's adapter, or "off" for the rules alone (no reader, no ranker)
     reader: str = field(default_factory=lambda: _env("QA_READER", str(ROOT / "qa" / "reader.safetensors")))
 

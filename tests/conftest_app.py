@@ -170,12 +170,17 @@ class LiveServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def start_live_server(workdir: Path, *, corpus_dir: Path | None = None, timeout: float = 420.0) -> LiveServer:
+LIVE_TOKEN = "live-test-token"
+
+
+def start_live_server(workdir: Path, *, corpus_dir: Path | None = None, timeout: float = 420.0,
+                      env: dict | None = None) -> LiveServer:
     """Start ``python app.py`` on a free loopback port with the index folder ``workdir/index`` (built when missing);
     wait for /api/health; kill on failure."""
     port = free_port()
     env = {
         **os.environ,
+        **(env or {}),
         "QA_INDEX_DIR": str(workdir / "index"),
         "QA_CORPUS_DIR": str(corpus_dir or ROOT / "corpus"),
         "HF_HUB_OFFLINE": "1",
@@ -221,7 +226,12 @@ def stop_live_server(server: LiveServer) -> None:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    server = start_live_server(tmp_path_factory.mktemp("live"))
+    """The real app over a copy of the real corpus, with document changes open to ``LIVE_TOKEN``."""
+    import shutil
+
+    workdir = tmp_path_factory.mktemp("live")
+    shutil.copytree(ROOT / "corpus", workdir / "corpus")
+    server = start_live_server(workdir, corpus_dir=workdir / "corpus", env={"QA_API_TOKEN": LIVE_TOKEN})
     try:
         yield server
     finally:

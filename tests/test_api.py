@@ -223,7 +223,7 @@ def test_refuses_oversized_streamed_body(client, fake_qa):
 
 def test_wrong_method_and_unknown_route_are_client_errors(client):
     # the chat page is mounted at "/", so these fall through to it and come back 404 rather than 405
-    for method, path in [("get", "/api/ask"), ("post", "/api/documents"), ("get", "/api/nothing-here")]:
+    for method, path in [("get", "/api/ask"), ("delete", "/api/ask"), ("get", "/api/nothing-here")]:
         assert client.request(method, path).status_code in (404, 405)
 
 
@@ -385,10 +385,8 @@ def test_real_documents_and_health(real_client):
 
 @pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/upload?upload_id=abc", "/upload"])
 def test_gradio_uploads_are_refused_and_write_nothing(client, path):
-    import tempfile
-    from pathlib import Path
+    from qa.server import GRADIO_TEMP as temp
 
-    temp = Path(tempfile.gettempdir()) / "gradio"
     before = set(temp.rglob("*")) if temp.exists() else set()
     response = client.post(path, files={"files": ("a.txt", b"x" * 100_000, "text/plain")})
     assert response.status_code == 404 and "upload" in response.json()["detail"]
@@ -429,7 +427,8 @@ def test_unparsable_bodies_are_422_json(client, body):
 
 @pytest.mark.parametrize("method, path, allowed", [
     ("GET", "/api/ask", "POST"), ("PUT", "/api/ask", "POST"), ("TRACE", "/api/ask", "POST"),
-    ("POST", "/api/health", "GET"), ("DELETE", "/api/documents/lixia-2024-interview", "GET"),
+    ("POST", "/api/health", "GET"), ("PATCH", "/api/documents/lixia-2024-interview", "DELETE, GET, PUT"),
+    ("DELETE", "/api/documents", "GET, POST"), ("POST", "/api/changes", "GET"),
 ])
 def test_a_wrong_method_on_an_api_route_is_405_with_allow(client, method, path, allowed):
     response = client.request(method, path)
@@ -547,3 +546,17 @@ def test_a_valid_chat_call_passes_the_checks_and_is_answered(client, fake_qa):
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert "7000余个" in str(history[1]["content"])
     assert [c[0] for c in fake_qa.calls] == ["历下2024年新增学位多少"]
+
+
+def test_gradio_temp_folder_is_private_and_emptied_at_start():
+    import os
+
+    from qa.server import GRADIO_TEMP
+
+    assert os.environ["GRADIO_TEMP_DIR"] == str(GRADIO_TEMP)
+    left = GRADIO_TEMP / "0123abcd" / "upload.bin"  # as an old upload would have left it
+    left.parent.mkdir(parents=True, exist_ok=True)
+    left.write_bytes(b"x" * 1000)
+    with TestClient(create_app(qa_loader=FakeQA), base_url="http://127.0.0.1") as fresh:
+        assert fresh.get("/api/health").status_code in (200, 503)
+    assert not left.exists() and not left.parent.exists()

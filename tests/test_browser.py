@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest_app import ROOT, live_server  # noqa: F401  (fixture)
+from conftest_app import LIVE_TOKEN, ROOT, live_server  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -106,3 +106,36 @@ def test_clicking_an_example_asks_it(page):
     expect(page.locator("[data-testid=user]")).to_contain_text("2019年济南市中区外贸进出口总额是多少")
     expect(page.locator("[data-testid=bot]")).to_have_count(1)
     expect(page.locator("[data-testid=bot] strong, [data-testid=bot] .qa-abstain").first).to_be_visible()
+
+
+def test_a_report_uploaded_through_the_page_is_indexed_and_answers(page, tmp_path):
+    from playwright.sync_api import expect
+
+    report = tmp_path / "tianqiao-2024.html"
+    report.write_text(
+        "<!DOCTYPE html><html><body><h1>天桥区政府工作报告</h1>"
+        "<p>2023年，天桥区新建学校6所，新增学位8800个。</p><p>2024年，天桥区将新增学位9900个，建设北湖片区。</p>"
+        "</body></html>", encoding="utf-8",
+    )
+    chat_box(page)
+    page.get_by_role("tab", name="报告").click()
+    page.get_by_text("添加、替换、删除报告").click()
+    page.locator("#qa-token input").fill(LIVE_TOKEN)
+    page.locator("#qa-upload input[type=file]").set_input_files(str(report))
+    page.locator("#qa-district input, #qa-district textarea").first.fill("天桥区")
+    page.get_by_role("button", name="上传为新报告").click()
+    expect(page.locator("#qa-change-outcome")).to_contain_text("已受理：tianqiao-2024")
+    row = page.get_by_role("row").filter(has_text="tianqiao-2024")
+    for _ in range(120):  # indexing takes seconds: refresh until it is listed ready
+        page.get_by_role("button", name="刷新").click()
+        page.wait_for_timeout(500)
+        if row.count() and "就绪" in row.first.inner_text():
+            break
+    expect(row.first).to_contain_text("就绪")
+    expect(row.first).to_contain_text("天桥区")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "documents.png"))
+
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "天桥区2024年新增学位多少")
+    expect(page.locator("[data-testid=bot] strong", has_text="9900个")).to_be_visible()

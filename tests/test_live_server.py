@@ -92,3 +92,28 @@ def test_32_concurrent_clients_get_complete_consistent_answers(http):
         assert body["question"] == question
         assert (body["answer"], body["abstained"], body["citations"]) == (
             expected[question]["answer"], expected[question]["abstained"], expected[question]["citations"])
+
+
+def test_a_client_sending_its_headers_too_slowly_is_cut_off(live_server):
+    """The app as served (``qa.server.main.serve``) carries the header deadline: 10 s by default, then 408."""
+    import select
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    address = urlsplit(live_server.url)
+    with socket.create_connection((address.hostname, address.port)) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        reply = b""
+        while time.monotonic() - started < 20 and not reply:
+            readable, _, _ = select.select([sock], [], [], 2.0)
+            if readable:
+                sock.settimeout(5)
+                while chunk := sock.recv(4096):
+                    reply += chunk
+                cut_after = time.monotonic() - started
+            else:
+                sock.sendall(b"a")  # a byte every 2 s does not keep it open
+    assert reply.startswith(b"HTTP/1.1 408")
+    assert 9.5 < cut_after < 15

@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from starlette.routing import Match
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ..formats import MAX_FILE_BYTES
+
 API_BODY_LIMIT = 64 * 1024
 # The chat page posts its whole history with every turn, so it gets more room than the API.
 PAGE_BODY_LIMIT = 4 * 1024 * 1024
@@ -79,6 +81,17 @@ class RequestDeadlines(H11Protocol):
         self.transport.close()
 
 
+# A report uploaded to /api/documents: the largest file and the form around it.
+UPLOAD_BODY_LIMIT = MAX_FILE_BYTES + 64 * 1024
+
+
+def body_limit(method: str, path: str) -> int:
+    """The largest body a request may send: a report upload, an API call, or a chat turn."""
+    if method in ("POST", "PUT") and (path == "/api/documents" or path.startswith("/api/documents/")):
+        return UPLOAD_BODY_LIMIT
+    return API_BODY_LIMIT if path.startswith("/api/") else PAGE_BODY_LIMIT
+
+
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(status_code=413, detail=f"the request body is larger than {limit} bytes")
@@ -96,7 +109,7 @@ class BodyLimit:
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = API_BODY_LIMIT if scope["path"].startswith("/api/") else PAGE_BODY_LIMIT
+        limit = body_limit(scope["method"], scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             return await JSONResponse({"detail": BodyTooLarge(limit).detail}, status_code=413)(scope, receive, send)

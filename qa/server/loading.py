@@ -99,7 +99,10 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
     from qa.index import Index, build_index, remove_leftovers
     from qa.pipeline import QA
 
+    from qa.library import recover
+
     remove_leftovers(settings.index_dir)
+    recover(settings.corpus_dir)  # a report change killed midway: rolled back, or kept to be indexed now
     options = settings.answerer_options()
     paths = {"corpus_dir": settings.corpus_dir, "embedding_model": settings.embedding_model}
     try:

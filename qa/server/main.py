@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Callable
 
 import gradio as gr
@@ -14,25 +17,48 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..settings import Settings
+from . import GRADIO_TEMP
 from .guards import BodyLimit, ClosedRoutes, GradioCalls, HostAndHeaders, MethodCheck, RateLimit, RequestDeadlines
 from .handlers import on_http_error, on_not_ready, on_validation_error
 from .loading import Answerer, NotReady, QAHolder, load_qa
 from .page import CSS, build_ui
+from .documents import DocumentJobs, DocumentWrites
+from .documents import router as documents_router
 from .routes import router
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Settings | None = None) -> FastAPI:
-    """The FastAPI app with the API and the chat page; ``qa_loader`` (default: ``load_qa(settings)``) runs once, at startup."""
+def empty_gradio_temp() -> None:
+    """Remove what an earlier run (or an older version that took uploads) left in this app's Gradio temp folder."""
+    if Path(os.environ.get("GRADIO_TEMP_DIR", "")) != GRADIO_TEMP or not GRADIO_TEMP.is_dir():
+        return  # a folder the operator chose is theirs to clean
+    for entry in GRADIO_TEMP.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    logger.info("emptied %s", GRADIO_TEMP.name)
+
+
+def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Settings | None = None,
+               document_changes: bool | None = None) -> FastAPI:
+    """The FastAPI app with the API and the chat page; ``qa_loader`` (default: ``load_qa(settings)``) runs once, at
+    startup. ``document_changes`` (default: when the answerer is the real one, loaded from ``settings``) runs the
+    worker that applies POST/PUT/DELETE /api/documents to the corpus and index of ``settings``."""
     settings = settings or Settings()
     holder = QAHolder(qa_loader)
     if qa_loader is None:
         holder.loader = partial(load_qa, settings, on_degraded=holder.degrade)
 
+    jobs = DocumentJobs(holder, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        empty_gradio_temp()
         holder.start()
+        if document_changes if document_changes is not None else qa_loader is None:
+            jobs.start()
         yield
 
     # FastAPIOffline serves the Swagger page's JS and CSS itself: /docs works with no CDN
@@ -42,14 +68,17 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
         lifespan=lifespan,
     )
     app.state.holder = holder
+    app.state.jobs = jobs
     app.include_router(router)
+    app.include_router(documents_router)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(NotReady, on_not_ready)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    page = build_ui(holder)
+    page = build_ui(holder, jobs)
     app.add_middleware(GradioCalls, fns=page.fns)
     app.add_middleware(BodyLimit)
-    app.add_middleware(MethodCheck, routes=router.routes)
+    app.add_middleware(DocumentWrites, token=settings.api_token)  # outside the body limit: no token, no body read
+    app.add_middleware(MethodCheck, routes=[*router.routes, *documents_router.routes])
     app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     app.add_middleware(ClosedRoutes)
     hosts = settings.allowed_hosts.split(",") + [settings.host]

@@ -1,7 +1,7 @@
 """The HTTP request and response models: Pydantic only here, converted from the library's dataclasses."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -95,7 +95,20 @@ class DocumentOut(BaseModel):
     review_year: int | None
     source: str | None
     date: str | None
-    chars: int
+    chars: int | None  # None while a new report waits to be read
+    status: Literal["queued", "indexing", "ready", "failed"] = "ready"
+    reason: str | None = None  # why the report, or the last change to it, failed
+
+
+class JobOut(BaseModel):
+    """A change to the reports (POST, PUT or DELETE /api/documents) and how far it got."""
+
+    doc_id: str
+    action: Literal["add", "replace", "remove"]
+    status: Literal["queued", "indexing", "done", "failed"]
+    file: str | None = None
+    reason: str | None = None
+    submitted: str
 
 
 class DocumentTextOut(DocumentOut):

@@ -9,6 +9,7 @@ import gradio as gr
 
 from ..errors import QuestionError
 from ..schema import Citation, Result
+from .documents import DocumentJobs, documents_with_status
 from .loading import NotReady, QAHolder
 from .models import MAX_HISTORY, MAX_QUESTION_CHARS
 
@@ -100,8 +101,43 @@ def earlier_questions(history: list[dict]) -> list[str]:
     return [q[:MAX_QUESTION_CHARS] for q in questions if q][-MAX_HISTORY:]
 
 
-def build_ui(holder: QAHolder) -> gr.Blocks:
-    """The chat tab and the reports tab; both read the same QA object as the API. The chat is built from plain
+STATUS_NAMES = {"ready": "就绪", "queued": "排队", "indexing": "索引中", "failed": "失败"}
+UPLOAD_INPUT = '<label>报告文件 <input type="file" accept=".pdf,.docx,.html,.htm,.txt"></label>'
+# Runs in the browser: the file goes straight to the JSON API with the token; neither passes through Gradio (whose
+# upload route stays closed) nor reaches the server's Python side by any other way.
+CHANGE_JS = """
+async (token, docId, district, year, source) => {
+  const action = "ACTION";
+  if (!token) return "请先填写 API 令牌。";
+  const headers = {"Authorization": "Bearer " + token};
+  let response;
+  if (action === "remove" || action === "replace") {
+    if (!docId) return "请先在“查看报告”中选择一份报告。";
+  }
+  if (action === "remove") {
+    response = await fetch("api/documents/" + encodeURIComponent(docId), {method: "DELETE", headers});
+  } else {
+    const input = document.querySelector("#qa-upload input[type=file]");
+    const file = input && input.files && input.files[0];
+    if (!file) return "请先选择文件。";
+    const form = new FormData();
+    form.append("file", file, file.name);
+    if (district) form.append("district", district);
+    if (year) form.append("year", year);
+    if (source) form.append("source", source);
+    const url = action === "add" ? "api/documents" : "api/documents/" + encodeURIComponent(docId);
+    response = await fetch(url, {method: action === "add" ? "POST" : "PUT", headers, body: form});
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) return "未受理（" + response.status + "）：" + (body.detail || "");
+  return "已受理：" + body.doc_id + "（" + body.status + "），点“刷新”查看进度。";
+}
+"""
+
+
+def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
+    """The chat tab and the reports tab (with the documents' statuses from ``jobs`` and, behind the API token, their
+    upload, replacement and removal); both read the same QA object as the API. The chat is built from plain
     Blocks, not ``gr.ChatInterface``: every event the page exposes is one of ours, with inputs it checks."""
 
     def respond(question: str, history: list[dict]) -> str:
@@ -134,8 +170,10 @@ def build_ui(holder: QAHolder) -> gr.Blocks:
             documents = holder.get().documents
         except NotReady:
             return [], gr.update(choices=[])
-        rows = [[d.doc_id, d.title, d.district or "", d.year or "", d.source or "", d.date or "", len(d.text)] for d in documents]
-        return rows, gr.update(choices=[(f"{d.title}（{d.doc_id}）", d.doc_id) for d in documents])
+        rows = documents_with_status(documents, jobs.pending() if jobs is not None else [])
+        table = [[d.doc_id, d.title, d.district or "", d.year or "", d.source or "", d.date or "", d.chars or "",
+                  STATUS_NAMES.get(d.status, d.status), d.reason or ""] for d in rows]
+        return table, gr.update(choices=[(f"{d.title}（{d.doc_id}）", d.doc_id) for d in documents])
 
     def show_report(doc_id: str | None) -> str:
         if not doc_id:
@@ -166,13 +204,34 @@ def build_ui(holder: QAHolder) -> gr.Blocks:
                            concurrency_limit=8)
         with gr.Tab("报告"):
             table = gr.Dataframe(
-                headers=["doc_id", "标题", "区", "年份", "来源", "日期", "字数"], interactive=False, wrap=True, label="报告列表"
+                headers=["doc_id", "标题", "区", "年份", "来源", "日期", "字数", "状态", "说明"], interactive=False, wrap=True,
+                label="报告列表",
             )
             with gr.Row():
                 choice = gr.Dropdown(label="查看报告", choices=[], scale=4)
                 refresh = gr.Button("刷新", scale=1)
             text = gr.Textbox(label="全文（规范化文本，答案的字符位置以此为准）", lines=20, max_lines=40, interactive=False)
+            with gr.Accordion("添加、替换、删除报告（需要 API 令牌）", open=False):
+                gr.Markdown(
+                    "PDF（须有文字层）、Word（.docx）、网页（.html）或文本（UTF-8、GB18030）。文件直接发往 "
+                    "`/api/documents`，令牌只留在本页；提交后点“刷新”看状态：排队、索引中、就绪或失败（附原因）。"
+                )
+                token = gr.Textbox(label="API 令牌", type="password", elem_id="qa-token")
+                gr.HTML(UPLOAD_INPUT, elem_id="qa-upload")
+                with gr.Row():
+                    district = gr.Textbox(label="区（可空，自动识别）", elem_id="qa-district")
+                    year = gr.Textbox(label="年份（可空，自动识别）", elem_id="qa-year")
+                    source = gr.Textbox(label="来源（可空）", elem_id="qa-source")
+                with gr.Row():
+                    add = gr.Button("上传为新报告", variant="primary")
+                    replace = gr.Button("替换所选报告")
+                    delete = gr.Button("删除所选报告", variant="stop")
+                outcome = gr.Markdown(elem_id="qa-change-outcome")
             demo.load(list_reports, outputs=[table, choice], api_visibility="private")
             refresh.click(list_reports, outputs=[table, choice], api_visibility="private")
             choice.change(show_report, inputs=choice, outputs=text, api_visibility="private")
+            fields = [token, choice, district, year, source]
+            add.click(None, inputs=fields, outputs=outcome, js=CHANGE_JS.replace("ACTION", "add"))
+            replace.click(None, inputs=fields, outputs=outcome, js=CHANGE_JS.replace("ACTION", "replace"))
+            delete.click(None, inputs=fields, outputs=outcome, js=CHANGE_JS.replace("ACTION", "remove"))
     return demo

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from ..errors import QuestionError
+from .documents import documents_with_status
 from .loading import Answerer, get_qa
 from .models import AskRequest, AskResponse, DocumentOut, DocumentTextOut, ErrorOut, HealthOut, ask_response, document_out
 
@@ -31,9 +32,10 @@ def ask(body: AskRequest, qa: QADep) -> AskResponse:
 
 
 @router.get("/documents", response_model=list[DocumentOut], responses=NOT_READY)
-def list_documents(qa: QADep) -> list[DocumentOut]:
-    """The reports in the index, with their metadata."""
-    return [document_out(doc) for doc in qa.documents]
+def list_documents(qa: QADep, request: Request) -> list[DocumentOut]:
+    """The reports in the index, with their metadata and status (ready), then the reports on their way in or out:
+    queued, indexing, or failed with the reason."""
+    return documents_with_status(qa.documents, request.app.state.jobs.pending())
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentTextOut, responses={404: {"model": ErrorOut}, **NOT_READY})

@@ -1,0 +1,288 @@
+"""Fault injection against a live server: damage the corpus or the index the way a bad upload, a bad disk, an editor
+or a kill would, restart ``python app.py`` on it, and count the answers lost against a healthy baseline.
+
+    python scripts/fault_injection.py                  # all scenarios, on temporary copies of corpus/
+    python scripts/fault_injection.py --questions 30 --out faults.json
+
+Works on copies only (corpus/ and index/ are never touched). A question's answer is "lost" when the server answers it
+with anything other than the baseline's answer and cited report, or not at all. Needs numpy and httpx (both come
+with the project) and the benchmark's server helpers.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark import ROOT, free_port, spawn_server, stop_server  # noqa: E402
+
+TAMPERED_FIGURE = ("7000余个", "9000余个")  # an edit an attacker might make to the stored text
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    did: str
+    health: str
+    lost: int
+    asked: int
+    start_s: float
+    note: str = ""
+
+
+def load_questions(limit: int) -> list[str]:
+    rows = [json.loads(line) for line in (ROOT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["question"] for r in rows if not r.get("history")][:limit]
+
+
+def answers(url: str, questions: list[str]) -> list[tuple | None]:
+    """(answer, cited doc_id) per question; None when the server did not answer it."""
+    out: list[tuple | None] = []
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for question in questions:
+            try:
+                response = client.post("/api/ask", json={"question": question})
+            except httpx.TransportError:
+                out.append(None)
+                continue
+            if response.status_code != 200:
+                out.append(None)
+                continue
+            body = response.json()
+            out.append((body.get("answer"), (body.get("citations") or [{}])[0].get("doc_id")))
+    return out
+
+
+def serve_and_measure(work: Path, questions: list[str]) -> tuple[str, list, float, str, set[str]]:
+    """Start the server on ``work``, read its health, ask every question; returns (status, answers, cold start, log,
+    the ids of the reports it serves)."""
+    env = {"QA_CORPUS_DIR": str(work / "corpus")}
+    process, url, started, log_path = spawn_server(str(work / "index"), timeout=600, extra_env=env)
+    try:
+        health = httpx.get(url + "/api/health", timeout=10).json()
+        got = answers(url, questions)
+        served = {d["doc_id"] for d in httpx.get(url + "/api/documents", timeout=10).json() if d["status"] == "ready"}
+    finally:
+        stop_server(process)
+    status = health.get("status", "?") + (f": {health['detail'][:90]}" if health.get("detail") else "")
+    return status, got, started, log_path.read_text(encoding="utf-8", errors="replace"), served
+
+
+def lost(baseline: list, got: list) -> int:
+    return sum(1 for b, g in zip(baseline, got) if g is None or g != b)
+
+
+# --- the scenarios: each damages ``work`` and says what it did --------------------------------------------------------
+
+
+def flip_byte(work: Path) -> str:
+    path = work / "index" / "dense.faiss"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    return "one bit flipped in the middle of dense.faiss"
+
+
+def edit_documents(work: Path) -> str:
+    path = work / "index" / "documents.json"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(*TAMPERED_FIGURE), encoding="utf-8")
+    return "documents.json edited: {} → {} (every place)".format(*TAMPERED_FIGURE)
+
+
+def edit_passages(work: Path) -> str:
+    path = work / "index" / "passages.json"
+    path.write_text(path.read_text(encoding="utf-8").replace(*TAMPERED_FIGURE), encoding="utf-8")
+    return "passages.json edited the same way"
+
+
+def negate_vectors(work: Path) -> str:
+    path = work / "index" / "sentence_vectors.npy"
+    np.save(path, -np.load(path))
+    return "sentence_vectors.npy negated (a valid file of the right shape)"
+
+
+def truncate_manifest(work: Path) -> str:
+    path = work / "index" / "manifest.json"
+    path.write_bytes(path.read_bytes()[:40])
+    return "manifest.json cut to its first 40 bytes"
+
+
+def delete_part(work: Path) -> str:
+    (work / "index" / "tokens.json").unlink()
+    return "tokens.json deleted"
+
+
+def add_bad_report(work: Path) -> str:
+    (work / "corpus" / "zz-bad.txt").write_bytes("Rapport: ".encode() + b"\x80\xff" * 400)
+    return "a report in neither UTF-8 nor GB18030 added to the corpus"
+
+
+def add_empty_report(work: Path) -> str:
+    (work / "corpus" / "zz-empty.txt").write_bytes(b"")
+    return "an empty report added to the corpus"
+
+
+def add_binary_report(work: Path) -> str:
+    (work / "corpus" / "zz-binary.txt").write_bytes(os.urandom(4096))
+    return "4 KB of random bytes added to the corpus as a report"
+
+
+def add_broken_pdf(work: Path) -> str:
+    (work / "corpus" / "zz-broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\n" + os.urandom(2048))
+    return "a damaged PDF (a header, then random bytes) added to the corpus"
+
+
+def leftover_build(work: Path) -> str:
+    left = work / ".index.building-999999"
+    left.mkdir()
+    (left / "dense.faiss").write_bytes(b"half a file")
+    return "a .index.building-<pid> folder left as by a killed build"
+
+
+def kill_when_building(work: Path, command: list[str]) -> str:
+    """Run ``command`` on ``work`` and SIGKILL it the moment its index build starts writing (the staging folder
+    appears: embedding is done, the parts are being written); what it left behind."""
+    env = {**os.environ, "QA_CORPUS_DIR": str(work / "corpus"), "QA_INDEX_DIR": str(work / "index"),
+           "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while not list(work.glob(".index.building-*")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.002)
+    if process.poll() is not None:
+        return f"nothing (it had exited with {process.returncode} before the kill)"
+    process.kill()
+    process.wait()
+    return ", ".join(p.name for p in work.glob(".index.building-*")) or "nothing"
+
+
+def kill_index_build(work: Path) -> str:
+    left = kill_when_building(work, [sys.executable, "-m", "qa.cli", "index"])
+    return f"`qa index` killed (SIGKILL) while writing the index; it left {left}"
+
+
+def kill_server_rebuild(work: Path) -> str:
+    flip_byte(work)  # the server will rebuild at start
+    command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(free_port())]
+    left = kill_when_building(work, command)
+    return f"dense.faiss damaged; the server killed (SIGKILL) while writing the rebuilt index at start; it left {left}"
+
+
+UPLOAD_ID = "tianqiao-2020-report"
+
+
+def kill_during_upload(work: Path) -> str:
+    """A report uploaded through the API (a web page), the server killed (SIGKILL) while it indexes it."""
+    text = (work / "corpus" / "shizhong-2020-report.txt").read_text(encoding="utf-8").replace("市中", "天桥")
+    page = "<!DOCTYPE html><html><body>" + "".join(f"<p>{html.escape(b)}</p>" for b in text.split("\n\n") if b.strip()) + "</body></html>"
+    env = {"QA_CORPUS_DIR": str(work / "corpus"), "QA_API_TOKEN": "fault-injection"}
+    process, url, _, _ = spawn_server(str(work / "index"), timeout=600, extra_env=env)
+    try:
+        response = httpx.post(url + "/api/documents", files={"file": (UPLOAD_ID + ".html", page.encode())},
+                              data={"district": "天桥区", "year": "2020"}, headers={"Authorization": "Bearer fault-injection"})
+        response.raise_for_status()
+        deadline, status = time.monotonic() + 120, "queued"
+        while status == "queued" and time.monotonic() < deadline:
+            status = next(c["status"] for c in httpx.get(url + "/api/changes").json() if c["doc_id"] == UPLOAD_ID)
+            time.sleep(0.005)
+    finally:
+        process.kill()
+        process.wait()
+    return f"a report (HTML) uploaded through the API; the server killed (SIGKILL) when its status was {status}"
+
+
+def remove_upload(work: Path) -> None:
+    for path in (work / "corpus").glob(UPLOAD_ID + ".*"):
+        path.unlink()
+
+
+# (name, damage, undo after the run: so that the next scenario starts from a healthy corpus)
+SCENARIOS: list[tuple[str, Callable[[Path], str], Callable[[Path], None] | None]] = [
+    ("bit flip in the FAISS file", flip_byte, None),
+    ("stored text tampered", edit_documents, None),
+    ("passages tampered", edit_passages, None),
+    ("sentence vectors negated", negate_vectors, None),
+    ("manifest truncated", truncate_manifest, None),
+    ("index part deleted", delete_part, None),
+    ("undecodable report", add_bad_report, lambda w: (w / "corpus" / "zz-bad.txt").unlink()),
+    ("empty report", add_empty_report, lambda w: (w / "corpus" / "zz-empty.txt").unlink()),
+    ("binary report", add_binary_report, lambda w: (w / "corpus" / "zz-binary.txt").unlink()),
+    ("damaged PDF", add_broken_pdf, lambda w: (w / "corpus" / "zz-broken.pdf").unlink()),
+    ("leftover of a killed build", leftover_build, None),
+    ("qa index killed mid-build", kill_index_build, None),
+    ("server killed mid-rebuild", kill_server_rebuild, None),
+    ("server killed during an upload", kill_during_upload, remove_upload),
+]
+
+
+def run(questions: list[str], only: set[str] | None) -> list[Outcome]:
+    work = Path(tempfile.mkdtemp(prefix="fault-injection-"))
+    try:
+        shutil.copytree(ROOT / "corpus", work / "corpus")
+        status, baseline, start_s, _, reports = serve_and_measure(work, questions)
+        if any(b is None for b in baseline):
+            raise SystemExit("the healthy server left questions unanswered; nothing to compare against")
+        outcomes = [Outcome("baseline", "index built from a copy of corpus/", status, 0, len(questions), start_s)]
+        print(f"baseline: {status}, {len(questions)} questions, start {start_s:.1f} s", flush=True)
+        for name, damage, undo in SCENARIOS:
+            if only and name not in only:
+                continue
+            before = [p.name for p in work.glob(".index.building-*")]
+            did = damage(work)
+            left = [p.name for p in work.glob(".index.building-*") if p.name not in before]
+            status, got, start_s, log, served = serve_and_measure(work, questions)
+            leftovers = [p.name for p in work.glob(".index.building-*")]
+            tampered = sum(1 for g in got if g and g[0] and TAMPERED_FIGURE[1] in g[0])
+            note = "; ".join(filter(None, [
+                "rebuilt from the corpus" if "built the index in" in log else "",
+                f"{tampered} tampered answers served" if tampered else "",
+                f"leftovers still there: {leftovers}" if leftovers else f"{', '.join(left)} removed at start" if left else "",
+                f"reports served: {len(served)} (+{', '.join(sorted(served - reports))})" if served - reports else "",
+                f"reports lost: {', '.join(sorted(reports - served))}" if reports - served else "",
+            ]))
+            outcome = Outcome(name, did, status, lost(baseline, got), len(questions), start_s, note)
+            outcomes.append(outcome)
+            print(f"{name}: {status}; lost {outcome.lost}/{outcome.asked}; start {start_s:.1f} s; {note}", flush=True)
+            if undo:
+                undo(work)
+        return outcomes
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def markdown(outcomes: list[Outcome]) -> str:
+    lines = ["| scenario | what it did | /api/health after restart | answers lost | start to first answer (s) | note |",
+             "|---|---|---|---|---|---|"]
+    for o in outcomes:
+        lines.append(f"| {o.scenario} | {o.did} | {o.health} | {o.lost}/{o.asked} | {o.start_s:.1f} | {o.note} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=40, help="dev questions asked in each scenario")
+    parser.add_argument("--only", action="append", help="run only this scenario (repeatable)")
+    parser.add_argument("--out", help="write the outcomes as JSON here")
+    args = parser.parse_args(argv)
+    outcomes = run(load_questions(args.questions), set(args.only) if args.only else None)
+    print(markdown(outcomes))
+    if args.out:
+        Path(args.out).write_text(json.dumps([o.__dict__ for o in outcomes], ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if any(o.lost for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
