@@ -118,10 +118,10 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
         latency = (time.perf_counter() - started) * 1000
         answerable = bool(item["answerable"])
         predicted = result.answer
-        em, f1 = _score(result, item)
+        em, f1 = score_result(result, item)
         deciders = {}
         for mode, other in qa.compare(item["question"], history=history, modes=("rules", "reader")).items():
-            other_em, other_f1 = _score(other, item)
+            other_em, other_f1 = score_result(other, item)
             deciders[mode] = {"predicted": other.answer, "abstained": other.abstained, "em": other_em, "f1": other_f1}
         if "reader" in deciders:
             deciders["oracle"] = {"em": max(deciders["rules"]["em"], deciders["reader"]["em"]), "abstained": False}
@@ -180,7 +180,7 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
     }
 
 
-def _score(result, item: dict) -> tuple[float, float]:
+def score_result(result, item: dict) -> tuple[float, float]:
     """Exact match and F1 of a result; an unanswerable question is right (1, 1) when it was abstained on."""
     if item["answerable"]:
         return exact_match(result.answer, item["answers"]), char_f1(result.answer, item["answers"])

@@ -6,6 +6,7 @@ it is the number nearest to some word. Everything here is a pure function of lit
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -326,15 +327,17 @@ def _similarity_score(cosine: float) -> float:
 _CLAUSE_DECAY = 0.7
 
 
-def _reach(term: str, text: str, clauses: list[tuple[int, int]], at_clause: int) -> float:
+def _reach(term: str, text: str, clauses: list[tuple[int, int]], at_clause: int, starts: list[int] | None = None) -> float:
     """How closely ``term`` stands with clause ``at_clause`` of ``text``: 1 inside, fading with each clause between.
 
     A term after the span's clause counts as if half as far again: the figure usually follows what it measures.
+    ``starts`` (the clauses' starts, which are in order and do not overlap) saves computing them again.
     """
+    starts = starts if starts is not None else [a for a, _ in clauses]
     best = 0.0
     for at in _occurrences(term, text):
-        k = next((i for i, (a, b) in enumerate(clauses) if a <= at < b), None)
-        if k is None:
+        k = bisect.bisect_right(starts, at) - 1
+        if k < 0 or at >= clauses[k][1]:
             continue
         if k == at_clause:
             return 1.0
@@ -343,9 +346,14 @@ def _reach(term: str, text: str, clauses: list[tuple[int, int]], at_clause: int)
     return best
 
 
-def _char_reach(term: str, window: str) -> float:
+@lru_cache(maxsize=65536)
+def _cjk_chars(term: str) -> tuple[str, ...]:
+    return tuple(c for c in term if "\u4e00" <= c <= "\u9fff")
+
+
+def _char_reach(term: str, window: str | set[str]) -> float:
     """Partial credit for a reworded term: the share of its characters in the window (引来 for 引进), if half or more."""
-    chars = [c for c in term if "\u4e00" <= c <= "\u9fff"]
+    chars = _cjk_chars(term)
     if len(chars) < 2:
         return 0.0
     share = sum(c in window for c in chars) / len(chars)
@@ -377,10 +385,11 @@ def _context_match(
     if not total:
         return 0.0
     a, b = clauses[at_clause]
-    window = text[clauses[at_clause - 1][0] if at_clause else a : b]
+    window = set(text[clauses[at_clause - 1][0] if at_clause else a : b])
+    starts = [start for start, _ in clauses]
     score = 0.0
     for term, weight in weights.items():
-        score += weight * (_reach(term, text, clauses, at_clause) or _char_reach(term, window))
+        score += weight * (_reach(term, text, clauses, at_clause, starts) or _char_reach(term, window))
     return score / total
 
 
