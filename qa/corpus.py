@@ -20,7 +20,7 @@ DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 # Jinan's districts and counties; a report is about the one it names most often.
 DISTRICTS = ("历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区", "莱芜区", "钢城区", "平阴县", "商河县")
 _YEAR = re.compile(r"(20\d\d)年")
-_META_FIELDS = ("title", "district", "year", "review_year", "source", "date")
+META_FIELDS = ("title", "district", "year", "review_year", "source", "date")
 
 
 def corpus_hash(corpus_dir: Path) -> str:
@@ -105,14 +105,14 @@ def load_document(path: Path, words: WordModel | None = None) -> Document:
         "date": None,
     }
     inferred["review_year"] = inferred["year"] - 1 if inferred["year"] else None
-    values = {key: meta[key] if key in meta else inferred[key] for key in _META_FIELDS}
+    values = {key: meta[key] if key in meta else inferred[key] for key in META_FIELDS}
     if "year" in meta and "review_year" not in meta and meta["year"]:
         values["review_year"] = meta["year"] - 1
     return Document(
         doc_id=doc_id,
         text=text,
         source_file=meta.get("source_file", path.name),
-        metadata_origin="file" if any(key in meta for key in _META_FIELDS) else "inferred",
+        metadata_origin="file" if any(key in meta for key in META_FIELDS) else "inferred",
         paragraphs=canonical.paragraphs,
         **values,
     )

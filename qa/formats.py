@@ -49,21 +49,36 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-def extract_text(data: bytes, name: str) -> str:
-    """The text of the report file ``name`` whose bytes are ``data``; ``CorpusError`` naming the file otherwise."""
+class WrongKind(CorpusError):
+    """The file is not a report format this system reads, by its name or by its content."""
+
+
+class TooLarge(CorpusError):
+    """The file is larger than a report can be."""
+
+
+def check_kind(data: bytes, name: str) -> str:
+    """The kind of report file ``name`` is (text, html, pdf, docx), checked against its content and size without
+    reading it; ``WrongKind`` or ``CorpusError`` (empty, too large) naming the file otherwise."""
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     kind = KINDS.get(suffix)
     if kind is None:
-        raise CorpusError(f"{name}: not a report format this system reads (.txt, .pdf, .docx, .html)")
+        raise WrongKind(f"{name}: not a report format this system reads (.txt, .pdf, .docx, .html)")
     if not data:
         raise CorpusError(f"{name}: the file is empty")
     limit = MAX_TEXT_BYTES if kind in ("text", "html") else MAX_FILE_BYTES
     if len(data) > limit:
-        raise CorpusError(f"{name}: {len(data)} bytes is more than a report can be ({limit} bytes)")
+        raise TooLarge(f"{name}: {len(data)} bytes is more than a report can be ({limit} bytes)")
     found = sniff(data)
     if found != kind and not (kind == "text" and found == "html"):
         said = {"text": "plain text", "binary": "binary data", "zip": "a zip archive that is not a Word file"}.get(found, found.upper())
-        raise CorpusError(f"{name}: its name says {suffix} but it holds {said}; rename it or export it again")
+        raise WrongKind(f"{name}: its name says {suffix} but it holds {said}; rename it or export it again")
+    return kind
+
+
+def extract_text(data: bytes, name: str) -> str:
+    """The text of the report file ``name`` whose bytes are ``data``; ``CorpusError`` naming the file otherwise."""
+    kind = check_kind(data, name)
     text = {"text": decode_text, "html": html_text, "pdf": pdf_text, "docx": docx_text}[kind](data, name)
     if "\x00" in text:
         raise CorpusError(f"{name}: contains NUL characters; it is not a text report")

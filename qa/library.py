@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .corpus import DOC_ID, _META_FIELDS, report_paths
+from .corpus import DOC_ID, META_FIELDS, report_paths
 from .embedding import Embedder
 from .errors import CorpusError
 from .formats import KINDS, extract_text
@@ -70,8 +70,8 @@ def check_metadata(metadata: dict) -> dict:
     date is YYYY-MM-DD, texts are at most 200 characters. ``CorpusError`` otherwise."""
     out: dict = {}
     for key, value in metadata.items():
-        if key not in _META_FIELDS:
-            raise CorpusError(f"unknown metadata field {key!r}; known: {', '.join(_META_FIELDS)}")
+        if key not in META_FIELDS:
+            raise CorpusError(f"unknown metadata field {key!r}; known: {', '.join(META_FIELDS)}")
         if value is None or value == "":
             continue
         if key in ("year", "review_year"):

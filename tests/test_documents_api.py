@@ -127,8 +127,9 @@ def test_replace_keeps_the_id_and_serves_the_new_text(api):
 
 @pytest.mark.parametrize("name, data, fields, status, detail", [
     ("empty.txt", b"", {}, 422, "empty"),
-    ("report.pdf", "历下区新增学位".encode(), {}, 415, "its name says .pdf but its content is text"),
+    ("report.pdf", "历下区新增学位".encode(), {}, 415, "its name says .pdf but it holds plain text"),
     ("report.exe", b"MZ\x90\x00", {}, 415, "not a report format"),
+    ("big.txt", "历".encode() * 2_000_000, {}, 413, "more than a report can be"),
     ("ok.html", web_page("标题", HUAIYIN), {"year": "明年"}, 422, "year must be a year"),
     ("ok.html", web_page("标题", HUAIYIN), {"colour": "red"}, 422, "unknown form field"),
     ("lixia-2023.html", web_page("标题", HUAIYIN), {}, 409, "exists; PUT"),

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import queue
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass, replace
@@ -26,8 +25,9 @@ from starlette.datastructures import UploadFile
 
 from ..errors import CorpusError
 from ..schema import Document
-from ..formats import KINDS, MAX_FILE_BYTES, sniff
-from ..library import Library, check_metadata, report_id, suffix_of
+from ..corpus import DOC_ID, META_FIELDS
+from ..formats import MAX_FILE_BYTES, TooLarge, WrongKind, check_kind
+from ..library import Library, check_metadata, report_id
 from ..settings import Settings
 from .loading import NotReady, QAHolder, public_reason
 from .models import DocumentOut, ErrorOut, JobOut, document_out
@@ -35,7 +35,6 @@ from .models import DocumentOut, ErrorOut, JobOut, document_out
 logger = logging.getLogger(__name__)
 
 WRITE_METHODS = {"POST", "PUT", "DELETE"}
-META_FIELDS = ("title", "district", "year", "review_year", "source", "date")
 
 
 @dataclass(frozen=True)
@@ -288,17 +287,16 @@ async def _read_upload(request: Request) -> tuple[bytes, str, dict, str | None]:
 
 
 def _checked(data: bytes, name: str, metadata: dict) -> None:
-    """The cheap checks, done before answering: a known suffix whose kind the content confirms, and the metadata."""
+    """The cheap checks, done before answering: the kind by name and content (415), size and metadata (413, 422)."""
     try:
-        suffix = suffix_of(name)
+        check_kind(data, name)
         check_metadata(metadata)
+    except WrongKind as exc:
+        raise HTTPException(415, str(exc)) from None
+    except TooLarge as exc:
+        raise HTTPException(413, str(exc)) from None
     except CorpusError as exc:
-        raise HTTPException(415 if "format" in str(exc) else 422, str(exc)) from None
-    if not data:
-        raise HTTPException(422, f"{name}: the file is empty")
-    found = sniff(data)
-    if found != KINDS[suffix] and not (KINDS[suffix] == "text" and found == "html"):
-        raise HTTPException(415, f"{name}: its name says {suffix} but its content is {found}")
+        raise HTTPException(422, str(exc)) from None
 
 
 def _jobs(request: Request) -> DocumentJobs:
@@ -320,7 +318,7 @@ async def add_document(request: Request) -> JobOut:
     data, name, metadata, doc_id = await _read_upload(request)
     _checked(data, name, metadata)
     doc_id = doc_id or report_id(name, data)
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", doc_id):
+    if not DOC_ID.match(doc_id):
         raise HTTPException(422, f"{doc_id!r} is not a valid id: letters, digits, '-', '_' and '.' only")
     if doc_id in _ready_ids(request):
         raise HTTPException(409, f"a report with the id {doc_id!r} exists; PUT /api/documents/{doc_id} replaces it")
