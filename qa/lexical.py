@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -13,13 +13,21 @@ class BM25:
     def __init__(self, documents: list[list[str]], *, k1: float = 1.2, b: float = 0.75) -> None:
         self.documents = documents
         self.k1, self.b = k1, b
-        self._tf = [Counter(tokens) for tokens in documents]
         lengths = np.array([len(tokens) for tokens in documents], dtype=np.float64)
         self._norm = k1 * (1 - b + b * lengths / max(lengths.mean(), 1.0)) if len(documents) else lengths
-        df = Counter(token for tf in self._tf for token in tf)
+        # postings: token -> (the passages holding it, how often each does); a query touches only its tokens' lists
+        where: dict[str, list[int]] = defaultdict(list)
+        count: dict[str, list[int]] = defaultdict(list)
+        for i, tokens in enumerate(documents):
+            for token, f in Counter(tokens).items():
+                where[token].append(i)
+                count[token].append(f)
+        self._postings = {
+            token: (np.array(where[token], dtype=np.int64), np.array(count[token], dtype=np.float64)) for token in where
+        }
         n = len(documents)
         # the "plus one" form keeps every idf positive, so a common word never lowers a score
-        self.idf = {token: math.log(1 + (n - f + 0.5) / (f + 0.5)) for token, f in df.items()}
+        self.idf = {token: math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5)) for token, (ids, _) in self._postings.items()}
 
     def scores(self, query: list[str]) -> np.ndarray:
         """The BM25 score of every passage for ``query`` (repeated query tokens count once)."""
@@ -28,10 +36,8 @@ class BM25:
             idf = self.idf.get(token)
             if idf is None:
                 continue
-            for i, tf in enumerate(self._tf):
-                f = tf.get(token)
-                if f:
-                    out[i] += idf * f * (self.k1 + 1) / (f + self._norm[i])
+            ids, f = self._postings[token]
+            out[ids] += idf * f * (self.k1 + 1) / (f + self._norm[ids])
         return out
 
     def search(self, query: list[str], k: int) -> list[tuple[int, float]]:

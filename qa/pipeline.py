@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import math
 import re
@@ -121,6 +122,8 @@ class QA:
             self._sentence_starts[doc_id] = ([index.sentences[i].start for i in ids], ids)
         self._corpus_text = "\n".join(d.text for d in index.documents)
         self._lowered = [p.text.lower() for p in index.passages]  # the tokenizer lower-cases: 5g, cbd, gdp
+        self._joined = "\0".join(self._lowered)  # for counting the passages that hold a term (term_weights)
+        self._joined_starts = list(itertools.accumulate((len(t) + 1 for t in self._lowered[:-1]), initial=0))
 
     @classmethod
     def load(
@@ -302,19 +305,32 @@ class QA:
         missing = 0.0
         ceiling = math.log(1 + (n + 0.5) / 0.5)
         for term in dict.fromkeys(self.index.tokenizer(asked.focus)):
-            holding = [i for i, text in enumerate(self._lowered) if term in text]
+            first, holding = self._passages_holding(term)
             if not holding:
                 missing += ceiling if len(term) > 1 else ceiling / 2
                 continue
             # the term as the reports spell it (5G for the token 5g), which is what the extractor looks for
-            at = self._lowered[holding[0]].index(term)
-            spelled = self.index.passages[holding[0]].text[at : at + len(term)]
-            weights[spelled] = math.log(1 + (n - len(holding) + 0.5) / (len(holding) + 0.5))
+            at = self._lowered[first].index(term)
+            spelled = self.index.passages[first].text[at : at + len(term)]
+            weights[spelled] = math.log(1 + (n - holding + 0.5) / (holding + 0.5))
         total = sum(weights.values()) + missing
         # scoring costs terms × candidates: a question of report text pasted whole keeps only its most telling terms
         if len(weights) > MAX_KEY_TERMS:
             weights = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:MAX_KEY_TERMS])
         return weights, (missing / total if total else 1.0)
+
+    def _passages_holding(self, term: str) -> tuple[int, int]:
+        """The first passage whose lower-cased text holds ``term`` and how many do: found in the passages joined by
+        NUL, one passage at a time (after a hit the search goes on at the next passage), so a rare term costs little."""
+        first, holding, at = -1, 0, self._joined.find(term)
+        while at >= 0:
+            k = bisect.bisect_right(self._joined_starts, at) - 1
+            first = k if first < 0 else first
+            holding += 1
+            if k + 1 >= len(self._joined_starts):
+                break
+            at = self._joined.find(term, self._joined_starts[k + 1])
+        return first, holding
 
     def head_terms(self, asked: Question, weights: dict[str, float]) -> tuple[str, ...]:
         """The nouns beside the question word that name what is counted: 支出 in 一般公共预算支出是多少, 托育机构 in

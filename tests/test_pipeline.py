@@ -138,3 +138,10 @@ def test_the_reader_reads_a_long_question_by_its_two_ends():
     read = reader_question(question)
     assert len(read) == QUESTION_CHARS and read.startswith("2023年历下") and read.endswith("新增学位多少")
     assert reader_question("历下2024年新增学位多少") == "历下2024年新增学位多少"
+
+
+def test_passages_holding_a_term_are_counted_as_by_substring(small_qa):
+    lowered = [p.text.lower() for p in small_qa.index.passages]
+    for term in ("历下", "学位", "增长", "市中区", "。", "不存在的词", "a"):
+        holding = [i for i, text in enumerate(lowered) if term in text]
+        assert small_qa._passages_holding(term) == ((holding[0] if holding else -1), len(holding))

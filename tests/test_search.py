@@ -38,3 +38,36 @@ def test_hybrid_search_finds_the_passage(small_index, fake_embedder):
     hits = Retriever(index, fake_embedder).search("信息通信业税收", 2)
     assert "信息通信业" in hits[0].passage.text
     assert hits[0].score >= hits[1].score
+
+
+def test_bm25_postings_give_the_textbook_scores():
+    """The postings-based scores equal Okapi BM25 computed passage by passage, for every query token set."""
+    import math
+    import random
+    from collections import Counter
+
+    rng = random.Random(3)
+    vocabulary = [f"词{i}" for i in range(40)]
+    passages = [[rng.choice(vocabulary) for _ in range(rng.randint(0, 30))] for _ in range(60)]
+    bm25 = BM25(passages)
+    mean = sum(map(len, passages)) / len(passages)
+    for _ in range(20):
+        query = [rng.choice(vocabulary + ["生词"]) for _ in range(rng.randint(1, 6))]
+        expected = []
+        for tokens in passages:
+            tf, score = Counter(tokens), 0.0
+            for token in set(query):
+                df = sum(token in p for p in passages)
+                if tf[token]:
+                    idf = math.log(1 + (len(passages) - df + 0.5) / (df + 0.5))
+                    score += idf * tf[token] * 2.2 / (tf[token] + 1.2 * (0.25 + 0.75 * len(tokens) / mean))
+            expected.append(score)
+        assert np.allclose(bm25.scores(query), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_dense_scores_are_every_rows_cosine():
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(30, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = vectors[4] + 0.1
+    assert np.allclose(DenseIndex.build(vectors).scores(query), vectors @ query, atol=1e-5)
