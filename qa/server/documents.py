@@ -142,8 +142,7 @@ class DocumentJobs:
                 logger.exception("the %s of %s failed", job.action, job.doc_id)
                 self._finish(job, "failed", public_reason(exc))
                 continue
-            self.holder.qa = qa.with_index(index)  # one assignment: a question sees the old index or the new, whole
-            self.holder.degraded = None
+            self.holder.swap(qa.with_index(index))
             self._finish(job, "done", None)
             logger.info("%s %s: now %d reports", job.action, job.doc_id, len(index.documents))
 

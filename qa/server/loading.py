@@ -35,7 +35,8 @@ class NotReady(Exception):
 
 
 class QAHolder:
-    """The shared, read-only QA object once loaded, or why it is not there; only the loader thread writes it."""
+    """The shared, read-only QA object once loaded, or why it is not there. The loader thread sets it once; the
+    document worker replaces it (``swap``) with one over a rebuilt index."""
 
     def __init__(self, loader: Callable[[], Answerer]) -> None:
         self.loader = loader
@@ -62,6 +63,12 @@ class QAHolder:
             return
         self.qa = qa
         logger.info("index ready after %.1f s", time.monotonic() - (self.started or 0.0))
+
+    def swap(self, qa: Answerer) -> None:
+        """Serve ``qa`` from now on (one assignment: a request holds the old object or the new, whole); the index it
+        answers from is built from the corpus as it is, so a degraded state is over."""
+        self.qa = qa
+        self.degraded = None
 
     def degrade(self, reason: str) -> None:
         """Record that answers come from an older index than the corpus asks for, and why."""
