@@ -66,3 +66,43 @@ def test_folders_left_by_a_killed_build_are_removed_at_start(workdir):
     (left / "dense.faiss").write_bytes(b"half")
     health, _, _ = serve_and_ask(workdir)
     assert health["status"] == "ok" and not left.exists()
+
+
+def test_a_server_killed_while_indexing_an_upload_completes_it_after_a_restart(workdir):
+    import time
+
+    from conftest_app import LIVE_TOKEN
+
+    page = "<!DOCTYPE html><html><body><h1>天桥区政府工作报告</h1><p>2024年，天桥区将新增学位9900个。</p>" \
+           "<p>2023年，天桥区新建学校6所，新增学位8800个。</p></body></html>"
+    server = start_live_server(workdir, corpus_dir=workdir / "corpus", env={"QA_API_TOKEN": LIVE_TOKEN})
+    try:
+        accepted = httpx.post(server.url + "/api/documents", files={"file": ("tianqiao-2024.html", page.encode())},
+                              headers={"Authorization": f"Bearer {LIVE_TOKEN}"}, timeout=30)
+        assert accepted.status_code == 202
+        status, deadline = "queued", time.monotonic() + 60
+        while status == "queued" and time.monotonic() < deadline:
+            status = httpx.get(server.url + "/api/changes", timeout=10).json()[-1]["status"]
+        assert status == "indexing"
+        server.process.kill()  # SIGKILL, mid-change
+        server.process.wait()
+    finally:
+        stop_live_server(server)
+    restarted = start_live_server(workdir, corpus_dir=workdir / "corpus")
+    try:
+        for _ in range(300):
+            changes = httpx.get(restarted.url + "/api/changes", timeout=10).json()
+            if changes and changes[-1]["status"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+        assert [(c["doc_id"], c["status"]) for c in changes] == [("tianqiao-2024", "done")]
+        assert "resuming the add of tianqiao-2024" in restarted.log()
+        documents = {d["doc_id"]: d for d in httpx.get(restarted.url + "/api/documents", timeout=10).json()}
+        assert documents["tianqiao-2024"]["status"] == "ready" and documents["tianqiao-2024"]["reason"] is None
+        ask = lambda q: httpx.post(restarted.url + "/api/ask", json={"question": q}, timeout=30).json()  # noqa: E731
+        assert ask("天桥区2024年新增学位多少")["answer"] == "9900个"
+        assert ask(QUESTION)["answer"] == "7000余个"
+    finally:
+        stop_live_server(restarted)
+    (workdir / "corpus" / "tianqiao-2024.html").unlink()
+    (workdir / "corpus" / "tianqiao-2024.json").unlink()

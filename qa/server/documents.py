@@ -9,6 +9,7 @@ runs what a kill interrupted.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -149,11 +150,17 @@ class DocumentJobs:
     def _apply(self, job: Job, qa: Any):
         if self._library is None:
             self._library = self._library_factory(qa)
+        reports = self._library.reports()
         if job.action == "remove":
+            if job.doc_id not in reports:  # removed, and indexed at start, before a kill interrupted the job
+                return qa.index
             return self._library.remove(job.doc_id)
         stem = self.pending_dir / f"{job.seq:08d}"
         record = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
         data = stem.with_suffix(".bin").read_bytes()
+        written = reports.get(job.doc_id)
+        if written is not None and written.sha256 == hashlib.sha256(data).hexdigest():
+            return qa.index  # written, and indexed at start, before a kill interrupted the job
         _, index = self._library.add(data, job.file or job.doc_id, record.get("metadata") or {}, doc_id=job.doc_id,
                                      replace=job.action == "replace")
         return index
