@@ -135,19 +135,34 @@ class Library:
             replace: bool = False) -> tuple[str, Index]:
         """Add (or ``replace``) a report and rebuild the index; returns its id and the new index. On any failure the
         corpus and the index are as they were."""
-        metadata = metadata or {}
+        ids, index = self.add_all([(data, filename, metadata or {}, doc_id)], replace=replace)
+        return ids[0], index
+
+    def add_all(self, files: list[tuple[bytes, str, dict, str | None]], *, replace: bool = False) -> tuple[list[str], Index]:
+        """Add (or ``replace``) several reports, each ``(data, filename, metadata, doc_id or None)``, with one rebuild;
+        every file is checked before any is written, and either all go in or none."""
         with self._changing():
-            doc_id = self.check(data, filename, metadata, doc_id=doc_id, replace=replace)
-            old = self.reports().get(doc_id)
             writes: dict[str, bytes | None] = {}
-            if old is not None:
-                writes[old.path.name] = None
-                if old.sidecar is not None:
-                    writes[old.sidecar.name] = None
-            sidecar = {**check_metadata(metadata), "source_file": re.split(r"[\\/]", filename)[-1][:MAX_TITLE_CHARS]}
-            writes[doc_id + suffix_of(filename)] = data
-            writes[doc_id + ".json"] = json.dumps(sidecar, ensure_ascii=False, indent=1).encode()
-            return doc_id, self._apply(writes)
+            ids: list[str] = []
+            for data, filename, metadata, doc_id in files:
+                doc_id = self.check(data, filename, metadata, doc_id=doc_id, replace=replace)
+                if doc_id in ids:
+                    raise CorpusError(f"{filename}: two of the files would have the id {doc_id!r}; give one another")
+                same = [i for i, (other, *_) in zip(ids, files) if other == data]
+                if same:
+                    raise CorpusError(f"{filename}: the same file as {same[0]!r} in this batch")
+                ids.append(doc_id)
+                old = self.reports().get(doc_id)
+                if old is not None:
+                    writes[old.path.name] = None
+                    if old.sidecar is not None:
+                        writes[old.sidecar.name] = None
+                sidecar = {**check_metadata(metadata), "source_file": re.split(r"[\\/]", filename)[-1][:MAX_TITLE_CHARS]}
+                writes[doc_id + suffix_of(filename)] = data
+                writes[doc_id + ".json"] = json.dumps(sidecar, ensure_ascii=False, indent=1).encode()
+            if not replace and len(self.reports()) + len(ids) > self.max_documents:
+                raise CorpusError(f"{len(ids)} more reports would pass the most the corpus may hold ({self.max_documents}, QA_MAX_DOCUMENTS)")
+            return ids, self._apply(writes)
 
     def remove(self, doc_id: str) -> Index:
         """Remove a report and rebuild the index; ``UnknownReport`` when there is none with this id; the last report

@@ -161,3 +161,21 @@ def test_a_change_killed_after_it_was_written_is_kept_and_indexed_next(library):
     killed_change(library, written=True)
     assert "kept" in recover(library.corpus_dir)[0]
     assert "新增学位5200个" in library.rebuild().by_id["lixia-2023"].text
+
+
+def test_several_reports_go_in_with_one_rebuild_or_not_at_all(library, monkeypatch):
+    import qa.library
+
+    builds = []
+    real_build = qa.library.build_index
+    monkeypatch.setattr(qa.library, "build_index", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+    second = NEW_REPORT.replace("槐荫区", "天桥区").replace("5200", "6100")
+    digest = corpus_hash(library.corpus_dir)
+    with pytest.raises(CorpusError, match="bad.txt: the file is empty"):
+        library.add_all([(NEW_REPORT.encode(), "huaiyin.txt", {}, None), (b"", "bad.txt", {}, None)])
+    with pytest.raises(CorpusError, match="two of the files would have the id 'same'"):
+        library.add_all([(NEW_REPORT.encode(), "same.txt", {}, None), (second.encode(), "same.txt", {}, None)])
+    assert corpus_hash(library.corpus_dir) == digest and builds == []
+    ids, index = library.add_all([(NEW_REPORT.encode(), "huaiyin.txt", {}, None), (second.encode(), "tianqiao.txt", {"district": "天桥区"}, None)])
+    assert ids == ["huaiyin", "tianqiao"] and builds == [1]
+    assert index.by_id["tianqiao"].district == "天桥区" and "6100" in index.by_id["tianqiao"].text
