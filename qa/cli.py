@@ -56,9 +56,10 @@ def _library(args: argparse.Namespace, settings: Settings):
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .corpus import META_FIELDS
     from .formats import MAX_FILE_BYTES
 
-    metadata = {k: getattr(args, k) for k in ("title", "district", "year", "review_year", "source", "date")}
+    metadata = {k: getattr(args, k) for k in META_FIELDS}
     if args.id and len(args.files) > 1:
         raise QAError("--id names one report: give one file with it")
     files = []

@@ -57,13 +57,26 @@ class TooLarge(CorpusError):
     """The file is larger than a report can be."""
 
 
+def base_name(name: str) -> str:
+    """The last part of a file name as a client sent it (``../../x.pdf`` → ``x.pdf``, Windows folders too)."""
+    return re.split(r"[\\/]", name)[-1]
+
+
+def report_suffix(name: str) -> str:
+    """The lower-cased suffix of a file name's last part (``.pdf``, ...) when it is a report kind; ``WrongKind``
+    naming the file otherwise. A folder in the name never counts."""
+    base = base_name(name)
+    suffix = "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
+    if suffix not in KINDS:
+        raise WrongKind(f"{base or '(no name)'}: not a report format this system reads (.txt, .pdf, .docx, .html)")
+    return suffix
+
+
 def check_kind(data: bytes, name: str) -> str:
     """The kind of report file ``name`` is (text, html, pdf, docx), checked against its content and size without
     reading it; ``WrongKind`` or ``CorpusError`` (empty, too large) naming the file otherwise."""
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    kind = KINDS.get(suffix)
-    if kind is None:
-        raise WrongKind(f"{name}: not a report format this system reads (.txt, .pdf, .docx, .html)")
+    suffix = report_suffix(name)
+    kind = KINDS[suffix]
     if not data:
         raise CorpusError(f"{name}: the file is empty")
     limit = MAX_TEXT_BYTES if kind in ("text", "html") else MAX_FILE_BYTES

@@ -27,7 +27,7 @@ from typing import Iterator
 from .corpus import DOC_ID, META_FIELDS, report_paths
 from .embedding import Embedder
 from .errors import CorpusError
-from .formats import KINDS, extract_text
+from .formats import base_name, extract_text, report_suffix
 from .index import Index, pid_running, build_index
 from .normalize import normalize_report
 
@@ -50,19 +50,10 @@ class Report:
 def report_id(filename: str, data: bytes) -> str:
     """An id for an uploaded file: its name's stem when that is a valid id (letters, digits, ``-``, ``_``, ``.``),
     else ``report-`` and the start of the file's SHA-256. Only the last part of the name counts, never a folder."""
-    stem = re.split(r"[\\/]", filename)[-1].rsplit(".", 1)[0].strip()
+    stem = base_name(filename).rsplit(".", 1)[0].strip()
     if DOC_ID.match(stem) and not stem.startswith("."):
         return stem
     return "report-" + hashlib.sha256(data).hexdigest()[:12]
-
-
-def suffix_of(filename: str) -> str:
-    """The report kind's suffix from a file's name (``.pdf``, ...); ``CorpusError`` when it is not one."""
-    name = re.split(r"[\\/]", filename)[-1]
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in KINDS:
-        raise CorpusError(f"{name or '(no name)'}: not a report format this system reads (.txt, .pdf, .docx, .html)")
-    return ".htm" if suffix == ".htm" else suffix
 
 
 def check_metadata(metadata: dict) -> dict:
@@ -108,17 +99,17 @@ class Library:
             out[path.stem] = Report(path.stem, path, sidecar if sidecar.exists() else None, digest)
         return out
 
-    def check(self, data: bytes, filename: str, metadata: dict, *, doc_id: str | None = None, replace: bool = False) -> str:
-        """Check an addition (``replace``: a replacement) without changing anything; returns the report's id.
-        ``CorpusError`` when the file cannot be read, the metadata is wrong, the id is taken (or, for a
-        replacement, unknown), the same file is already there under another id, or the corpus is full."""
-        suffix_of(filename)
+    def check(self, data: bytes, filename: str, metadata: dict, reports: dict[str, Report], *, doc_id: str | None = None,
+              replace: bool = False) -> str:
+        """Check an addition (``replace``: a replacement) to a corpus holding ``reports`` without changing anything;
+        returns the report's id. ``CorpusError`` when the file cannot be read, the metadata is wrong, the id is taken
+        (or, for a replacement, unknown), or the same file is already there under another id."""
+        report_suffix(filename)
         if doc_id is not None and (not DOC_ID.match(doc_id) or doc_id.startswith(".")):
             raise CorpusError(f"{doc_id!r} is not a valid id: letters, digits, '-', '_' and '.' only")
         doc_id = doc_id or report_id(filename, data)
         check_metadata(metadata)
         normalize_report(extract_text(data, filename))  # the whole read, as the build will do it
-        reports = self.reports()
         if replace and doc_id not in reports:
             raise UnknownReport(doc_id)
         if not replace and doc_id in reports:
@@ -127,8 +118,6 @@ class Library:
         same = [r.doc_id for r in reports.values() if r.sha256 == digest and r.doc_id != doc_id]
         if same:
             raise CorpusError(f"this file is already in the corpus as {same[0]!r}")
-        if not replace and len(reports) >= self.max_documents:
-            raise CorpusError(f"the corpus holds {len(reports)} reports, the most it may (QA_MAX_DOCUMENTS)")
         return doc_id
 
     def add(self, data: bytes, filename: str, metadata: dict | None = None, *, doc_id: str | None = None,
@@ -142,26 +131,28 @@ class Library:
         """Add (or ``replace``) several reports, each ``(data, filename, metadata, doc_id or None)``, with one rebuild;
         every file is checked before any is written, and either all go in or none."""
         with self._changing():
+            reports = self.reports()
             writes: dict[str, bytes | None] = {}
             ids: list[str] = []
             for data, filename, metadata, doc_id in files:
-                doc_id = self.check(data, filename, metadata, doc_id=doc_id, replace=replace)
+                doc_id = self.check(data, filename, metadata, reports, doc_id=doc_id, replace=replace)
                 if doc_id in ids:
                     raise CorpusError(f"{filename}: two of the files would have the id {doc_id!r}; give one another")
                 same = [i for i, (other, *_) in zip(ids, files) if other == data]
                 if same:
                     raise CorpusError(f"{filename}: the same file as {same[0]!r} in this batch")
                 ids.append(doc_id)
-                old = self.reports().get(doc_id)
+                old = reports.get(doc_id)
                 if old is not None:
                     writes[old.path.name] = None
                     if old.sidecar is not None:
                         writes[old.sidecar.name] = None
-                sidecar = {**check_metadata(metadata), "source_file": re.split(r"[\\/]", filename)[-1][:MAX_TITLE_CHARS]}
-                writes[doc_id + suffix_of(filename)] = data
+                sidecar = {**check_metadata(metadata), "source_file": base_name(filename)[:MAX_TITLE_CHARS]}
+                writes[doc_id + report_suffix(filename)] = data
                 writes[doc_id + ".json"] = json.dumps(sidecar, ensure_ascii=False, indent=1).encode()
-            if not replace and len(self.reports()) + len(ids) > self.max_documents:
-                raise CorpusError(f"{len(ids)} more reports would pass the most the corpus may hold ({self.max_documents}, QA_MAX_DOCUMENTS)")
+            if not replace and len(reports) + len(ids) > self.max_documents:
+                raise CorpusError(f"the corpus holds {len(reports)} reports; {len(ids)} more would pass the most it may hold "
+                                  f"({self.max_documents}, QA_MAX_DOCUMENTS)")
             return ids, self._apply(writes)
 
     def remove(self, doc_id: str) -> Index:

@@ -30,6 +30,7 @@ from ..corpus import DOC_ID, META_FIELDS
 from ..formats import MAX_FILE_BYTES, TooLarge, WrongKind, check_kind
 from ..library import Library, check_metadata, report_id
 from ..settings import Settings
+from .guards import is_documents_path
 from .loading import NotReady, QAHolder, public_reason
 from .models import DocumentOut, ErrorOut, JobOut, document_out
 
@@ -186,15 +187,6 @@ class DocumentJobs:
         if status == "failed":
             logger.warning("the %s of %s failed: %s", job.action, job.doc_id, reason)
 
-    def wait_idle(self, timeout: float) -> bool:
-        """Whether every change is done (or failed) within ``timeout`` seconds (for tests and the CLI)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if all(j.status in ("done", "failed") for j in self.jobs.values()):
-                return True
-            time.sleep(0.05)
-        return False
-
     def pending(self) -> list[Job]:
         """The changes not done: queued, indexing or failed, oldest first."""
         with self._lock:
@@ -237,7 +229,7 @@ class DocumentWrites:
         self.token = token
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "http" and scope["method"] in WRITE_METHODS and _is_documents_path(scope["path"]):
+        if scope["type"] == "http" and scope["method"] in WRITE_METHODS and is_documents_path(scope["path"]):
             refusal = self._refusal(dict(scope["headers"]).get(b"authorization", b"").decode("latin-1"))
             if refusal:
                 status, detail = refusal
@@ -254,10 +246,6 @@ class DocumentWrites:
         if not hmac.compare_digest(value.strip().encode(), self.token.encode()):
             return 403, "the API token is wrong"
         return None
-
-
-def _is_documents_path(path: str) -> bool:
-    return path == "/api/documents" or path.startswith("/api/documents/")
 
 
 # --- the routes -------------------------------------------------------------------------------------------------------

@@ -85,9 +85,14 @@ class RequestDeadlines(H11Protocol):
 UPLOAD_BODY_LIMIT = MAX_FILE_BYTES + 64 * 1024
 
 
+def is_documents_path(path: str) -> bool:
+    """Whether ``path`` is the documents resource or one document in it."""
+    return path == "/api/documents" or path.startswith("/api/documents/")
+
+
 def body_limit(method: str, path: str) -> int:
     """The largest body a request may send: a report upload, an API call, or a chat turn."""
-    if method in ("POST", "PUT") and (path == "/api/documents" or path.startswith("/api/documents/")):
+    if method in ("POST", "PUT") and is_documents_path(path):
         return UPLOAD_BODY_LIMIT
     return API_BODY_LIMIT if path.startswith("/api/") else PAGE_BODY_LIMIT
 
