@@ -31,6 +31,16 @@ def corpus_hash(corpus_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def report_digest(path: Path) -> str:
+    """SHA-256 over a report's name and bytes and those of its metadata sidecar: what decides whether a build must
+    read the report again."""
+    digest = hashlib.sha256()
+    for part in (path, path.with_suffix(".json")):
+        if part.is_file():
+            digest.update(part.name.encode() + b"\0" + part.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(p for p in corpus_dir.iterdir() if p.is_file() and (p.suffix.lower() in KINDS or p.suffix == ".json"))
 
@@ -118,18 +128,23 @@ def load_document(path: Path, words: WordModel | None = None) -> Document:
     )
 
 
-def load_corpus(corpus_dir: Path | str, words: WordModel | None = None) -> list[Document]:
-    """Read every report in ``corpus_dir`` (``.txt``, ``.pdf``, ``.docx``, ``.html``), sorted by id.
-
-    Raises ``CorpusError`` when the folder is missing or holds no report, or when any report cannot be read: a
-    build never silently leaves a report out.
-    """
+def corpus_reports(corpus_dir: Path | str) -> list[Path]:
+    """``report_paths``, raising ``CorpusError`` when the folder is missing or holds no report."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
     paths = report_paths(corpus_dir)
     if not paths:
         raise CorpusError(f"no reports (.txt, .pdf, .docx, .html) in {corpus_dir}")
-    documents = [load_document(path, words) for path in paths]
+    return paths
+
+
+def load_corpus(corpus_dir: Path | str, words: WordModel | None = None) -> list[Document]:
+    """Read every report in ``corpus_dir`` (``.txt``, ``.pdf``, ``.docx``, ``.html``), sorted by id.
+
+    Raises ``CorpusError`` when the folder is missing or holds no report, or when any report cannot be read: a
+    build never silently leaves a report out.
+    """
+    documents = [load_document(path, words) for path in corpus_reports(corpus_dir)]
     logger.info("read %d reports from %s", len(documents), corpus_dir)
     return documents

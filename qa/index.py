@@ -5,9 +5,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +27,20 @@ from .tokenize import Tokenizer, derive_user_words
 logger = logging.getLogger(__name__)
 
 # Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
-FORMAT_VERSION = 2  # 2: the manifest records a SHA-256 of every other part
+FORMAT_VERSION = 3  # 2: the manifest records a SHA-256 of every other part; 3: sources.json, words derived per report
 PARTS = (
-    "manifest.json", "documents.json", "sentences.json", "passages.json", "tokens.json", "userdict.txt", "dense.faiss",
-    "sentence_vectors.npy",
+    "manifest.json", "documents.json", "sources.json", "sentences.json", "passages.json", "tokens.json", "userdict.txt",
+    "dense.faiss", "sentence_vectors.npy",
 )
+
+
+@dataclass(frozen=True)
+class Source:
+    """What one document of an index came from and brought: the digest of its files (``corpus.report_digest``; a
+    later build reads only reports whose digest changed) and the user words derived from its text."""
+
+    digest: str
+    words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -67,8 +77,10 @@ class Index:
         dense: DenseIndex,
         sentence_vectors: np.ndarray,
         manifest: Manifest,
+        sources: dict[str, Source],
     ) -> None:
         self.documents = documents
+        self.sources = sources  # doc id -> Source; the tokenizer's user words are the union of their words
         self.sentences = sentences
         self.passages = passages
         self.tokens = tokens
@@ -86,6 +98,7 @@ class Index:
         embedder: Embedder,
         *,
         corpus_digest: str = "",
+        digests: dict[str, str] | None = None,
         target_chars: int = 220,
         overlap_chars: int = 80,
         progress: bool = False,
@@ -93,36 +106,77 @@ class Index:
     ) -> "Index":
         """Split, tokenise and embed ``documents``; returns the index in memory (``save`` writes it).
 
-        With ``previous`` (an index built with the same model), a passage or sentence whose text it holds keeps its
-        vector and only new text is embedded: adding one report to a corpus embeds that report alone.
+        ``digests`` (doc id -> digest of its files) are kept with the index, so a later build can tell which reports
+        changed without reading them. With ``previous`` (an index built with the same model and chunking), the work
+        done for a document equal to one of its own is taken as it was: sentences, passages, derived words, tokens
+        (unless a word the dictionary gained or lost occurs in the passage) and vectors; only changed documents are
+        split, tokenised and embedded. The result is the index a build from scratch gives (tested).
         """
         started = time.perf_counter()
         if not documents:
             raise ValueError("cannot build an index of no documents")
+        if previous is not None and (
+            previous.manifest.embedding_model != embedder.name
+            or (previous.manifest.target_chars, previous.manifest.overlap_chars) != (target_chars, overlap_chars)
+        ):
+            previous = None
+        digests = digests or {}
+        old_spans = previous.spans() if previous is not None else {}
+        old_vectors = previous.dense.vectors() if previous is not None else None
         sentences: list[Sentence] = []
         passages: list[Passage] = []
-        by_id = {doc.doc_id: doc for doc in documents}
-
-        def doc_text(s: Sentence) -> str:
-            return by_id[s.doc_id].text[s.start : s.end]
-
+        sources: dict[str, Source] = {}
+        kept: list[tuple[int, int]] = []  # for each passage: its position in ``previous`` (or -1), reused or not
+        sentence_blocks: list[np.ndarray | list[str]] = []  # reused vector rows, or texts still to embed
+        passage_blocks: list[np.ndarray | list[str]] = []
+        known: dict[str, np.ndarray] = {}  # vectors of the earlier version of a replaced document, by text
         for doc in documents:
+            span = old_spans.get(doc.doc_id)
+            if span is not None and previous.by_id[doc.doc_id] == doc:
+                (p0, p1), (s0, s1) = span
+                sentences.extend(previous.sentences[s0:s1])
+                for i in range(p0, p1):
+                    p = previous.passages[i]
+                    passages.append(p if p.passage_id == len(passages) else replace(p, passage_id=len(passages)))
+                    kept.append(i)
+                sources[doc.doc_id] = Source(digests.get(doc.doc_id, ""), previous.sources[doc.doc_id].words)
+                sentence_blocks.append(previous.sentence_vectors[s0:s1])
+                passage_blocks.append(old_vectors[p0:p1])
+                continue
+            if span is not None:  # a replaced document: what text it shares with its earlier version keeps its vector
+                (p0, p1), (s0, s1) = span
+                old = previous.by_id[doc.doc_id]
+                known.update(zip((p.text for p in previous.passages[p0:p1]), old_vectors[p0:p1]))
+                known.update(zip((old.text[s.start : s.end] for s in previous.sentences[s0:s1]), previous.sentence_vectors[s0:s1]))
             doc_sentences = assign_periods(doc, split_sentences(doc))
+            doc_passages = make_passages(doc, doc_sentences, target_chars=target_chars, overlap_chars=overlap_chars, first_id=len(passages))
             sentences.extend(doc_sentences)
-            passages.extend(
-                make_passages(doc, doc_sentences, target_chars=target_chars, overlap_chars=overlap_chars, first_id=len(passages))
-            )
-        tokenizer = Tokenizer(derive_user_words(doc.text for doc in documents))
-        tokens = [tokenizer(p.text) for p in passages]
-        known = previous.known_vectors() if previous is not None and previous.manifest.embedding_model == embedder.name else {}
-        vectors = embed_new([p.text for p in passages], embedder, known, progress=progress)
-        sentence_vectors = embed_new([doc_text(s) for s in sentences], embedder, known, progress=progress)
+            passages.extend(doc_passages)
+            kept.extend([-1] * len(doc_passages))
+            sources[doc.doc_id] = Source(digests.get(doc.doc_id, ""), tuple(derive_user_words([doc.text])))
+            sentence_blocks.append([doc.text[s.start : s.end] for s in doc_sentences])
+            passage_blocks.append([p.text for p in doc_passages])
+        words = set().union(*(source.words for source in sources.values()))
+        if previous is not None and words == previous.tokenizer.user_words_set:
+            tokenizer, changed = previous.tokenizer, None
+        else:
+            tokenizer = Tokenizer(words)
+            changed = words ^ previous.tokenizer.user_words_set if previous is not None else None
+        # a passage's tokens depend on its text and the user words occurring in it (see Tokenizer): they are taken
+        # from ``previous`` unless a word the dictionary gained or lost occurs in it
+        touched = re.compile("|".join(map(re.escape, sorted(changed, key=len, reverse=True)))) if changed else None
+        tokens = [
+            previous.tokens[i] if i >= 0 and (touched is None or not touched.search(p.text.lower())) else tokenizer(p.text)
+            for p, i in zip(passages, kept)
+        ]
+        vectors = _assemble(passage_blocks, embedder, known, progress=progress)
+        sentence_vectors = _assemble(sentence_blocks, embedder, known, progress=progress)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             code_version=__version__,
             embedding_model=embedder.name,
             dimension=int(vectors.shape[1]),
-            tokenizer=f"{tokenizer.name} (jieba cut_for_search, HMM) + corpus user dictionary",
+            tokenizer=f"{tokenizer.name} (jieba cut_for_search, HMM) + user dictionary derived from each report",
             user_words=len(tokenizer.user_words),
             corpus_hash=corpus_digest,
             documents=len(documents),
@@ -132,7 +186,9 @@ class Index:
             built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             build_seconds=round(time.perf_counter() - started, 3),
         )
-        logger.info("built index: %d documents, %d passages in %.1f s", len(documents), len(passages), manifest.build_seconds)
+        reused = sum(i >= 0 for i in kept)
+        logger.info("built index: %d documents, %d passages (%d reused) in %.1f s", len(documents), len(passages), reused,
+                    manifest.build_seconds)
         return cls(
             documents=tuple(documents),
             sentences=tuple(sentences),
@@ -142,14 +198,19 @@ class Index:
             dense=DenseIndex.build(vectors),
             sentence_vectors=sentence_vectors,
             manifest=manifest,
+            sources=sources,
         )
 
-    def known_vectors(self) -> dict[str, np.ndarray]:
-        """Text -> vector for every passage and sentence of this index."""
-        known = dict(zip((p.text for p in self.passages), self.dense.vectors()))
-        for sentence, vector in zip(self.sentences, self.sentence_vectors):
-            known[self.by_id[sentence.doc_id].text[sentence.start : sentence.end]] = vector
-        return known
+    def spans(self) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
+        """doc id -> ((first passage, end), (first sentence, end)): where each document's rows lie (they are contiguous)."""
+        out: dict[str, list[list[int]]] = {}
+        for rows, column in ((self.passages, 0), (self.sentences, 1)):
+            for i, row in enumerate(rows):
+                span = out.setdefault(row.doc_id, [[0, 0], [0, 0]])[column]
+                if span[1] == 0:
+                    span[0] = i
+                span[1] = i + 1
+        return {doc_id: (tuple(p), tuple(s)) for doc_id, (p, s) in out.items()}
 
     def save(self, directory: Path | str) -> None:
         """Write the index to ``directory`` atomically: build aside, then swap, so a failure leaves the old one."""
@@ -181,19 +242,21 @@ class Index:
 
         documents = []
         for doc in self.documents:
-            row = asdict(doc)
+            row = dict(vars(doc))
             row["paragraphs"] = [[p.start, p.end, p.kind] for p in doc.paragraphs]
             documents.append(row)
         dump("documents.json", documents)
-        dump("sentences.json", [asdict(s) for s in self.sentences])
-        dump("passages.json", [asdict(p) for p in self.passages])
+        dump("sources.json", {doc_id: asdict(source) for doc_id, source in self.sources.items()})
+        # flat records: their __dict__ is what asdict gives, without its deep copy (a tenth of the time)
+        dump("sentences.json", [vars(s) for s in self.sentences])
+        dump("passages.json", [vars(p) for p in self.passages])
         dump("tokens.json", self.tokens)
         (folder / "userdict.txt").write_text("\n".join(self.tokenizer.user_words) + "\n", encoding="utf-8")
         self.dense.save(folder / "dense.faiss")
         np.save(folder / "sentence_vectors.npy", self.sentence_vectors)
         # the manifest goes last, with the checksums of what is written: a folder without one is never taken for an index
-        manifest = {**asdict(self.manifest), "checksums": {name: part_digest(folder / name) for name in PARTS if name != "manifest.json"}}
-        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        self.manifest = replace(self.manifest, checksums={name: part_digest(folder / name) for name in PARTS if name != "manifest.json"})
+        (folder / "manifest.json").write_text(json.dumps(asdict(self.manifest), ensure_ascii=False, indent=1), encoding="utf-8")
 
     @staticmethod
     def read_manifest(directory: Path | str) -> Manifest:
@@ -259,6 +322,7 @@ class Index:
             sentences = tuple(Sentence(**row) for row in read("sentences.json"))
             passages = tuple(Passage(**row) for row in read("passages.json"))
             tokens = read("tokens.json")
+            sources = {doc_id: Source(row["digest"], tuple(row["words"])) for doc_id, row in read("sources.json").items()}
             user_words = [w for w in (directory / "userdict.txt").read_text(encoding="utf-8").split("\n") if w]
             dense = DenseIndex.load(directory / "dense.faiss")
             sentence_vectors = np.load(directory / "sentence_vectors.npy")
@@ -269,6 +333,8 @@ class Index:
             or len(passages) != len(dense)
             or dense.dimension != manifest.dimension
             or sentence_vectors.shape != (len(sentences), manifest.dimension)
+            or sources.keys() != {doc.doc_id for doc in documents}
+            or set().union(*(source.words for source in sources.values())) != set(user_words)
         ):
             raise StaleIndexError(f"the index in {directory} is inconsistent (parts of different builds): rebuild it with 'qa index'")
         return cls(
@@ -280,6 +346,7 @@ class Index:
             dense=dense,
             sentence_vectors=sentence_vectors,
             manifest=manifest,
+            sources=sources,
         )
 
 
@@ -335,37 +402,65 @@ def pid_running(pid: int) -> bool:
     return True
 
 
-def embed_new(texts: list[str], embedder: Embedder, known: dict[str, np.ndarray], *, progress: bool = False) -> np.ndarray:
-    """Vectors of ``texts``: those in ``known`` as they are, the others embedded (in one call)."""
-    missing = sorted({t for t in texts if t not in known})
+def _assemble(blocks: list, embedder: Embedder, known: dict[str, np.ndarray], *, progress: bool = False) -> np.ndarray:
+    """Stack blocks of vector rows in order; a block given as texts is embedded (all such texts in one call; a text
+    in ``known`` keeps that vector)."""
+    missing = sorted({t for block in blocks if isinstance(block, list) for t in block if t not in known})
     fresh = dict(zip(missing, embedder.embed(missing, progress=progress))) if missing else {}
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([known[t] if t in known else fresh[t] for t in texts]).astype(np.float32)
+    rows = [
+        block if not isinstance(block, list)
+        else np.stack([known[t] if t in known else fresh[t] for t in block]).reshape(len(block), -1) if block
+        else None
+        for block in blocks
+    ]
+    rows = [r for r in rows if r is not None and len(r)]
+    return np.ascontiguousarray(np.concatenate(rows).astype(np.float32, copy=False)) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, *, reuse: bool = False, **options) -> Index:
+def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, *, reuse: bool = False,
+                previous: Index | None = None, **options) -> Index:
     """Read ``corpus_dir``, build the index and save it atomically to ``index_dir``; returns the index.
 
-    ``reuse=True`` takes the vectors of unchanged text from the index already in ``index_dir`` (when it loads and
-    was built with this model), so the cost of a rebuild is the cost of what changed. ``qa index`` builds from
-    scratch; both give the same index (tested).
+    ``reuse=True`` starts from the index already in ``index_dir`` (or ``previous``, the one in memory, when it is
+    the one saved there): a report whose files have the digest recorded there is not read again, and what was done
+    for it is kept (see ``Index.build``), so the cost of a rebuild is the cost of what changed. ``qa index`` builds
+    from scratch; both give the same index (tested).
     """
-    from .corpus import load_corpus
+    from .corpus import corpus_reports, load_document, report_digest
     from .errors import QAError
 
     corpus_dir = Path(corpus_dir)
     remove_leftovers(index_dir)
-    digest = corpus_hash(corpus_dir) if corpus_dir.is_dir() else ""
-    previous = None
-    if reuse:
+    paths = corpus_reports(corpus_dir)
+    digest = corpus_hash(corpus_dir)
+    digests = {path.stem: report_digest(path) for path in paths}
+    if reuse and not _is_saved(previous, index_dir):
         try:
             previous = Index.load(index_dir, embedding_model=embedder.name)
         except QAError as exc:
-            logger.info("embedding everything: no earlier index to reuse (%s)", exc)
-        else:  # the same passages as before: keep its chunking
-            options.setdefault("target_chars", previous.manifest.target_chars)
-            options.setdefault("overlap_chars", previous.manifest.overlap_chars)
-    index = Index.build(load_corpus(corpus_dir), embedder, corpus_digest=digest, previous=previous, **options)
+            previous = None
+            logger.info("building from scratch: no earlier index to reuse (%s)", exc)
+    if not reuse or previous is None or previous.manifest.embedding_model != embedder.name:
+        previous = None
+    else:  # the same passages as before: keep its chunking
+        options.setdefault("target_chars", previous.manifest.target_chars)
+        options.setdefault("overlap_chars", previous.manifest.overlap_chars)
+    documents = []
+    for path in paths:
+        source = previous.sources.get(path.stem) if previous is not None else None
+        unchanged = source is not None and source.digest == digests[path.stem]
+        documents.append(previous.by_id[path.stem] if unchanged else load_document(path))
+    index = Index.build(documents, embedder, corpus_digest=digest, digests=digests, previous=previous, **options)
     index.save(index_dir)
     return index
+
+
+def _is_saved(index: Index | None, index_dir: Path | str) -> bool:
+    """Whether ``index`` is the one saved in ``index_dir`` now (same build, by its manifest)."""
+    if index is None:
+        return False
+    try:
+        saved = Index.read_manifest(index_dir)
+    except Exception:  # noqa: BLE001 - a missing or unreadable manifest means no
+        return False
+    return saved == index.manifest

@@ -81,8 +81,10 @@ def check_metadata(metadata: dict) -> dict:
 class Library:
     """The reports of one corpus folder and the index built from them; changes go through ``add`` and ``remove``."""
 
-    def __init__(self, corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, *, max_documents: int = 5000) -> None:
+    def __init__(self, corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, *, max_documents: int = 5000,
+                 index: Index | None = None) -> None:
         self.corpus_dir = Path(corpus_dir)
+        self.index = index  # the index in memory (the last one built or served), used when it is the one saved
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.max_documents = max_documents
@@ -173,7 +175,11 @@ class Library:
     def rebuild(self) -> Index:
         """Rebuild the index from the corpus as it is, reusing vectors (what a restart does after a change)."""
         with self._changing():
-            return build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True)
+            return self._build()
+
+    def _build(self) -> Index:
+        self.index = build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True, previous=self.index)
+        return self.index
 
     @contextmanager
     def _changing(self) -> Iterator[None]:
@@ -209,7 +215,7 @@ class Library:
                     temporary.write_bytes(data)
                     os.replace(temporary, target)
             _write_json(backup / JOURNAL, {**journal, "written": True})
-            index = build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True)
+            index = self._build()
         except BaseException:
             _roll_back(self.corpus_dir, backup, journal["writes"])
             raise

@@ -103,8 +103,10 @@ class QA:
         by_doc: dict[str, list[int]] = defaultdict(list)
         for i, sentence in enumerate(index.sentences):
             by_doc[sentence.doc_id].append(i)
+        starts = {doc_id: [index.sentences[i].start for i in ids] for doc_id, ids in by_doc.items()}  # ascending
         for passage in index.passages:
-            inside = [i for i in by_doc[passage.doc_id] if passage.start <= index.sentences[i].start < passage.end]
+            ids, at = by_doc[passage.doc_id], starts[passage.doc_id]
+            inside = ids[bisect.bisect_left(at, passage.start) : bisect.bisect_left(at, passage.end)]
             self._passage_sentences.append(inside)
             self._passage_years.append({index.sentences[i].year for i in inside if index.sentences[i].year})
         self.coverage: dict[str, set[int]] = defaultdict(set)  # district -> years some sentence speaks for
@@ -112,14 +114,12 @@ class QA:
             district = self._docs[sentence.doc_id].district
             if district and sentence.year:
                 self.coverage[district].add(sentence.year)
-        self._district_mask = {
-            district: np.array([self._docs[p.doc_id].district == district for p in index.passages], dtype=np.float64)
-            for district in self.coverage
-        }
+        # each passage's district as a number (-1: none), so a district's mask is one comparison
+        self._district_code = {district: code for code, district in enumerate(sorted(self.coverage))}
+        doc_code = {doc.doc_id: self._district_code.get(doc.district, -1) for doc in index.documents}
+        self._passage_district = np.array([doc_code[p.doc_id] for p in index.passages], dtype=np.int32)
         self._tag = lru_cache(maxsize=4096)(index.tokenizer.tag)
-        self._sentence_starts: dict[str, tuple[list[int], list[int]]] = {}
-        for doc_id, ids in by_doc.items():
-            self._sentence_starts[doc_id] = ([index.sentences[i].start for i in ids], ids)
+        self._sentence_starts: dict[str, tuple[list[int], list[int]]] = {doc_id: (starts[doc_id], ids) for doc_id, ids in by_doc.items()}
         self._corpus_text = "\n".join(d.text for d in index.documents)
         self._lowered = [p.text.lower() for p in index.passages]  # the tokenizer lower-cases: 5g, cbd, gdp
         self._joined = "\0".join(self._lowered)  # for counting the passages that hold a term (term_weights)
@@ -292,8 +292,8 @@ class QA:
     def passage_boost(self, asked: Question) -> np.ndarray:
         """Per-passage factors: 0 for another district's reports, lowered for passages speaking for no sentence of the asked year."""
         boost = np.ones(len(self.index.passages), dtype=np.float64)
-        if asked.district in self._district_mask:
-            boost *= self._district_mask[asked.district]
+        if asked.district in self._district_code:
+            boost *= self._passage_district == self._district_code[asked.district]
         if asked.year is not None:
             boost *= np.array([1.0 if asked.year in years else _YEAR_MISS_BOOST for years in self._passage_years])
         return boost

@@ -1,4 +1,4 @@
-"""Chinese tokenisation for BM25: jieba in search mode plus a user dictionary derived from the corpus itself."""
+"""Chinese tokenisation for BM25: jieba in search mode plus a user dictionary derived from each report's own text."""
 from __future__ import annotations
 
 import logging
@@ -108,8 +108,12 @@ class Tokenizer:
         self.user_words_set = frozenset(self.user_words)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
+        total = self._jieba.total
         for word in self.user_words:
             self._jieba.add_word(word, freq=max(2000, 500 * len(word)), tag="nz")
+        # add_word raises the dictionary's total, which shifts the score of every route through every text; kept at
+        # jieba's own total, a text's tokens depend only on the user words it contains (what incremental indexing needs)
+        self._jieba.total = total
         # jieba's cutter splits at characters outside its word pattern (the "·" of 星火·链网); such words are
         # matched before jieba sees the text.
         protected = sorted((w for w in self.user_words if not JIEBA_CHARS.match(w)), key=len, reverse=True)

@@ -1,6 +1,8 @@
 """The index as a value object: save, load, manifest checks, atomic rebuilds."""
 import json
 
+import numpy as np
+
 import pytest
 
 from qa.errors import CorpusError, IndexMismatchError, IndexMissingError, StaleIndexError
@@ -119,3 +121,53 @@ def test_folders_of_killed_builds_are_removed_and_a_running_build_is_not(small_i
     assert sorted(remove_leftovers(index_dir)) == sorted(dead)
     assert alive.exists() and not any(d.exists() for d in dead)
     assert index_dir.exists()
+
+
+def _doc(doc_id: str, text: str):
+    from qa.schema import Document, Paragraph
+
+    return Document(doc_id=doc_id, text=text, title=doc_id, district=None, year=2024, review_year=2023, source=None,
+                    date=None, source_file=f"{doc_id}.txt", metadata_origin="inferred",
+                    paragraphs=(Paragraph(0, len(text), "body"),))
+
+
+# B names 泺源智谷 often enough, with varied neighbours, for it to become a user word; A names it once.
+A = "2023年，全区新建学校3所。2024年将推进泺源智谷二期建设，新增学位5200个。全区地区生产总值增长6.1%。"
+B = ("泺源智谷一期投用。建成泺源智谷孵化器，引进泺源智谷基金，壮大泺源智谷产业，落地泺源智谷项目。"
+     "2024年将新建文化中心1处。")
+
+
+@pytest.mark.parametrize("before, after", [(["a"], ["a", "b"]), (["a", "b"], ["a"]), (["b"], ["a", "b"])])
+def test_an_incremental_build_equals_one_from_scratch_when_the_dictionary_changes(fake_embedder, before, after):
+    """Adding B brings a user word that occurs in A's passage: that passage is tokenised again, the others keep
+    their tokens; removing B takes the word back out. Either way the index is the one a build from scratch gives."""
+    docs = {"a": _doc("a", A), "b": _doc("b", B)}
+    options = {"target_chars": 40, "overlap_chars": 10}
+    previous = Index.build([docs[d] for d in before], fake_embedder, **options)
+    incremental = Index.build([docs[d] for d in after], fake_embedder, previous=previous, **options)
+    scratch = Index.build([docs[d] for d in after], fake_embedder, **options)
+    assert ("泺源智谷" in incremental.tokenizer.user_words) == ("b" in after)
+    assert any("泺源智谷" in t for t in incremental.tokens) == ("b" in after)
+    assert incremental.passages == scratch.passages
+    assert incremental.sentences == scratch.sentences
+    assert incremental.tokens == scratch.tokens
+    assert incremental.sources == scratch.sources
+    assert np.allclose(incremental.dense.vectors(), scratch.dense.vectors())
+    assert np.allclose(incremental.sentence_vectors, scratch.sentence_vectors)
+
+
+def test_a_rebuild_reads_only_the_reports_that_changed(small_index, small_corpus, fake_embedder, monkeypatch):
+    import qa.corpus
+    from qa.index import build_index
+
+    _, index_dir = small_index
+    first = sorted(small_corpus.glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n2024年将新建口袋公园12处。\n", encoding="utf-8")
+    read = []
+    original = qa.corpus.load_document
+    monkeypatch.setattr(qa.corpus, "load_document", lambda path, *a, **k: read.append(path.name) or original(path, *a, **k))
+    index = build_index(small_corpus, index_dir, fake_embedder, reuse=True)
+    assert read == [first.name]
+    assert "口袋公园12处" in index.by_id[first.stem].text
+    scratch = build_index(small_corpus, index_dir.parent / "scratch", fake_embedder, target_chars=60, overlap_chars=20)
+    assert index.passages == scratch.passages and index.tokens == scratch.tokens

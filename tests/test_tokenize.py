@@ -29,3 +29,17 @@ def test_tagging_covers_the_text_exactly():
     tokenizer = Tokenizer(["星火·链网"])
     text = "完成“星火·链网”超级节点建设"
     assert "".join(word for word, _ in tokenizer.tag(text)) == text
+
+
+def test_a_texts_tokens_depend_only_on_the_user_words_it_contains():
+    """What lets an index re-tokenise only the passages holding a word the dictionary gained or lost: words that do
+    not occur in a text (thousands of them, as a large corpus brings) leave its tokens as they were."""
+    from conftest import REAL_CORPUS
+
+    text = (REAL_CORPUS / "lixia-2023-report.txt").read_text(encoding="utf-8")[:6000]
+    words = derive_user_words([text])
+    absent = [f"{a}{b}{c}{d}园区" for a in "甲乙丙丁戊己庚辛壬癸" for b in "东南西北中上下左右前后" for c in "金木水火土山川河湖海"
+              for d in "一二三四五六七八九十"]
+    assert not any(w in text for w in absent)
+    assert Tokenizer(words)(text) == Tokenizer(words + absent)(text)
+    assert Tokenizer(words).tag(text) == Tokenizer(words + absent).tag(text)

@@ -65,7 +65,8 @@ class DocumentJobs:
         self._seq = 0
         self._library: Library | None = None
         self._library_factory = library_factory or (
-            lambda qa: Library(settings.corpus_dir, settings.index_dir, qa.retriever.embedder, max_documents=settings.max_documents)
+            lambda qa: Library(settings.corpus_dir, settings.index_dir, qa.retriever.embedder, max_documents=settings.max_documents,
+                               index=qa.index)
         )
         self._started = False
 
