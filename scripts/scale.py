@@ -5,7 +5,7 @@ beyond) and other years, their figures changed, build the index of that corpus a
     python scripts/scale.py --reports 200 --skip-eval           # a quick look
 
 Measures: build time and passages per second (``qa index`` in a child process), index size on disk, the build's peak
-RSS, the server's RSS, ``/api/ask`` p50/p95 (one client, the benchmark's questions), and EM on the dev split against
+RSS, the time and peak RSS of ``qa add`` of one more report and ``qa remove`` of it, the server's RSS, ``/api/ask`` p50/p95 (one client, the benchmark's questions), and EM on the dev split against
 that corpus and against the five reports alone. Everything happens under a temporary folder; corpus/ and index/ are
 only read.
 """
@@ -152,6 +152,45 @@ def build(corpus: Path, index: Path) -> dict:
     }
 
 
+_CHILD_RSS = (
+    "import resource, sys\n"
+    "from qa.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "sys.exit(code)\n"
+)
+
+
+def change_one(corpus: Path, index: Path, work: Path) -> dict:
+    """``qa add`` of one more report (a re-issue of a seed as 槐荫区's, ten years on) and ``qa remove`` of it, each in a
+    child process: wall time (model loading included), the rebuild's own time as the command prints it, peak RSS;
+    then the index is the one it was (same corpus hash)."""
+    seed = sorted((ROOT / "corpus").glob("*.txt"))[0]
+    meta_path = seed.with_suffix(".json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    text, new = reissue(seed.read_text(encoding="utf-8"), meta, "济南", "槐荫区", 10, random.Random(1))
+    upload = work / "huaiyin-new.txt"
+    upload.write_text(text, encoding="utf-8")
+    env = {**os.environ, "QA_CORPUS_DIR": str(corpus), "QA_INDEX_DIR": str(index), "HF_HUB_OFFLINE": "1"}
+    before = json.loads((index / "manifest.json").read_text(encoding="utf-8"))["corpus_hash"]
+    out: dict = {}
+    for name, args in (("add", ["add", str(upload), "--district", new["district"], "--year", str(new.get("year", 2034))]),
+                       ("remove", ["remove", "huaiyin-new"])):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", _CHILD_RSS, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode:
+            raise SystemExit(f"qa {name} failed:\n{done.stderr[-3000:]}")
+        rebuilt = re.search(r"rebuilt in ([0-9.]+) s", done.stdout)
+        rss = re.search(r"peak_rss_kb (\d+)", done.stdout)
+        out[f"{name}_s"] = round(seconds, 1)
+        out[f"{name}_rebuild_s"] = float(rebuilt.group(1)) if rebuilt else None
+        out[f"{name}_peak_rss_mb"] = round(int(rss.group(1)) / 1024) if rss else None
+    after = json.loads((index / "manifest.json").read_text(encoding="utf-8"))["corpus_hash"]
+    out["index_as_before"] = after == before
+    return out
+
+
 def serve_and_measure(corpus: Path, index: Path, requests: int) -> dict:
     process, url, cold, _ = spawn_server(str(index), timeout=1800, extra_env={"QA_CORPUS_DIR": str(corpus)})
     try:
@@ -201,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.reports} reports in {time.perf_counter() - started:.1f} s", flush=True)
         for name, corpus, index in (("five", five_corpus, five_index), ("many", many_corpus, many_index)):
             report[name] = build(corpus, index)
+            print(name, report[name], flush=True)
+            report[name].update(change_one(corpus, index, work / name))
             print(name, report[name], flush=True)
             report[name].update(serve_and_measure(corpus, index, args.requests))
             print(name, report[name], flush=True)
