@@ -39,6 +39,7 @@ _FIGURES = ("number", "amount", "percentage")
 MAX_KEY_TERMS = 16
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
+RIVAL_SCORE = 0.9  # a passage of another district this close to the answer's best passage makes the question ambiguous
 _YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year are kept, but lowered
 
 
@@ -200,7 +201,7 @@ class QA:
         out: dict[str, Result] = {}
         hybrid = self.ranker is not None and self.reader is not None
         if "rules" in modes or ("hybrid" in modes and not hybrid):
-            out["rules"] = self._rules_result(seen.question, seen.resolved, seen.asked, seen.rules, seen.shown)
+            out["rules"] = self._rules_result(seen)
         if hybrid and ("hybrid" in modes or "reader" in modes):
             _, _, options, question_features = self.options(seen)
             if "hybrid" in modes:
@@ -500,26 +501,28 @@ class QA:
             reason, kind = "报告中没有找到可靠的答案；下面是最接近的段落。", "unsure"
         return RuleOutcome(tuple(spans), reason, kind, confidence, signals, missing, weights)
 
-    def _rules_result(self, text: str, resolved: str, asked: Question, rules: RuleOutcome, shown: tuple[Hit, ...]) -> Result:
+    def _rules_result(self, seen: "Deliberation") -> Result:
         """The rules' own answer: their best span unless they give a reason not to answer."""
-        analysis = _analysis(asked)
+        rules, shown = seen.rules, seen.shown
+        analysis = _analysis(seen.asked)
         if rules.signals:
             analysis["signals"] = {k: round(v, 4) for k, v in rules.signals.items()}
         if rules.reason is not None:
             confidence = rules.confidence if rules.reason_kind == "unsure" else 0.0
-            return Result(text, None, True, round(confidence, 4), rules.reason, passages=shown, resolved_question=resolved, analysis=analysis)
+            return Result(seen.question, None, True, round(confidence, 4), rules.reason, passages=shown, resolved_question=seen.resolved, analysis=analysis)
         distinct = _distinct(list(rules.spans))
         candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in distinct)
+        confidence, note = self._ambiguity(seen, distinct[0], rules.confidence, analysis)
         return Result(
-            question=text,
+            question=seen.question,
             answer=distinct[0].text,
             abstained=False,
-            confidence=round(rules.confidence, 4),
-            message=self._message(distinct[0], distinct),
+            confidence=round(confidence, 4),
+            message=self._message(distinct[0], distinct) + note,
             answers=candidates,
             citations=tuple(c.citation for c in candidates),
             passages=shown,
-            resolved_question=resolved,
+            resolved_question=seen.resolved,
             analysis=analysis,
         )
 
@@ -536,20 +539,50 @@ class QA:
         distinct = _distinct(spans)
         candidates = tuple(Candidate(s.text, round(s.score, 4), self._cite(s)) for s in distinct)
         chosen = options[decision.chosen]
+        confidence, note = self._ambiguity(seen, distinct[0], decision.confidence, analysis)
         # the message names the figures the rules found as close to the question as the chosen one (另：…)
         said = self._message(chosen.rule, _distinct(list(seen.rules.spans))) if chosen.rule is not None else self._message(distinct[0], distinct[:1])
         return Result(
             question=seen.question,
             answer=distinct[0].text,
             abstained=False,
-            confidence=round(decision.confidence, 4),
-            message=said,
+            confidence=round(confidence, 4),
+            message=said + note,
             answers=candidates,
             citations=tuple(c.citation for c in candidates),
             passages=seen.shown,
             resolved_question=seen.resolved,
             analysis=analysis,
         )
+
+    def _ambiguity(self, seen: "Deliberation", best: Span, confidence: float, analysis: dict) -> tuple[float, str]:
+        """The confidence and a note for an answer to a question that names no district while other districts'
+        reports hold passages as relevant (``rival_districts``): which one the asker means is not known, so the
+        confidence is at most an even share among the districts (1 / (1 + rivals)) and the note names them."""
+        rivals = self.rival_districts(seen, best.doc_id, best.text)
+        if not rivals:
+            return confidence, ""
+        analysis["other_districts"] = rivals
+        named = "、".join(rivals[:3]) + ("等" if len(rivals) > 3 else "")
+        own = self._docs[best.doc_id].district or "这份报告"
+        note = f"（问题没有说明区县：以上是{own}的；{named}的报告也说到这一项，说法可能不同，请说明区县。）"
+        return min(confidence, 1.0 / (1 + len(rivals))), note
+
+    def rival_districts(self, seen: "Deliberation", doc_id: str, answer: str) -> list[str]:
+        """When the question names no district: the other districts whose reports hold a passage found nearly as
+        relevant as the best one of the answer's report (fused score at least ``RIVAL_SCORE`` of it) that does not
+        say the answer. The question may then be about any of them, and their reports may say otherwise."""
+        if seen.asked.district is not None:
+            return []
+        own = self._docs[doc_id].district
+        best = max((h.score for h in seen.hits if h.passage.doc_id == doc_id), default=0.0)
+        rivals: list[str] = []
+        for hit in seen.hits:
+            district = self._docs[hit.passage.doc_id].district
+            if (district and district != own and district not in rivals and best > 0 and hit.score >= RIVAL_SCORE * best
+                    and answer not in hit.passage.text):
+                rivals.append(district)
+        return rivals
 
     def _option_span(self, option: Option, probability: float) -> Span:
         """A candidate as a span scored by its probability: the rules' own span, or one the reader found, with the

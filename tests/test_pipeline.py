@@ -145,3 +145,26 @@ def test_passages_holding_a_term_are_counted_as_by_substring(small_qa):
     for term in ("历下", "学位", "增长", "市中区", "。", "不存在的词", "a"):
         holding = [i for i, text in enumerate(lowered) if term in text]
         assert small_qa._passages_holding(term) == ((holding[0] if holding else -1), len(holding))
+
+
+def test_a_question_naming_no_district_that_two_districts_answer_differently_is_not_trusted(tmp_path, fake_embedder):
+    """Two districts' reports say the same thing with other figures: asked without a district, the answer comes
+    with at most an even share of confidence and a note naming the other district; asked with one, it does not."""
+    from qa.index import build_index
+    from qa.pipeline import QA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for doc_id, district, seats in (("lixia-2024", "历下区", "7000"), ("huaiyin-2024", "槐荫区", "5200")):
+        text = f"{district}2024年政府工作报告\n\n2024年，{district[:2]}将新建、改扩建中小学幼儿园8处，新增学位{seats}个。\n"
+        (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        (corpus / f"{doc_id}.json").write_text(f'{{"district": "{district}", "year": 2024}}', encoding="utf-8")
+    index = build_index(corpus, tmp_path / "index", fake_embedder, target_chars=60, overlap_chars=20)
+    qa = QA(index, fake_embedder, calibration=False, abstain_below=0.05)
+    vague = qa.ask("2024年新增学位多少个？")
+    assert vague.answer in ("7000个", "5200个")
+    other = "槐荫区" if vague.citations[0].district == "历下区" else "历下区"
+    assert vague.confidence <= 0.5
+    assert vague.analysis["other_districts"] == [other] and other in vague.message and "请说明区县" in vague.message
+    named = qa.ask("2024年槐荫新增学位多少个？")
+    assert named.answer == "5200个" and "other_districts" not in named.analysis and "请说明区县" not in named.message
