@@ -23,7 +23,9 @@ from .index import Index
 from .reader import Reader, Window, WindowLogits
 from .ranker import Decision, Ranker
 from .candidates import Option, SentenceFacts, gather
-from .question import DISTRICT_NAMES, MAX_HISTORY, ORDINAL, UNITS, Question, analyse, resolve_follow_up, validate_question
+from .question import (
+    DISTRICT_NAMES, MAX_HISTORY, ORDINAL, UNITS, Districts, Question, analyse, resolve_follow_up, validate_question,
+)
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
 from .spans import items_in, split_clauses
@@ -116,6 +118,7 @@ class QA:
             if district and sentence.year:
                 self.coverage[district].add(sentence.year)
         # each passage's district as a number (-1: none), so a district's mask is one comparison
+        self.districts = Districts.of(doc.district for doc in index.documents)  # the districts beyond Jinan's, named in questions as in metadata
         self._district_code = {district: code for code, district in enumerate(sorted(self.coverage))}
         doc_code = {doc.doc_id: self._district_code.get(doc.district, -1) for doc in index.documents}
         self._passage_district = np.array([doc_code[p.doc_id] for p in index.passages], dtype=np.int32)
@@ -230,8 +233,8 @@ class QA:
         top_k = self.top_k if top_k is None else top_k
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
             raise QuestionError("top_k must be a whole number from 1 to 50")
-        resolved = resolve_follow_up(text, self._check_history(history))
-        asked = analyse(resolved)
+        resolved = resolve_follow_up(text, self._check_history(history), self.districts)
+        asked = analyse(resolved, self.districts)
         # district and year filter and boost the passages; searching with them would favour any passage naming them
         scores = self.retriever.scores(asked.focus or resolved)
         hits = self.retriever.rank(scores, max(top_k, self.evidence_passages), boost=self.passage_boost(asked))

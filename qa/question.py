@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from .errors import QuestionError
 
@@ -244,12 +244,41 @@ def find_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
     return None, None
 
 
-def find_district(text: str) -> tuple[str | None, tuple[int, int] | None]:
-    """The district the text names and its span; an unknown place name at the start counts as a district too."""
-    m = _DISTRICT.search(text)
-    if m:
-        name = m.group(0)
-        return DISTRICT_NAMES.get(name, DISTRICT_NAMES.get(name[:2], name)), m.span()
+@dataclass(frozen=True)
+class Districts:
+    """The districts a corpus's reports belong to (their metadata) beyond Jinan's, as people type them: each by its
+    full name (芝罘区, 东昌府区, 费县) or without its ending when two characters or more remain (芝罘, 东昌府)."""
+
+    names: dict  # typed name -> full name
+    pattern: re.Pattern | None
+
+    @classmethod
+    def of(cls, districts: Iterable[str | None]) -> "Districts":
+        names: dict[str, str] = {}
+        for district in districts:
+            if not district or district in DISTRICT_NAMES.values():
+                continue
+            names[district] = district
+            short = re.sub(r"(?:区|县|市|旗)$", "", district)
+            if len(short) >= 2:
+                names.setdefault(short, district)
+        pattern = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) if names else None
+        return cls(names, pattern)
+
+
+NO_DISTRICTS = Districts({}, None)
+
+
+def find_district(text: str, known: Districts = NO_DISTRICTS) -> tuple[str | None, tuple[int, int] | None]:
+    """The district the text names and its span: one of Jinan's or of ``known`` (the corpus's other districts),
+    whichever comes first; else an unknown place name at the start."""
+    jinan = _DISTRICT.search(text)
+    other = known.pattern.search(text) if known.pattern is not None else None
+    if other and (not jinan or (other.start(), -len(other.group(0))) < (jinan.start(), -len(jinan.group(0)))):
+        return known.names[other.group(0)], other.span()
+    if jinan:
+        name = jinan.group(0)
+        return DISTRICT_NAMES.get(name, DISTRICT_NAMES.get(name[:2], name)), jinan.span()
     m = _OTHER_PLACE.match(text)
     if m and not _NOT_A_PLACE.search(m.group(1)):
         return m.group(1), m.span(1)
@@ -460,10 +489,11 @@ def item_count(text: str) -> int | None:
     return CN_DIGITS[m.group(1) or m.group(2)] if m else None
 
 
-def analyse(text: str) -> Question:
-    """Describe a question: district, year, plan or result, answer type, unit and focus."""
+def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
+    """Describe a question: district (Jinan's or one of ``districts``), year, plan or result, answer type, unit and
+    focus."""
     text = text.strip()
-    district, district_span = find_district(text)
+    district, district_span = find_district(text, districts)
     year, year_span = find_year(text)
     plan, result = _PLAN.search(text), _RESULT.search(text)
     stance = "plan" if plan and not result else "result" if result and not plan else None
@@ -553,7 +583,7 @@ def is_follow_up(text: str) -> bool:
     return bool(core) and (core.endswith("呢") or _FOLLOW_UP_LEAD.match(core) is not None) and not _ASKS.search(core)
 
 
-def resolve_follow_up(question: str, history: Sequence[str] = ()) -> str:
+def resolve_follow_up(question: str, history: Sequence[str] = (), districts: Districts = NO_DISTRICTS) -> str:
     """Rewrite an elliptical follow-up into a full question using the earlier questions (oldest first).
 
     The latest full question is taken as the frame; the follow-up's year and district replace the frame's (or are
@@ -562,11 +592,11 @@ def resolve_follow_up(question: str, history: Sequence[str] = ()) -> str:
     """
     if not is_follow_up(question) or not history:
         return question
-    frame = resolve_follow_up(history[-1], history[:-1])
+    frame = resolve_follow_up(history[-1], history[:-1], districts)
     if is_follow_up(frame):
         return question
     year, year_span = find_year(question)
-    district, district_span = find_district(question)
+    district, district_span = find_district(question, districts)
     rest = question
     for span in sorted((s for s in (year_span, district_span) if s), reverse=True):
         rest = rest[: span[0]] + rest[span[1] :]
@@ -579,14 +609,16 @@ def resolve_follow_up(question: str, history: Sequence[str] = ()) -> str:
         else:
             resolved = f"{year}年" + resolved
     if district is not None:
-        old_district, old_span = find_district(resolved)
+        old_district, old_span = find_district(resolved, districts)
         if old_span:
             resolved = resolved[: old_span[0]] + district + resolved[old_span[1] :]
         else:
             resolved = district + resolved
     if rest:
         # put the new words after the leading district and year, where a topic word goes in a Chinese question
-        lead = re.match(rf"^(?:{_DISTRICT.pattern})?(?:\d{{4}}年)?", resolved)
-        cut = lead.end() if lead else 0
+        _, lead = find_district(resolved, districts)
+        cut = lead[1] if lead and lead[0] == 0 else 0
+        year_lead = re.match(r"\d{4}年", resolved[cut:])
+        cut += year_lead.end() if year_lead else 0
         resolved = resolved[:cut] + rest + resolved[cut:]
     return resolved

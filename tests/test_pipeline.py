@@ -168,3 +168,26 @@ def test_a_question_naming_no_district_that_two_districts_answer_differently_is_
     assert vague.analysis["other_districts"] == [other] and other in vague.message and "请说明区县" in vague.message
     named = qa.ask("2024年槐荫新增学位多少个？")
     assert named.answer == "5200个" and "other_districts" not in named.analysis and "请说明区县" not in named.message
+
+
+def test_districts_beyond_jinan_are_known_by_their_reports_metadata(tmp_path, fake_embedder):
+    """A corpus holding 烟台芝罘区's and 聊城东昌府区's reports: questions naming them by full or short name, or
+    switching to one in a follow-up, are answered from that district's report alone."""
+    from qa.index import build_index
+    from qa.pipeline import QA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for doc_id, district, seats in (("zhifu-2024", "芝罘区", "3100"), ("dongchangfu-2024", "东昌府区", "2600")):
+        text = f"{district}2024年政府工作报告\n\n2024年，全区将新建、改扩建中小学幼儿园8处，新增学位{seats}个。\n"
+        (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        (corpus / f"{doc_id}.json").write_text(f'{{"district": "{district}", "year": 2024}}', encoding="utf-8")
+    index = build_index(corpus, tmp_path / "index", fake_embedder, target_chars=60, overlap_chars=20)
+    qa = QA(index, fake_embedder, calibration=False, abstain_below=0.05)
+    for question, district, seats in (("芝罘区2024年新增学位多少个？", "芝罘区", "3100个"), ("2024年东昌府新增学位多少个？", "东昌府区", "2600个"),
+                                      ("东昌府区新增多少个学位", "东昌府区", "2600个")):
+        result = qa.ask(question)
+        assert (result.analysis["district"], result.answer, result.citations[0].district) == (district, seats, district)
+        assert "other_districts" not in result.analysis
+    follow = qa.ask("那芝罘呢？", history=["2024年东昌府新增学位多少个？"])
+    assert (follow.resolved_question, follow.answer) == ("2024年芝罘区新增学位多少个？", "3100个")
