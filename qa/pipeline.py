@@ -103,6 +103,7 @@ class QA:
         self._docs = index.by_id
         self._passage_years: list[set[int]] = []
         self._passage_sentences: list[list[int]] = []
+        self._year_cache: dict[int, np.ndarray] = {}
         by_doc: dict[str, list[int]] = defaultdict(list)
         for i, sentence in enumerate(index.sentences):
             by_doc[sentence.doc_id].append(i)
@@ -299,8 +300,17 @@ class QA:
         if asked.district in self._district_code:
             boost *= self._passage_district == self._district_code[asked.district]
         if asked.year is not None:
-            boost *= np.array([1.0 if asked.year in years else _YEAR_MISS_BOOST for years in self._passage_years])
+            boost *= self._year_factors(asked.year)
         return boost
+
+    def _year_factors(self, year: int) -> np.ndarray:
+        """1 for the passages with a sentence speaking for ``year``, ``_YEAR_MISS_BOOST`` for the others (kept per year)."""
+        factors = self._year_cache.get(year)
+        if factors is None:
+            factors = np.array([1.0 if year in years else _YEAR_MISS_BOOST for years in self._passage_years])
+            factors.flags.writeable = False
+            self._year_cache[year] = factors
+        return factors
 
     def term_weights(self, asked: Question) -> tuple[dict[str, float], float]:
         """Key terms of the question with an idf over passages (by substring), and the weight share of those absent."""
