@@ -147,20 +147,25 @@ def test_passages_holding_a_term_are_counted_as_by_substring(small_qa):
         assert small_qa._passages_holding(term) == ((holding[0] if holding else -1), len(holding))
 
 
-def test_a_question_naming_no_district_that_two_districts_answer_differently_is_not_trusted(tmp_path, fake_embedder):
-    """Two districts' reports say the same thing with other figures: asked without a district, the answer comes
-    with at most an even share of confidence and a note naming the other district; asked with one, it does not."""
+def _two_district_qa(tmp_path, embedder, reports):
+    """An answerer over one short 2024 report per (doc id, district, new school places), metadata in sidecars."""
     from qa.index import build_index
     from qa.pipeline import QA
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for doc_id, district, seats in (("lixia-2024", "历下区", "7000"), ("huaiyin-2024", "槐荫区", "5200")):
-        text = f"{district}2024年政府工作报告\n\n2024年，{district[:2]}将新建、改扩建中小学幼儿园8处，新增学位{seats}个。\n"
+    for doc_id, district, seats in reports:
+        text = f"{district}2024年政府工作报告\n\n2024年，全区将新建、改扩建中小学幼儿园8处，新增学位{seats}个。\n"
         (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
         (corpus / f"{doc_id}.json").write_text(f'{{"district": "{district}", "year": 2024}}', encoding="utf-8")
-    index = build_index(corpus, tmp_path / "index", fake_embedder, target_chars=60, overlap_chars=20)
-    qa = QA(index, fake_embedder, calibration=False, abstain_below=0.05)
+    index = build_index(corpus, tmp_path / "index", embedder, target_chars=60, overlap_chars=20)
+    return QA(index, embedder, calibration=False, abstain_below=0.05)
+
+
+def test_a_question_naming_no_district_that_two_districts_answer_differently_is_not_trusted(tmp_path, fake_embedder):
+    """Two districts' reports say the same thing with other figures: asked without a district, the answer comes
+    with at most an even share of confidence and a note naming the other district; asked with one, it does not."""
+    qa = _two_district_qa(tmp_path, fake_embedder, [("lixia-2024", "历下区", "7000"), ("huaiyin-2024", "槐荫区", "5200")])
     vague = qa.ask("2024年新增学位多少个？")
     assert vague.answer in ("7000个", "5200个")
     other = "槐荫区" if vague.citations[0].district == "历下区" else "历下区"
@@ -173,17 +178,7 @@ def test_a_question_naming_no_district_that_two_districts_answer_differently_is_
 def test_districts_beyond_jinan_are_known_by_their_reports_metadata(tmp_path, fake_embedder):
     """A corpus holding 烟台芝罘区's and 聊城东昌府区's reports: questions naming them by full or short name, or
     switching to one in a follow-up, are answered from that district's report alone."""
-    from qa.index import build_index
-    from qa.pipeline import QA
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for doc_id, district, seats in (("zhifu-2024", "芝罘区", "3100"), ("dongchangfu-2024", "东昌府区", "2600")):
-        text = f"{district}2024年政府工作报告\n\n2024年，全区将新建、改扩建中小学幼儿园8处，新增学位{seats}个。\n"
-        (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-        (corpus / f"{doc_id}.json").write_text(f'{{"district": "{district}", "year": 2024}}', encoding="utf-8")
-    index = build_index(corpus, tmp_path / "index", fake_embedder, target_chars=60, overlap_chars=20)
-    qa = QA(index, fake_embedder, calibration=False, abstain_below=0.05)
+    qa = _two_district_qa(tmp_path, fake_embedder, [("zhifu-2024", "芝罘区", "3100"), ("dongchangfu-2024", "东昌府区", "2600")])
     for question, district, seats in (("芝罘区2024年新增学位多少个？", "芝罘区", "3100个"), ("2024年东昌府新增学位多少个？", "东昌府区", "2600个"),
                                       ("东昌府区新增多少个学位", "东昌府区", "2600个")):
         result = qa.ask(question)

@@ -168,7 +168,9 @@ def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
     for question, heads in [
         ("2022年历下区一般公共预算支出是多少", ("支出",)),
         # the named owner of the quantity counts too: another owner's figure is not the answer
-        ("济南国际创新设计产业园的营业收入同比增速是多少", ("营业收入", "创新设计", "产业园")),
+        # (营业收入 is no user word: the dictionary is derived per report, and neither report that prints it shows it
+        # beside two different characters on each side, so jieba's 营业 heads the quantity)
+        ("济南国际创新设计产业园的营业收入同比增速是多少", ("营业", "创新设计", "产业园")),
         # after the question word, the head of the noun phrase (after its last 的), not the verb before it
         ("2022年历下落地了多少个投资上亿的项目", ("项目",)),
         ("2019年市中区金融行业给地方贡献了多少税收", ("税收",)),
