@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import bisect
-import itertools
 import logging
 import math
 import re
@@ -28,6 +27,7 @@ from .question import (
 )
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
+from .substrings import SubstringCounts
 from .spans import items_in, split_clauses
 
 logger = logging.getLogger(__name__)
@@ -127,8 +127,7 @@ class QA:
         self._sentence_starts: dict[str, tuple[list[int], list[int]]] = {doc_id: (starts[doc_id], ids) for doc_id, ids in by_doc.items()}
         self._corpus_text = "\n".join(d.text for d in index.documents)
         self._lowered = [p.text.lower() for p in index.passages]  # the tokenizer lower-cases: 5g, cbd, gdp
-        self._joined = "\0".join(self._lowered)  # for counting the passages that hold a term (term_weights)
-        self._joined_starts = list(itertools.accumulate((len(t) + 1 for t in self._lowered[:-1]), initial=0))
+        self._holding = SubstringCounts(self._lowered)  # how many passages hold a term (term_weights)
 
     @classmethod
     def load(
@@ -334,17 +333,8 @@ class QA:
         return weights, (missing / total if total else 1.0)
 
     def _passages_holding(self, term: str) -> tuple[int, int]:
-        """The first passage whose lower-cased text holds ``term`` and how many do: found in the passages joined by
-        NUL, one passage at a time (after a hit the search goes on at the next passage), so a rare term costs little."""
-        first, holding, at = -1, 0, self._joined.find(term)
-        while at >= 0:
-            k = bisect.bisect_right(self._joined_starts, at) - 1
-            first = k if first < 0 else first
-            holding += 1
-            if k + 1 >= len(self._joined_starts):
-                break
-            at = self._joined.find(term, self._joined_starts[k + 1])
-        return first, holding
+        """The first passage whose lower-cased text holds ``term`` and how many do."""
+        return self._holding.holding(term)
 
     def head_terms(self, asked: Question, weights: dict[str, float]) -> tuple[str, ...]:
         """The nouns beside the question word that name what is counted: 支出 in 一般公共预算支出是多少, 托育机构 in

@@ -1,0 +1,48 @@
+import random
+
+import pytest
+
+from qa.substrings import SubstringCounts
+
+
+def _scan(texts: list[str], term: str) -> tuple[int, int]:
+    holding = [i for i, text in enumerate(texts) if term and term in text]
+    return (holding[0] if holding else -1), len(holding)
+
+
+def test_counts_equal_a_scan_on_random_texts_and_terms():
+    rng = random.Random(7)
+    alphabet = "历下区新增学位个亿元增长年5g𠀀的，。"  # a small alphabet makes shared pairs and near misses common
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(300)]
+    counts = SubstringCounts(texts)
+    terms = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(2000)}
+    for text in rng.sample(texts, 50):  # terms that occur, some of them only once
+        if text:
+            start = rng.randrange(len(text))
+            terms.add(text[start : start + rng.randint(1, 8)])
+    for term in terms:
+        assert counts.holding(term) == _scan(texts, term), term
+
+
+def test_a_term_never_counts_across_two_passages():
+    counts = SubstringCounts(["新增学", "位7000个", "学位"])
+    assert counts.holding("学位") == (2, 1)
+    assert counts.holding("学位7") == (-1, 0)
+
+
+def test_repeated_pairs_are_checked_in_the_text():
+    # every pair of 增长增长 is in the first passage, the term itself is not
+    counts = SubstringCounts(["增长了增长", "增长增长"])
+    assert counts.holding("增长增长") == (1, 1)
+    assert counts.holding("长增") == (1, 1)
+
+
+def test_edge_terms_and_texts():
+    counts = SubstringCounts(["", "gdp", "𠀀𠀁"])
+    assert counts.holding("") == (-1, 0)
+    assert counts.holding("\0") == (-1, 0)
+    assert counts.holding("𠀀𠀁") == (2, 1)
+    assert counts.holding("p") == (1, 1)
+    assert SubstringCounts([]).holding("学位") == (-1, 0)
+    with pytest.raises(ValueError):
+        SubstringCounts(["含\0的文本"])
