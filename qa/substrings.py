@@ -66,8 +66,13 @@ class SubstringCounts:
 
     def holding(self, term: str) -> tuple[int, int]:
         """(the first passage holding ``term``, how many do); (-1, 0) when none does or ``term`` is empty."""
+        found = self.passages(term)
+        return (int(found[0]) if len(found) else -1), len(found)
+
+    def passages(self, term: str) -> np.ndarray:
+        """The passages holding ``term``, ascending (int64); empty when none does or ``term`` is empty."""
         if not term or "\0" in term:
-            return -1, 0
+            return np.empty(0, dtype=np.int64)
         if len(term) == 1:
             found = self._postings(term)
         else:
@@ -79,5 +84,5 @@ class SubstringCounts:
                     break
                 found = found[np.isin(found, run, assume_unique=True)]
             if len(term) > 2:
-                found = [k for k in found.tolist() if term in self.texts[k]]
-        return (int(found[0]) if len(found) else -1), len(found)
+                found = np.array([k for k in found.tolist() if term in self.texts[k]], dtype=np.uint64)
+        return found.astype(np.int64)

@@ -140,20 +140,13 @@ def test_the_reader_reads_a_long_question_by_its_two_ends():
     assert reader_question("历下2024年新增学位多少") == "历下2024年新增学位多少"
 
 
-def test_passages_holding_a_term_are_counted_as_by_substring(small_qa):
-    lowered = [p.text.lower() for p in small_qa.index.passages]
-    for term in ("历下", "学位", "增长", "市中区", "。", "不存在的词", "a"):
-        holding = [i for i, text in enumerate(lowered) if term in text]
-        assert small_qa._passages_holding(term) == ((holding[0] if holding else -1), len(holding))
-
-
 def _two_district_qa(tmp_path, embedder, reports):
     """An answerer over one short 2024 report per (doc id, district, new school places), metadata in sidecars."""
     from qa.index import build_index
     from qa.pipeline import QA
 
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
+    corpus.mkdir(parents=True)
     for doc_id, district, seats in reports:
         text = f"{district}2024年政府工作报告\n\n2024年，全区将新建、改扩建中小学幼儿园8处，新增学位{seats}个。\n"
         (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
@@ -186,3 +179,15 @@ def test_districts_beyond_jinan_are_known_by_their_reports_metadata(tmp_path, fa
         assert "other_districts" not in result.analysis
     follow = qa.ask("那芝罘呢？", history=["2024年东昌府新增学位多少个？"])
     assert (follow.resolved_question, follow.answer) == ("2024年芝罘区新增学位多少个？", "3100个")
+
+
+def test_a_named_districts_term_weights_do_not_change_as_other_districts_join(tmp_path, fake_embedder):
+    """Idfs for a question naming 历下 are counted among 历下's passages: the same with or without other districts'
+    reports in the corpus (they differ for a question naming none, counted over every passage)."""
+    alone = _two_district_qa(tmp_path / "alone", fake_embedder, [("lixia-2024", "历下区", "7000")])
+    among = _two_district_qa(tmp_path / "among", fake_embedder, [
+        ("lixia-2024", "历下区", "7000"), ("huaiyin-2024", "槐荫区", "5200"), ("zhifu-2024", "芝罘区", "3100")])
+    named, vague = "2024年历下新增学位多少个？", "2024年新增学位多少个？"
+    weights_alone = alone.term_weights(alone.deliberate(named).asked)
+    assert weights_alone[0] and weights_alone == among.term_weights(among.deliberate(named).asked)
+    assert alone.term_weights(alone.deliberate(vague).asked) != among.term_weights(among.deliberate(vague).asked)
