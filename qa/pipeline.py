@@ -126,6 +126,7 @@ class QA:
         self._tag = lru_cache(maxsize=4096)(index.tokenizer.tag)
         self._sentence_starts: dict[str, tuple[list[int], list[int]]] = {doc_id: (starts[doc_id], ids) for doc_id, ids in by_doc.items()}
         self._corpus_text = "\n".join(d.text for d in index.documents)
+        self._captions = [i for i, sentence in enumerate(index.sentences) if sentence.kind == "caption"]  # bylines among them
         self._lowered = [p.text.lower() for p in index.passages]  # the tokenizer lower-cases: 5g, cbd, gdp
         self._holding = SubstringCounts(self._lowered)  # how many passages hold a term (term_weights)
 
@@ -433,11 +434,13 @@ class QA:
 
     def _bylines(self, asked: Question) -> list[int]:
         byline = re.compile(rf"{asked.role}(?:\s|[：:])")
-        return [
-            i for i, s in enumerate(self.index.sentences)
-            if s.kind == "caption" and (asked.district in (None, self._docs[s.doc_id].district))
-            and (asked.year in (None, s.year)) and byline.search(self._docs[s.doc_id].text, s.start, s.end)
-        ]
+        found = []
+        for i in self._captions:
+            s = self.index.sentences[i]
+            doc = self._docs[s.doc_id]
+            if asked.district in (None, doc.district) and asked.year in (None, s.year) and byline.search(doc.text, s.start, s.end):
+                found.append(i)
+        return found
 
     def _sentence_evidence(self, i: int, retrieval: float, query_vector: np.ndarray) -> Evidence:
         sentences = self.index.sentences
