@@ -297,11 +297,18 @@ class QA:
     def passage_boost(self, asked: Question) -> np.ndarray:
         """Per-passage factors: 0 for another district's reports, lowered for passages speaking for no sentence of the asked year."""
         boost = np.ones(len(self.index.passages), dtype=np.float64)
-        if asked.district in self._district_code:
-            boost *= self._passage_district == self._district_code[asked.district]
+        district = self._district_mask(asked)
+        if district is not None:
+            boost *= district
         if asked.year is not None:
             boost *= self._year_factors(asked.year)
         return boost
+
+    def _district_mask(self, asked: Question) -> np.ndarray | None:
+        """True for the passages of the district the question names; None when it names none the corpus knows."""
+        if asked.district not in self._district_code:
+            return None
+        return self._passage_district == self._district_code[asked.district]
 
     def _year_factors(self, year: int) -> np.ndarray:
         """1 for the passages with a sentence speaking for ``year``, ``_YEAR_MISS_BOOST`` for the others (kept per year)."""
@@ -321,9 +328,7 @@ class QA:
         the corpus gains other districts' reports (at 2,000 reports, 400 near-copies of 历下's moved dev-052 to
         another span). Absent is still absent from the whole corpus, the meaning the calibration and the ranker
         were fitted with (counting a word only other districts use as absent lost 7 of the 1,278 read questions)."""
-        scope = None
-        if asked.district in self._district_code:
-            scope = self._passage_district == self._district_code[asked.district]
+        scope = self._district_mask(asked)
         n = int(scope.sum()) if scope is not None else len(self.index.passages)
         weights: dict[str, float] = {}
         missing = 0.0
