@@ -24,10 +24,17 @@ META_FIELDS = ("title", "district", "year", "review_year", "source", "date")
 
 
 def corpus_hash(corpus_dir: Path) -> str:
-    """SHA-256 over the names and bytes of the corpus's reports and metadata sidecars."""
+    """What an index records of the corpus it was built from: ``combine_digests`` of every report's
+    ``report_digest``. ``CorpusError`` when two reports share an id."""
+    return combine_digests({path.stem: report_digest(path) for path in report_paths(Path(corpus_dir))})
+
+
+def combine_digests(digests: dict[str, str]) -> str:
+    """SHA-256 over report ids and their digests, in id order: a corpus's hash from its reports' digests, so an index
+    that keeps them can tell its corpus's hash after a change without reading the unchanged reports."""
     digest = hashlib.sha256()
-    for path in _corpus_files(Path(corpus_dir)):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for doc_id in sorted(digests):
+        digest.update(f"{doc_id}\0{digests[doc_id]}\n".encode())
     return digest.hexdigest()
 
 
@@ -39,10 +46,6 @@ def report_digest(path: Path) -> str:
         if part.is_file():
             digest.update(part.name.encode() + b"\0" + part.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def _corpus_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and (p.suffix.lower() in KINDS or p.suffix == ".json"))
 
 
 def report_paths(corpus_dir: Path) -> list[Path]:

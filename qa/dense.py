@@ -47,6 +47,15 @@ class DenseIndex:
         faiss.fvec_inner_products_ny(faiss.swig_ptr(out), faiss.swig_ptr(query), self._index.get_xb(), self.dimension, len(self))
         return out
 
+    def rows(self) -> np.ndarray:
+        """The indexed rows as a read-only (n, d) view of the index's own memory (no copy); valid while the index
+        lives, which an ``Index`` holding it guarantees."""
+        if not len(self):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        view = faiss.rev_swig_ptr(self._index.get_xb(), len(self) * self.dimension).reshape(len(self), self.dimension)
+        view.flags.writeable = False
+        return view
+
     def vectors(self) -> np.ndarray:
         """The indexed rows, in order, as a (n, d) float32 array."""
         return self._index.reconstruct_n(0, len(self)) if len(self) else np.zeros((0, self.dimension), dtype=np.float32)

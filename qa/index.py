@@ -1,46 +1,41 @@
-"""The search index as a value object: built from documents, saved to a folder with a manifest, loaded with checks."""
+"""The search index as a value object: built from documents, saved to a folder of segments (one per report) with a
+manifest, loaded with checks, and changed report by report (``Index.change``) at the cost of the reports changed."""
 from __future__ import annotations
 
-import hashlib
+import fcntl
 import json
 import logging
 import os
 import re
 import shutil
 import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from . import segments as store
 from .chunking import make_passages, split_sentences
-from .corpus import corpus_hash
+from .corpus import combine_digests, corpus_hash
 from .dense import DenseIndex
 from .embedding import Embedder
-from .errors import IndexDamagedError, IndexMismatchError, IndexMissingError, StaleIndexError
+from .errors import CorpusError, IndexDamagedError, IndexMismatchError, IndexMissingError, QAError, StaleIndexError
 from .lexical import BM25
 from .periods import assign_periods
-from .schema import Document, Paragraph, Passage, Sentence
+from .schema import Document, Passage, Sentence
+from .segments import Segment, SegmentDamaged, SegmentRef, Source
+from .substrings import SubstringCounts
 from .tokenize import Tokenizer, derive_user_words
 
 logger = logging.getLogger(__name__)
 
 # Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
-FORMAT_VERSION = 3  # 2: the manifest records a SHA-256 of every other part; 3: sources.json, words derived per report
-PARTS = (
-    "manifest.json", "documents.json", "sources.json", "sentences.json", "passages.json", "tokens.json", "userdict.txt",
-    "dense.faiss", "sentence_vectors.npy",
-)
-
-
-@dataclass(frozen=True)
-class Source:
-    """What one document of an index came from and brought: the digest of its files (``corpus.report_digest``; a
-    later build reads only reports whose digest changed) and the user words derived from its text."""
-
-    digest: str
-    words: tuple[str, ...]
+# 2: checksums of every part; 3: sources.json, words derived per report; 4: one segment file per report
+FORMAT_VERSION = 4
+__all__ = ["Index", "Manifest", "Source", "build_index", "remove_leftovers"]
 
 
 @dataclass(frozen=True)
@@ -60,11 +55,14 @@ class Manifest:
     overlap_chars: int
     built_at: str
     build_seconds: float
-    checksums: dict = field(default_factory=dict)  # part name -> SHA-256 of its bytes, checked at every load
+    segments: list = field(default_factory=list)  # [doc id, file, SHA-256] per report in corpus order, checked at load
 
 
 class Index:
-    """Documents, their sentences and passages, a BM25 index and a FAISS index, and the manifest describing them."""
+    """Documents, their sentences and passages, a BM25 index and a FAISS index, and the manifest describing them.
+
+    Passages and sentences lie in corpus order, each document's rows together; an instance never changes (``change``
+    returns another), so one being served stays whole while the next is made."""
 
     def __init__(
         self,
@@ -78,6 +76,9 @@ class Index:
         sentence_vectors: np.ndarray,
         manifest: Manifest,
         sources: dict[str, Source],
+        bm25: BM25 | None = None,
+        substrings: SubstringCounts | None = None,
+        saved: Mapping[str, SegmentRef] | None = None,
     ) -> None:
         self.documents = documents
         self.sources = sources  # doc id -> Source; the tokenizer's user words are the union of their words
@@ -88,8 +89,12 @@ class Index:
         self.dense = dense
         self.sentence_vectors = sentence_vectors  # unit vectors aligned with ``sentences``, to judge answer sentences
         self.manifest = manifest
-        self.bm25 = BM25(tokens)
+        self.bm25 = bm25 if bm25 is not None else BM25(tokens)
+        # which passages hold a string (the tokenizer lower-cases: 5g, cbd, gdp); ``texts`` are the lowered passages
+        self.substrings = substrings if substrings is not None else SubstringCounts([p.text.lower() for p in passages])
+        self.saved = dict(saved or {})  # doc id -> its segment file, for the documents whose rows are saved as they are
         self.by_id = {doc.doc_id: doc for doc in documents}
+        self._spans = _spans(passages, sentences)
 
     @classmethod
     def build(
@@ -122,7 +127,7 @@ class Index:
             previous = None
         digests = digests or {}
         old_spans = previous.spans() if previous is not None else {}
-        old_vectors = previous.dense.vectors() if previous is not None else None
+        old_vectors = previous.dense.rows() if previous is not None else None
         sentences: list[Sentence] = []
         passages: list[Passage] = []
         sources: dict[str, Source] = {}
@@ -130,9 +135,11 @@ class Index:
         sentence_blocks: list[np.ndarray | list[str]] = []  # reused vector rows, or texts still to embed
         passage_blocks: list[np.ndarray | list[str]] = []
         known: dict[str, np.ndarray] = {}  # vectors of the earlier version of a replaced document, by text
+        reused: set[str] = set()
         for doc in documents:
             span = old_spans.get(doc.doc_id)
             if span is not None and previous.by_id[doc.doc_id] == doc:
+                reused.add(doc.doc_id)
                 (p0, p1), (s0, s1) = span
                 sentences.extend(previous.sentences[s0:s1])
                 for i in range(p0, p1):
@@ -144,10 +151,7 @@ class Index:
                 passage_blocks.append(old_vectors[p0:p1])
                 continue
             if span is not None:  # a replaced document: what text it shares with its earlier version keeps its vector
-                (p0, p1), (s0, s1) = span
-                old = previous.by_id[doc.doc_id]
-                known.update(zip((p.text for p in previous.passages[p0:p1]), old_vectors[p0:p1]))
-                known.update(zip((old.text[s.start : s.end] for s in previous.sentences[s0:s1]), previous.sentence_vectors[s0:s1]))
+                known.update(previous._known_vectors(doc.doc_id))
             doc_sentences = assign_periods(doc, split_sentences(doc))
             doc_passages = make_passages(doc, doc_sentences, target_chars=target_chars, overlap_chars=overlap_chars, first_id=len(passages))
             sentences.extend(doc_sentences)
@@ -156,12 +160,7 @@ class Index:
             sources[doc.doc_id] = Source(digests.get(doc.doc_id, ""), tuple(derive_user_words([doc.text])))
             sentence_blocks.append([doc.text[s.start : s.end] for s in doc_sentences])
             passage_blocks.append([p.text for p in doc_passages])
-        words = set().union(*(source.words for source in sources.values()))
-        if previous is not None and words == previous.tokenizer.user_words_set:
-            tokenizer, changed = previous.tokenizer, None
-        else:
-            tokenizer = Tokenizer(words)
-            changed = words ^ previous.tokenizer.user_words_set if previous is not None else None
+        tokenizer, changed = _tokenizer(sources, previous.tokenizer if previous is not None else None)
         # a passage's tokens depend on its text and the user words occurring in it (see Tokenizer): they are taken
         # from ``previous`` unless a word the dictionary gained or lost occurs in it
         touched = re.compile("|".join(map(re.escape, sorted(changed, key=len, reverse=True)))) if changed else None
@@ -171,21 +170,15 @@ class Index:
         ]
         vectors = _assemble(passage_blocks, embedder, known, progress=progress)
         sentence_vectors = _assemble(sentence_blocks, embedder, known, progress=progress)
-        manifest = Manifest(
-            format_version=FORMAT_VERSION,
-            code_version=__version__,
-            embedding_model=embedder.name,
-            dimension=int(vectors.shape[1]),
-            tokenizer=f"{tokenizer.name} (jieba cut_for_search, HMM) + user dictionary derived from each report",
-            user_words=len(tokenizer.user_words),
-            corpus_hash=corpus_digest,
-            documents=len(documents),
-            passages=len(passages),
-            target_chars=target_chars,
-            overlap_chars=overlap_chars,
-            built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            build_seconds=round(time.perf_counter() - started, 3),
-        )
+        saved = {}
+        if previous is not None:  # a reused document keeps its saved segment while its rows are as they were
+            retokenised = {p.doc_id for p, i, t in zip(passages, kept, tokens) if i >= 0 and t is not previous.tokens[i]}
+            saved = {
+                doc_id: ref for doc_id, ref in previous.saved.items()
+                if doc_id in reused and doc_id not in retokenised and sources[doc_id] == previous.sources[doc_id]
+            }
+        manifest = _manifest(embedder.name, int(vectors.shape[1]), tokenizer, corpus_digest, len(documents), len(passages),
+                             target_chars, overlap_chars, started)
         reused = sum(i >= 0 for i in kept)
         logger.info("built index: %d documents, %d passages (%d reused) in %.1f s", len(documents), len(passages), reused,
                     manifest.build_seconds)
@@ -199,28 +192,159 @@ class Index:
             sentence_vectors=sentence_vectors,
             manifest=manifest,
             sources=sources,
+            saved=saved,
         )
+
+    def change(
+        self,
+        order: Sequence[str],
+        fresh: Mapping[str, Document],
+        embedder: Embedder,
+        *,
+        digests: Mapping[str, str] | None = None,
+    ) -> "Index":
+        """The index of the documents named in ``order`` (corpus order): those in ``fresh`` (new or replaced, with
+        ``digests`` of their files) split, tokenised and embedded; every other one taken from this index as it is.
+
+        The cost is that of the fresh documents, plus array moves over the kept rows (the BM25 postings, the
+        substring keys, the vectors): no kept passage is tokenised again unless a user word the dictionary gains or
+        loses occurs in it, and none is embedded. Gives the index ``build`` gives for the same documents (tested).
+        Raises ``ValueError`` for an id in ``order`` that is neither here nor fresh, or another embedding model.
+        """
+        started = time.perf_counter()
+        digests = dict(digests or {})
+        if embedder.name != self.manifest.embedding_model:
+            raise ValueError(f"this index was built with {self.manifest.embedding_model!r}, not {embedder.name!r}")
+        unknown = [doc_id for doc_id in order if doc_id not in fresh and doc_id not in self.by_id]
+        if unknown or len(set(order)) != len(order) or not order:
+            raise ValueError(f"cannot make an index of {len(order)} documents ({', '.join(unknown[:3]) or 'repeated or none'})")
+        target, overlap = self.manifest.target_chars, self.manifest.overlap_chars
+        documents: list[Document] = []
+        sources: dict[str, Source] = {}
+        passages: list[Passage] = []
+        sentences: list[Sentence] = []
+        moved = np.full(len(self.passages), -1, dtype=np.int64)  # old passage -> new position
+        moved_sentences = np.full(len(self.sentences), -1, dtype=np.int64)
+        new_passages: list[int] = []
+        new_sentences: list[int] = []
+        known: dict[str, np.ndarray] = {}
+        for doc_id in order:
+            doc = fresh.get(doc_id)
+            if doc is None:
+                doc = self.by_id[doc_id]
+                (p0, p1), (s0, s1) = self._spans[doc_id]
+                shift = len(passages) - p0
+                block = self.passages[p0:p1]
+                passages.extend(block if shift == 0 else (replace(p, passage_id=p.passage_id + shift) for p in block))
+                moved[p0:p1] = np.arange(len(passages) - (p1 - p0), len(passages))
+                moved_sentences[s0:s1] = np.arange(len(sentences), len(sentences) + s1 - s0)
+                sentences.extend(self.sentences[s0:s1])
+                sources[doc_id] = self.sources[doc_id]
+            else:
+                if doc_id in self.by_id:
+                    known.update(self._known_vectors(doc_id))
+                doc_sentences = assign_periods(doc, split_sentences(doc))
+                doc_passages = make_passages(doc, doc_sentences, target_chars=target, overlap_chars=overlap, first_id=len(passages))
+                new_passages.extend(range(len(passages), len(passages) + len(doc_passages)))
+                new_sentences.extend(range(len(sentences), len(sentences) + len(doc_sentences)))
+                passages.extend(doc_passages)
+                sentences.extend(doc_sentences)
+                sources[doc_id] = Source(digests.get(doc_id, ""), tuple(derive_user_words([doc.text])))
+            documents.append(doc)
+        tokenizer, changed = _tokenizer(sources, self.tokenizer)
+        # kept passages holding a word the dictionary gained or lost are tokenised again (see Tokenizer)
+        held = [self.substrings.passages(word) for word in changed]
+        retokenised = np.unique(np.concatenate(held)) if held else np.empty(0, dtype=np.int64)
+        retokenised = moved[retokenised]
+        retokenised = retokenised[retokenised >= 0]
+        tokens = [None] * len(passages)
+        for old, new in zip(np.flatnonzero(moved >= 0).tolist(), moved[moved >= 0].tolist()):
+            tokens[new] = self.tokens[old]
+        fresh_tokens = {int(i): tokenizer(passages[i].text) for i in (*new_passages, *retokenised.tolist())}
+        for i, value in fresh_tokens.items():
+            tokens[i] = value
+        lexical_moved = moved.copy()
+        lexical_moved[np.isin(moved, retokenised)] = -1
+        bm25 = self.bm25.splice(lexical_moved, len(passages), fresh_tokens)
+        lowered = [None] * len(passages)
+        for old, new in zip(np.flatnonzero(moved >= 0).tolist(), moved[moved >= 0].tolist()):
+            lowered[new] = self.substrings.texts[old]
+        for i in new_passages:
+            lowered[i] = passages[i].text.lower()
+        substrings = self.substrings.splice(moved, lowered, new_passages)
+        texts = [passages[i].text for i in new_passages] + [_sentence_text(fresh, sentences[i]) for i in new_sentences]
+        missing = sorted({t for t in texts if t not in known})
+        embedded = dict(zip(missing, embedder.embed(missing))) if missing else {}
+        vectors = _moved_rows(self.dense.rows(), moved, len(passages), new_passages, texts[: len(new_passages)], known, embedded)
+        sentence_vectors = _moved_rows(self.sentence_vectors, moved_sentences, len(sentences), new_sentences,
+                                       texts[len(new_passages) :], known, embedded)
+        redone = {passages[i].doc_id for i in retokenised.tolist()}
+        saved = {doc_id: ref for doc_id, ref in self.saved.items() if doc_id in sources and doc_id not in fresh and doc_id not in redone}
+        all_digests = {doc_id: source.digest for doc_id, source in sources.items()}
+        manifest = _manifest(embedder.name, self.manifest.dimension, tokenizer, combine_digests(all_digests), len(documents),
+                             len(passages), target, overlap, started)
+        logger.info("changed index: %d documents (%d new or replaced), %d passages (%d tokenised again) in %.2f s",
+                    len(documents), len(fresh), len(passages), len(retokenised), manifest.build_seconds)
+        return Index(
+            documents=tuple(documents), sentences=tuple(sentences), passages=tuple(passages), tokens=tokens,
+            tokenizer=tokenizer, dense=DenseIndex.build(vectors), sentence_vectors=sentence_vectors, manifest=manifest,
+            sources=sources, bm25=bm25, substrings=substrings, saved=saved,
+        )
+
+    def _known_vectors(self, doc_id: str) -> dict[str, np.ndarray]:
+        """This index's vectors of a document's passage and sentence texts, by text (what a replacement keeps)."""
+        (p0, p1), (s0, s1) = self._spans[doc_id]
+        doc = self.by_id[doc_id]
+        known = dict(zip((p.text for p in self.passages[p0:p1]), self.dense.rows()[p0:p1]))
+        known.update(zip((doc.text[s.start : s.end] for s in self.sentences[s0:s1]), self.sentence_vectors[s0:s1]))
+        return known
 
     def spans(self) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
         """doc id -> ((first passage, end), (first sentence, end)): where each document's rows lie (they are contiguous)."""
-        out: dict[str, list[list[int]]] = {}
-        for rows, column in ((self.passages, 0), (self.sentences, 1)):
-            for i, row in enumerate(rows):
-                span = out.setdefault(row.doc_id, [[0, 0], [0, 0]])[column]
-                if span[1] == 0:
-                    span[0] = i
-                span[1] = i + 1
-        return {doc_id: (tuple(p), tuple(s)) for doc_id, (p, s) in out.items()}
+        return dict(self._spans)
 
-    def save(self, directory: Path | str) -> None:
-        """Write the index to ``directory`` atomically: build aside, then swap, so a failure leaves the old one."""
+    def segment(self, doc_id: str) -> Segment:
+        """One document's rows, as saved in its segment file."""
+        (p0, p1), (s0, s1) = self._spans.get(doc_id, ((0, 0), (0, 0)))
+        return Segment(self.by_id[doc_id], self.sources[doc_id], self.sentences[s0:s1], self.passages[p0:p1],
+                       self.tokens[p0:p1], self.dense.rows()[p0:p1], self.sentence_vectors[s0:s1])
+
+    def save(self, directory: Path | str, *, fresh: bool = False) -> None:
+        """Write the index to ``directory`` so that a reader sees the old index or the new one, never a mix.
+
+        Into a folder holding an index already (unless ``fresh``): the segments not there yet are written, then the
+        manifest is replaced (one rename), then the segments it no longer lists are removed; a change of one report
+        writes one segment. Otherwise the whole folder is built aside and swapped in. A failure or a kill before the
+        rename leaves the old index; files it left are removed by the next save."""
         directory = Path(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
+        with index_lock(directory):
+            if not fresh and _readable(directory):
+                self._save_in_place(directory)
+            else:
+                self._save_aside(directory)
+        logger.info("saved index to %s", directory)
+
+    def _save_in_place(self, directory: Path) -> None:
+        folder = directory / store.FOLDER
+        folder.mkdir(exist_ok=True)
+        refs = []
+        for doc in self.documents:
+            ref = self.saved.get(doc.doc_id)
+            if ref is None or not (folder / ref.file).is_file():
+                ref = store.write(folder, doc.doc_id, store.encode(self.segment(doc.doc_id)))
+            refs.append(ref)
+        self._write_manifest(directory, refs)
+        removed = store.collect_garbage(folder, {ref.file for ref in refs})
+        logger.debug("removed %d segments no manifest lists", len(removed))
+
+    def _save_aside(self, directory: Path) -> None:
         staging = directory.parent / f".{directory.name}.building-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
+        (staging / store.FOLDER).mkdir(parents=True)
         try:
-            self._write_parts(staging)
+            refs = [store.write(staging / store.FOLDER, doc.doc_id, store.encode(self.segment(doc.doc_id))) for doc in self.documents]
+            self._write_manifest(staging, refs)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -234,29 +358,18 @@ class Index:
                 os.replace(retired, directory)
             raise
         shutil.rmtree(retired, ignore_errors=True)
-        logger.info("saved index to %s", directory)
 
-    def _write_parts(self, folder: Path) -> None:
-        def dump(name: str, value: object) -> None:
-            (folder / name).write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-
-        documents = []
-        for doc in self.documents:
-            row = dict(vars(doc))
-            row["paragraphs"] = [[p.start, p.end, p.kind] for p in doc.paragraphs]
-            documents.append(row)
-        dump("documents.json", documents)
-        dump("sources.json", {doc_id: asdict(source) for doc_id, source in self.sources.items()})
-        # flat records: their __dict__ is what asdict gives, without its deep copy (a tenth of the time)
-        dump("sentences.json", [vars(s) for s in self.sentences])
-        dump("passages.json", [vars(p) for p in self.passages])
-        dump("tokens.json", self.tokens)
-        (folder / "userdict.txt").write_text("\n".join(self.tokenizer.user_words) + "\n", encoding="utf-8")
-        self.dense.save(folder / "dense.faiss")
-        np.save(folder / "sentence_vectors.npy", self.sentence_vectors)
-        # the manifest goes last, with the checksums of what is written: a folder without one is never taken for an index
-        self.manifest = replace(self.manifest, checksums={name: part_digest(folder / name) for name in PARTS if name != "manifest.json"})
-        (folder / "manifest.json").write_text(json.dumps(asdict(self.manifest), ensure_ascii=False, indent=1), encoding="utf-8")
+    def _write_manifest(self, folder: Path, refs: list[SegmentRef]) -> None:
+        # the manifest goes last and names every segment with its checksum: a folder without one is never taken for an index
+        manifest = replace(self.manifest, segments=[[ref.doc_id, ref.file, ref.sha256] for ref in refs])
+        temporary = folder / f".manifest.json.{os.getpid()}.part"
+        with open(temporary, "w", encoding="utf-8") as f:
+            f.write(json.dumps(asdict(manifest), ensure_ascii=False, indent=1))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, folder / "manifest.json")
+        self.manifest = manifest
+        self.saved = {ref.doc_id: ref for ref in refs}
 
     @staticmethod
     def read_manifest(directory: Path | str) -> Manifest:
@@ -272,8 +385,11 @@ class Index:
                     f"the index in {directory} has format {data.get('format_version')}, this code reads {FORMAT_VERSION}: "
                     "rebuild it with 'qa index'"
                 )
-            return Manifest(**data)
-        except (ValueError, TypeError) as exc:
+            manifest = Manifest(**data)
+            if not all(isinstance(row, list) and len(row) == 3 and all(isinstance(v, str) for v in row) for row in manifest.segments):
+                raise ValueError("its list of segments is malformed")
+            return manifest
+        except (ValueError, TypeError, AttributeError) as exc:
             raise StaleIndexError(f"the index manifest in {directory} is unreadable ({exc}): rebuild it with 'qa index'") from None
 
     @classmethod
@@ -293,10 +409,15 @@ class Index:
                 f"the index in {directory} was built with the embedding model {manifest.embedding_model!r}, "
                 f"not {embedding_model!r}: rebuild it with 'qa index' or choose that model"
             )
-        if corpus_dir is not None and Path(corpus_dir).is_dir() and corpus_hash(Path(corpus_dir)) != manifest.corpus_hash:
-            raise StaleIndexError(
-                f"the corpus in {corpus_dir} has changed since the index in {directory} was built: rebuild it with 'qa index'"
-            )
+        if corpus_dir is not None and Path(corpus_dir).is_dir():
+            try:
+                current = corpus_hash(Path(corpus_dir))
+            except CorpusError as exc:
+                raise StaleIndexError(f"the corpus in {corpus_dir} cannot be indexed as it is ({exc})") from None
+            if current != manifest.corpus_hash:
+                raise StaleIndexError(
+                    f"the corpus in {corpus_dir} has changed since the index in {directory} was built: rebuild it with 'qa index'"
+                )
         return manifest
 
     @classmethod
@@ -307,71 +428,140 @@ class Index:
         corpus_dir: Path | str | None = None,
         embedding_model: str | None = None,
     ) -> "Index":
-        """Load an index saved by ``save`` after the checks of ``check``; a part that does not match its checksum
-        raises ``IndexDamagedError`` naming it, one that cannot be read ``StaleIndexError``."""
+        """Load an index saved by ``save`` after the checks of ``check``; a segment that does not match its checksum
+        raises ``IndexDamagedError`` naming it and its report, one that cannot be read ``StaleIndexError``.
+
+        A segment removed while this was reading (another process saved a change) makes it read the new manifest."""
         directory = Path(directory)
         manifest = cls.check(directory, corpus_dir=corpus_dir, embedding_model=embedding_model)
-        verify_parts(directory, manifest)
-        try:
-            def read(name: str) -> object:
-                return json.loads((directory / name).read_text(encoding="utf-8"))
+        for _ in range(3):
+            try:
+                return cls._read(directory, manifest)
+            except FileNotFoundError as exc:
+                missing = exc
+                try:
+                    newer = cls.check(directory, corpus_dir=corpus_dir, embedding_model=embedding_model)
+                except QAError:
+                    newer = manifest
+                if newer == manifest:
+                    break
+                manifest = newer
+        name = Path(missing.filename or "").name
+        raise IndexDamagedError(f"the index segment {name} in {directory} is missing: rebuild it with 'qa index'")
 
-            documents = tuple(
-                Document(**{**row, "paragraphs": tuple(Paragraph(*p) for p in row["paragraphs"])}) for row in read("documents.json")
-            )
-            sentences = tuple(Sentence(**row) for row in read("sentences.json"))
-            passages = tuple(Passage(**row) for row in read("passages.json"))
-            tokens = read("tokens.json")
-            sources = {doc_id: Source(row["digest"], tuple(row["words"])) for doc_id, row in read("sources.json").items()}
-            user_words = [w for w in (directory / "userdict.txt").read_text(encoding="utf-8").split("\n") if w]
-            dense = DenseIndex.load(directory / "dense.faiss")
-            sentence_vectors = np.load(directory / "sentence_vectors.npy")
-        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-            raise StaleIndexError(f"the index in {directory} is damaged ({type(exc).__name__}: {exc}): rebuild it with 'qa index'") from None
+    @classmethod
+    def _read(cls, directory: Path, manifest: Manifest) -> "Index":
+        folder = directory / store.FOLDER
+        documents, sentences, passages, tokens, sources, saved = [], [], [], [], {}, {}
+        passage_vectors, sentence_vectors = [], []
+        for doc_id, file, sha256 in manifest.segments:
+            ref = SegmentRef(doc_id, file, sha256)
+            try:
+                segment = store.read(folder, ref, first_passage=len(passages))
+            except SegmentDamaged as exc:
+                raise IndexDamagedError(f"the index segment {file} (report {doc_id}) in {directory} {exc}: rebuild it with 'qa index'") from None
+            documents.append(segment.document)
+            sentences.extend(segment.sentences)
+            passages.extend(segment.passages)
+            tokens.extend(segment.tokens)
+            sources[doc_id] = segment.source
+            saved[doc_id] = ref
+            passage_vectors.append(segment.passage_vectors)
+            sentence_vectors.append(segment.sentence_vectors)
+        dimension = manifest.dimension
         if (
-            len(passages) != len(tokens)
-            or len(passages) != len(dense)
-            or dense.dimension != manifest.dimension
-            or sentence_vectors.shape != (len(sentences), manifest.dimension)
-            or sources.keys() != {doc.doc_id for doc in documents}
-            or set().union(*(source.words for source in sources.values())) != set(user_words)
+            len(documents) != manifest.documents
+            or len(sources) != len(documents)
+            or len(passages) != manifest.passages
+            or any(v.shape[1:] != (dimension,) for v in (*passage_vectors, *sentence_vectors) if len(v))
         ):
-            raise StaleIndexError(f"the index in {directory} is inconsistent (parts of different builds): rebuild it with 'qa index'")
+            raise StaleIndexError(f"the index in {directory} is inconsistent (segments of different builds): rebuild it with 'qa index'")
+        vectors = np.concatenate(passage_vectors) if passage_vectors else np.zeros((0, dimension), dtype=np.float32)
         return cls(
-            documents=documents,
-            sentences=sentences,
-            passages=passages,
+            documents=tuple(documents),
+            sentences=tuple(sentences),
+            passages=tuple(passages),
             tokens=tokens,
-            tokenizer=Tokenizer(user_words),
-            dense=dense,
-            sentence_vectors=sentence_vectors,
+            tokenizer=Tokenizer(set().union(*(source.words for source in sources.values()))),
+            dense=DenseIndex.build(vectors.reshape(-1, dimension)),
+            sentence_vectors=np.concatenate(sentence_vectors).reshape(-1, dimension) if sentence_vectors else np.zeros((0, dimension), dtype=np.float32),
             manifest=manifest,
             sources=sources,
+            saved=saved,
         )
 
 
-def part_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _spans(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
+    out: dict[str, list[list[int]]] = {}
+    for rows, column in ((passages, 0), (sentences, 1)):
+        for i, row in enumerate(rows):
+            span = out.setdefault(row.doc_id, [[0, 0], [0, 0]])[column]
+            if span[1] == 0:
+                span[0] = i
+            span[1] = i + 1
+    return {doc_id: (tuple(p), tuple(s)) for doc_id, (p, s) in out.items()}
 
 
-def verify_parts(directory: Path, manifest: Manifest) -> None:
-    """Raise ``IndexDamagedError`` naming the first part whose bytes do not match the manifest's checksum."""
-    for name in PARTS:
-        if name == "manifest.json":
-            continue
-        expected = manifest.checksums.get(name)
+def _tokenizer(sources: Mapping[str, Source], previous: Tokenizer | None) -> tuple[Tokenizer, set[str]]:
+    """The tokenizer for the union of the sources' words (``previous`` when that is its dictionary) and the words
+    its dictionary gained or lost against ``previous``."""
+    words = set().union(*(source.words for source in sources.values()))
+    if previous is not None and words == previous.user_words_set:
+        return previous, set()
+    return Tokenizer(words), (words ^ previous.user_words_set if previous is not None else set())
+
+
+def _manifest(model: str, dimension: int, tokenizer: Tokenizer, corpus_digest: str, documents: int, passages: int,
+              target_chars: int, overlap_chars: int, started: float) -> Manifest:
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        code_version=__version__,
+        embedding_model=model,
+        dimension=dimension,
+        tokenizer=f"{tokenizer.name} (jieba cut_for_search, HMM) + user dictionary derived from each report",
+        user_words=len(tokenizer.user_words),
+        corpus_hash=corpus_digest,
+        documents=documents,
+        passages=passages,
+        target_chars=target_chars,
+        overlap_chars=overlap_chars,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        build_seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _sentence_text(documents: Mapping[str, Document], sentence: Sentence) -> str:
+    return documents[sentence.doc_id].text[sentence.start : sentence.end]
+
+
+def _moved_rows(old: np.ndarray, moved: np.ndarray, size: int, fresh: list[int], texts: list[str],
+                known: Mapping[str, np.ndarray], embedded: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Rows of a changed index: old row ``i`` at ``moved[i]``, the vector of ``texts[j]`` at ``fresh[j]``."""
+    out = np.zeros((size, old.shape[1]), dtype=np.float32)
+    kept = moved >= 0
+    out[moved[kept]] = old[kept]
+    for position, text in zip(fresh, texts):
+        out[position] = known[text] if text in known else embedded[text]
+    return out
+
+
+@contextmanager
+def index_lock(directory: Path) -> Iterator[None]:
+    """One writer of an index folder at a time, across processes (a lock file beside the folder)."""
+    with open(directory.parent / f".{directory.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            found = part_digest(directory / name)
-        except OSError:
-            found = None
-        if expected is None or found != expected:
-            state = "is missing" if found is None else "does not match the checksum its manifest records (damaged or edited)"
-            raise IndexDamagedError(f"the index part {name} in {directory} {state}: rebuild it with 'qa index'")
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _readable(directory: Path) -> bool:
+    try:
+        Index.read_manifest(directory)
+    except QAError:
+        return False
+    return True
 
 
 def remove_leftovers(index_dir: Path | str) -> list[Path]:
@@ -386,6 +576,12 @@ def remove_leftovers(index_dir: Path | str) -> list[Path]:
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
         logger.warning("removed %s, left by a build that did not finish", path.name)
+    if _readable(index_dir):  # segment files a killed save wrote but no manifest lists
+        with index_lock(index_dir):
+            listed = {file for _, file, _ in Index.read_manifest(index_dir).segments}
+            for name in store.collect_garbage(index_dir / store.FOLDER, listed):
+                removed.append(index_dir / store.FOLDER / name)
+                logger.warning("removed %s, a segment no manifest lists (left by a save that did not finish)", name)
     return removed
 
 
@@ -427,14 +623,13 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedde
     from scratch; both give the same index (tested).
     """
     from .corpus import corpus_reports, load_document, report_digest
-    from .errors import QAError
 
     corpus_dir = Path(corpus_dir)
     remove_leftovers(index_dir)
     paths = corpus_reports(corpus_dir)
-    digest = corpus_hash(corpus_dir)
     digests = {path.stem: report_digest(path) for path in paths}
-    if reuse and not _is_saved(previous, index_dir):
+    digest = combine_digests(digests)
+    if reuse and not is_saved(previous, index_dir):
         try:
             previous = Index.load(index_dir, embedding_model=embedder.name)
         except QAError as exc:
@@ -451,11 +646,11 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedde
         unchanged = source is not None and source.digest == digests[path.stem]
         documents.append(previous.by_id[path.stem] if unchanged else load_document(path))
     index = Index.build(documents, embedder, corpus_digest=digest, digests=digests, previous=previous, **options)
-    index.save(index_dir)
+    index.save(index_dir, fresh=previous is None)
     return index
 
 
-def _is_saved(index: Index | None, index_dir: Path | str) -> bool:
+def is_saved(index: Index | None, index_dir: Path | str) -> bool:
     """Whether ``index`` is the one saved in ``index_dir`` now (same build, by its manifest)."""
     if index is None:
         return False

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .corpus import DOC_ID, META_FIELDS, report_paths
+from .corpus import DOC_ID, META_FIELDS, load_document, report_digest, report_paths
 from .embedding import Embedder
-from .errors import CorpusError
+from .errors import CorpusError, QAError
 from .formats import base_name, extract_text, report_suffix
-from .index import Index, pid_running, build_index
+from .index import Index, build_index, is_saved, pid_running
 from .normalize import normalize_report
 
 logger = logging.getLogger(__name__)
@@ -177,9 +177,34 @@ class Library:
         with self._changing():
             return self._build()
 
-    def _build(self) -> Index:
-        self.index = build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True, previous=self.index)
+    def _build(self, changed: set[str] | None = None) -> Index:
+        """The index of the corpus as it is now, saved. When only the reports ``changed`` (ids added, replaced or
+        removed) differ from the saved index, the index is changed report by report (``Index.change``: the cost
+        of those reports); otherwise (a first build, reports changed by hand in the folder) it is rebuilt reusing
+        what did not change."""
+        previous = self._saved_index()
+        if changed is not None and previous is not None:
+            paths = report_paths(self.corpus_dir)
+            order = [path.stem for path in paths]
+            gone = set(previous.by_id) - set(order)
+            if all(doc_id in changed or doc_id in previous.by_id for doc_id in order) and gone <= changed:
+                fresh = {path.stem: load_document(path) for path in paths if path.stem in changed}
+                digests = {path.stem: report_digest(path) for path in paths if path.stem in changed}
+                self.index = previous.change(order, fresh, self.embedder, digests=digests)
+                self.index.save(self.index_dir)
+                return self.index
+        self.index = build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True, previous=previous)
         return self.index
+
+    def _saved_index(self) -> Index | None:
+        """The index saved in the index folder: the one in memory when it is that one, else read from the folder."""
+        if self.index is not None and is_saved(self.index, self.index_dir):
+            return self.index
+        try:
+            return Index.load(self.index_dir, embedding_model=self.embedder.name)
+        except QAError as exc:
+            logger.info("no saved index to change (%s)", exc)
+            return None
 
     @contextmanager
     def _changing(self) -> Iterator[None]:
@@ -215,7 +240,7 @@ class Library:
                     temporary.write_bytes(data)
                     os.replace(temporary, target)
             _write_json(backup / JOURNAL, {**journal, "written": True})
-            index = self._build()
+            index = self._build({Path(name).stem for name in writes})
         except BaseException:
             _roll_back(self.corpus_dir, backup, journal["writes"])
             raise

@@ -27,7 +27,6 @@ from .question import (
 )
 from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from .schema import Candidate, Citation, Document, Hit, Result
-from .substrings import SubstringCounts
 from .spans import items_in, split_clauses
 
 logger = logging.getLogger(__name__)
@@ -127,8 +126,8 @@ class QA:
         self._sentence_starts: dict[str, tuple[list[int], list[int]]] = {doc_id: (starts[doc_id], ids) for doc_id, ids in by_doc.items()}
         self._corpus_text = "\n".join(d.text for d in index.documents)
         self._captions = [i for i, sentence in enumerate(index.sentences) if sentence.kind == "caption"]  # bylines among them
-        self._lowered = [p.text.lower() for p in index.passages]  # the tokenizer lower-cases: 5g, cbd, gdp
-        self._holding = SubstringCounts(self._lowered)  # how many passages hold a term (term_weights)
+        self._holding = index.substrings  # how many passages hold a term (term_weights)
+        self._lowered = index.substrings.texts  # the tokenizer lower-cases: 5g, cbd, gdp
 
     @classmethod
     def load(

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Callable
 
 import httpx
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark import ROOT, free_port, spawn_server, stop_server  # noqa: E402
@@ -88,31 +87,37 @@ def lost(baseline: list, got: list) -> int:
 # --- the scenarios: each damages ``work`` and says what it did --------------------------------------------------------
 
 
+def segment_of(work: Path, doc_id: str = "lixia-2024-interview") -> Path:
+    """The segment file holding a report, as the manifest lists it."""
+    manifest = json.loads((work / "index" / "manifest.json").read_text(encoding="utf-8"))
+    return next(work / "index" / "segments" / file for d, file, _ in manifest["segments"] if d == doc_id)
+
+
 def flip_byte(work: Path) -> str:
-    path = work / "index" / "dense.faiss"
+    path = segment_of(work)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    return "one bit flipped in the middle of dense.faiss"
+    return "one bit flipped in the middle of lixia-2024-interview's segment"
 
 
 def edit_documents(work: Path) -> str:
-    path = work / "index" / "documents.json"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace(*TAMPERED_FIGURE), encoding="utf-8")
-    return "documents.json edited: {} → {} (every place)".format(*TAMPERED_FIGURE)
+    path = segment_of(work)
+    path.write_bytes(path.read_bytes().replace(*(s.encode() for s in TAMPERED_FIGURE)))
+    return "lixia-2024-interview's segment edited: {} → {} (every place)".format(*TAMPERED_FIGURE)
 
 
-def edit_passages(work: Path) -> str:
-    path = work / "index" / "passages.json"
-    path.write_text(path.read_text(encoding="utf-8").replace(*TAMPERED_FIGURE), encoding="utf-8")
-    return "passages.json edited the same way"
+def swap_segments(work: Path) -> str:
+    segment_of(work).write_bytes(segment_of(work, "lixia-2023-report").read_bytes())
+    return "lixia-2024-interview's segment overwritten with lixia-2023-report's (a whole, valid segment)"
 
 
-def negate_vectors(work: Path) -> str:
-    path = work / "index" / "sentence_vectors.npy"
-    np.save(path, -np.load(path))
-    return "sentence_vectors.npy negated (a valid file of the right shape)"
+def flip_sentence_vectors(work: Path) -> str:
+    path = segment_of(work)
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0x80
+    path.write_bytes(bytes(data))
+    return "a sign bit flipped in lixia-2024-interview's sentence vectors"
 
 
 def truncate_manifest(work: Path) -> str:
@@ -122,8 +127,8 @@ def truncate_manifest(work: Path) -> str:
 
 
 def delete_part(work: Path) -> str:
-    (work / "index" / "tokens.json").unlink()
-    return "tokens.json deleted"
+    segment_of(work).unlink()
+    return "lixia-2024-interview's segment deleted"
 
 
 def add_bad_report(work: Path) -> str:
@@ -149,8 +154,9 @@ def add_broken_pdf(work: Path) -> str:
 def leftover_build(work: Path) -> str:
     left = work / ".index.building-999999"
     left.mkdir()
-    (left / "dense.faiss").write_bytes(b"half a file")
-    return "a .index.building-<pid> folder left as by a killed build"
+    (left / "manifest.json").write_bytes(b"half a file")
+    (work / "index" / "segments" / "0123.seg").write_bytes(b"half a segment")
+    return "a .index.building-<pid> folder and a segment no manifest lists, as killed saves leave them"
 
 
 def kill_when_building(work: Path, command: list[str]) -> str:
@@ -178,7 +184,37 @@ def kill_server_rebuild(work: Path) -> str:
     flip_byte(work)  # the server will rebuild at start
     command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(free_port())]
     left = kill_when_building(work, command)
-    return f"dense.faiss damaged; the server killed (SIGKILL) while writing the rebuilt index at start; it left {left}"
+    return f"a segment damaged; the server killed (SIGKILL) while writing the rebuilt index at start; it left {left}"
+
+
+ADDED_ID = "tianqiao-2021-report"
+
+
+def kill_add(work: Path) -> str:
+    """``qa add`` of a new report, SIGKILLed the moment its segment file appears (the corpus holds the report, the
+    manifest does not list it yet)."""
+    text = (work / "corpus" / "shizhong-2020-report.txt").read_text(encoding="utf-8").replace("市中", "天桥")
+    source = work / f"{ADDED_ID}.txt"
+    source.write_text(text, encoding="utf-8")
+    segments = work / "index" / "segments"
+    before = {p.name for p in segments.iterdir()}
+    env = {**os.environ, "QA_CORPUS_DIR": str(work / "corpus"), "QA_INDEX_DIR": str(work / "index"), "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "add", str(source), "--district", "天桥区", "--year", "2021"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while not ({p.name for p in segments.iterdir()} - before) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.001)
+    if process.poll() is not None:
+        return f"nothing (qa add had exited with {process.returncode} before the kill)"
+    process.kill()
+    process.wait()
+    left = sorted({p.name for p in segments.iterdir()} - before)
+    return f"`qa add` killed (SIGKILL) while saving its segment; it left {', '.join(left)} in segments/"
+
+
+def remove_added(work: Path) -> None:
+    for path in (work / "corpus").glob(ADDED_ID + ".*"):
+        path.unlink()
 
 
 UPLOAD_ID = "tianqiao-2020-report"
@@ -211,12 +247,12 @@ def remove_upload(work: Path) -> None:
 
 # (name, damage, undo after the run: so that the next scenario starts from a healthy corpus)
 SCENARIOS: list[tuple[str, Callable[[Path], str], Callable[[Path], None] | None]] = [
-    ("bit flip in the FAISS file", flip_byte, None),
+    ("bit flip in a segment", flip_byte, None),
     ("stored text tampered", edit_documents, None),
-    ("passages tampered", edit_passages, None),
-    ("sentence vectors negated", negate_vectors, None),
+    ("segment swapped", swap_segments, None),
+    ("sentence vectors damaged", flip_sentence_vectors, None),
     ("manifest truncated", truncate_manifest, None),
-    ("index part deleted", delete_part, None),
+    ("segment deleted", delete_part, None),
     ("undecodable report", add_bad_report, lambda w: (w / "corpus" / "zz-bad.txt").unlink()),
     ("empty report", add_empty_report, lambda w: (w / "corpus" / "zz-empty.txt").unlink()),
     ("binary report", add_binary_report, lambda w: (w / "corpus" / "zz-binary.txt").unlink()),
@@ -225,6 +261,7 @@ SCENARIOS: list[tuple[str, Callable[[Path], str], Callable[[Path], None] | None]
     ("qa index killed mid-build", kill_index_build, None),
     ("server killed mid-rebuild", kill_server_rebuild, None),
     ("server killed during an upload", kill_during_upload, remove_upload),
+    ("qa add killed mid-save", kill_add, remove_added),
 ]
 
 

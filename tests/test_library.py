@@ -74,7 +74,7 @@ def test_a_failed_rebuild_puts_the_corpus_back(library, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(qa.library, "build_index", disk_full)
+    monkeypatch.setattr(qa.library.Index, "save", disk_full)
     with pytest.raises(OSError):
         library.add(NEW_REPORT.encode(), "huaiyin-2024.txt")
     with pytest.raises(OSError):
@@ -167,8 +167,9 @@ def test_several_reports_go_in_with_one_rebuild_or_not_at_all(library, monkeypat
     import qa.library
 
     builds = []
-    real_build = qa.library.build_index
+    real_build, real_change = qa.library.build_index, Index.change
     monkeypatch.setattr(qa.library, "build_index", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+    monkeypatch.setattr(Index, "change", lambda *a, **k: builds.append(1) or real_change(*a, **k))
     second = NEW_REPORT.replace("槐荫区", "天桥区").replace("5200", "6100")
     digest = corpus_hash(library.corpus_dir)
     with pytest.raises(CorpusError, match="bad.txt: the file is empty"):
@@ -179,3 +180,29 @@ def test_several_reports_go_in_with_one_rebuild_or_not_at_all(library, monkeypat
     ids, index = library.add_all([(NEW_REPORT.encode(), "huaiyin.txt", {}, None), (second.encode(), "tianqiao.txt", {"district": "天桥区"}, None)])
     assert ids == ["huaiyin", "tianqiao"] and builds == [1]
     assert index.by_id["tianqiao"].district == "天桥区" and "6100" in index.by_id["tianqiao"].text
+
+
+def test_an_addition_reads_and_indexes_that_report_alone(library, monkeypatch):
+    """The library changes the saved index report by report: the other reports are not read again, no full build
+    runs, and the saved index is the one the change gave."""
+    import qa.library
+
+    read = []
+    real_load = qa.library.load_document
+    monkeypatch.setattr(qa.library, "load_document", lambda path, *a, **k: read.append(path.name) or real_load(path, *a, **k))
+    monkeypatch.setattr(qa.library, "build_index", lambda *a, **k: pytest.fail("a full build ran"))
+    before = set(Index.load(library.index_dir).by_id)
+    library.add(NEW_REPORT.encode(), "huaiyin-2024.txt")
+    assert read == ["huaiyin-2024.txt"]
+    library.remove("lixia-2023")
+    assert read == ["huaiyin-2024.txt"]
+    assert set(Index.load(library.index_dir, corpus_dir=library.corpus_dir).by_id) == before - {"lixia-2023"} | {"huaiyin-2024"}
+
+
+def test_reports_changed_by_hand_meanwhile_are_picked_up_by_a_rebuild(library):
+    """A report dropped into the folder by hand is not one of the library's changes: the next change rebuilds,
+    so the saved index always matches the folder."""
+    (library.corpus_dir / "tianqiao-2024.txt").write_text(NEW_REPORT.replace("槐荫区", "天桥区"), encoding="utf-8")
+    _, index = library.add(NEW_REPORT.encode(), "huaiyin-2024.txt")
+    assert {"tianqiao-2024", "huaiyin-2024"} <= index.by_id.keys()
+    assert Index.load(library.index_dir, corpus_dir=library.corpus_dir).by_id.keys() == index.by_id.keys()

@@ -41,31 +41,35 @@ def test_a_failed_rebuild_keeps_the_last_good_index_answering(workdir):
     (workdir / "corpus" / "bad.txt").unlink()
 
 
-@pytest.mark.parametrize("part, damage", [
-    ("dense.faiss", "flip"),
-    ("documents.json", "7000余个→9000余个"),
-    ("sentence_vectors.npy", "flip"),
-])
-def test_a_damaged_or_edited_part_is_rebuilt_from_the_corpus_not_served(workdir, part, damage):
-    path = workdir / "index" / part
-    if damage == "flip":
-        data = bytearray(path.read_bytes())
-        data[-100] ^= 0x80
-        path.write_bytes(bytes(data))
+def segment_of(workdir, doc_id):
+    manifest = json.loads((workdir / "index" / "manifest.json").read_text(encoding="utf-8"))
+    return next(workdir / "index" / "segments" / file for d, file, _ in manifest["segments"] if d == doc_id)
+
+
+@pytest.mark.parametrize("damage", ["flip in the passage vectors", "7000余个→9000余个", "flip in the sentence vectors"])
+def test_a_damaged_or_edited_segment_is_rebuilt_from_the_corpus_not_served(workdir, damage):
+    path = segment_of(workdir, "lixia-2024-interview")
+    data = bytearray(path.read_bytes())
+    if damage.startswith("flip"):
+        data[len(data) // 2 if "passage" in damage else -100] ^= 0x80
     else:
-        path.write_text(path.read_text(encoding="utf-8").replace("7000余个", "9000余个"), encoding="utf-8")
+        assert "7000余个".encode() in data
+        data = bytearray(bytes(data).replace("7000余个".encode(), "9000余个".encode()))
+    path.write_bytes(bytes(data))
     health, answer, log = serve_and_ask(workdir)
     assert health["status"] == "ok"
     assert answer["answer"] == "7000余个"
-    assert part in log  # the log names what was rebuilt and why
+    assert path.name in log and "lixia-2024-interview" in log  # the log names what was rebuilt and why
 
 
 def test_folders_left_by_a_killed_build_are_removed_at_start(workdir):
     left = workdir / ".index.building-999999"
     left.mkdir()
-    (left / "dense.faiss").write_bytes(b"half")
+    (left / "manifest.json").write_bytes(b"half")
+    orphan = workdir / "index" / "segments" / "0123.seg"  # a segment written by a save killed before its manifest
+    orphan.write_bytes(b"half")
     health, _, _ = serve_and_ask(workdir)
-    assert health["status"] == "ok" and not left.exists()
+    assert health["status"] == "ok" and not left.exists() and not orphan.exists()
 
 
 def test_a_server_killed_while_indexing_an_upload_completes_it_after_a_restart(workdir):

@@ -71,3 +71,41 @@ def test_dense_scores_are_every_rows_cosine():
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     query = vectors[4] + 0.1
     assert np.allclose(DenseIndex.build(vectors).scores(query), vectors @ query, atol=1e-5)
+
+
+def _random_change(rng, n_old):
+    """A random change of a passage list: which old passages stay (in order), and where new ones go."""
+    kept = sorted(rng.sample(range(n_old), rng.randint(0, n_old)))
+    rows = [("old", i) for i in kept]
+    for _ in range(rng.randint(0, 6)):
+        rows.insert(rng.randint(0, len(rows)), ("new", None))
+    moved = np.full(n_old, -1, dtype=np.int64)
+    fresh = []
+    for position, (kind, i) in enumerate(rows):
+        if kind == "old":
+            moved[i] = position
+        else:
+            fresh.append(position)
+    return rows, moved, fresh
+
+
+def test_a_spliced_bm25_scores_as_one_built_from_the_new_token_lists():
+    import random
+
+    rng = random.Random(11)
+    words = ["历下", "学位", "新增", "公园", "增长", "亿元", "5g", "泺源智谷", "停车", "泊位"]
+    for _ in range(40):
+        old = [[rng.choice(words) for _ in range(rng.randint(0, 8))] for _ in range(rng.randint(1, 12))]
+        rows, moved, fresh = _random_change(rng, len(old))
+        new = [old[i] if kind == "old" else [rng.choice(words + ["新词"]) for _ in range(rng.randint(0, 8))] for kind, i in rows]
+        spliced = BM25(old).splice(moved, len(new), {p: new[p] for p in fresh})
+        built = BM25(new)
+        for query in (rng.sample(words + ["新词", "无"], 3) for _ in range(10)):
+            assert spliced.scores(query).tolist() == built.scores(query).tolist()
+
+
+def test_a_splice_leaves_the_bm25_it_came_from_as_it_was():
+    old = BM25([["历下", "学位"], ["公园"]])
+    before = old.scores(["历下", "公园", "新词"]).tolist()
+    old.splice(np.array([1, -1]), 3, {0: ["新词", "公园"], 2: ["新词"]})
+    assert old.scores(["历下", "公园", "新词"]).tolist() == before

@@ -52,3 +52,26 @@ def test_edge_terms_and_texts():
     assert _holding(SubstringCounts([]), "学位") == []
     with pytest.raises(ValueError):
         SubstringCounts(["含\0的文本"])
+
+
+def test_spliced_counts_equal_counts_of_the_new_texts():
+    rng = random.Random(5)
+    alphabet = "历下区新增学位个亿元增长年5g𠀀的，。"
+    for _ in range(30):
+        old = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(rng.randint(1, 40))]
+        kept = sorted(rng.sample(range(len(old)), rng.randint(0, len(old))))
+        rows = [old[i] for i in kept]
+        origin = list(kept)
+        for _ in range(rng.randint(0, 8)):
+            at = rng.randint(0, len(rows))
+            rows.insert(at, "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))))
+            origin.insert(at, None)
+        moved = np.full(len(old), -1, dtype=np.int64)
+        for position, i in enumerate(origin):
+            if i is not None:
+                moved[i] = position
+        fresh = [p for p, i in enumerate(origin) if i is None]
+        spliced = SubstringCounts(old).splice(moved, rows, fresh)
+        terms = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(200)}
+        for term in terms:
+            assert _holding(spliced, term) == _scan(rows, term), term
