@@ -89,6 +89,7 @@ class Library:
         self.embedder = embedder
         self.max_documents = max_documents
         self._lock = threading.Lock()
+        self._digests: dict[Path, tuple[tuple[int, int, int], str]] = {}
 
     def reports(self) -> dict[str, Report]:
         """The reports in the corpus folder, by id."""
@@ -97,9 +98,18 @@ class Library:
         out = {}
         for path in report_paths(self.corpus_dir):
             sidecar = path.with_suffix(".json")
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            out[path.stem] = Report(path.stem, path, sidecar if sidecar.exists() else None, digest)
+            out[path.stem] = Report(path.stem, path, sidecar if sidecar.exists() else None, self._digest(path))
         return out
+
+    def _digest(self, path: Path) -> str:
+        """SHA-256 of a report file, read again only when its size or modification time changed (a change to one
+        report should not read the thousands of others)."""
+        stat = path.stat()
+        key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        cached = self._digests.get(path)
+        if cached is None or cached[0] != key:
+            cached = self._digests[path] = (key, hashlib.sha256(path.read_bytes()).hexdigest())
+        return cached[1]
 
     def check(self, data: bytes, filename: str, metadata: dict, reports: dict[str, Report], *, doc_id: str | None = None,
               replace: bool = False) -> str:

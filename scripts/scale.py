@@ -147,7 +147,7 @@ def build(corpus: Path, index: Path) -> dict:
     return {
         "reports": manifest["documents"], "passages": manifest["passages"], "user_words": manifest["user_words"],
         "build_s": round(seconds, 1), "passages_per_s": round(manifest["passages"] / seconds, 1),
-        "index_mb": round(sum(p.stat().st_size for p in index.iterdir()) / 2**20, 1),
+        "index_mb": round(sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20, 1),
         "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
     }
 
