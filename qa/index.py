@@ -108,81 +108,33 @@ class Index:
         target_chars: int = 220,
         overlap_chars: int = 80,
         progress: bool = False,
-        previous: "Index | None" = None,
     ) -> "Index":
-        """Split, tokenise and embed ``documents``; returns the index in memory (``save`` writes it).
+        """Split, tokenise and embed ``documents`` from scratch; returns the index in memory (``save`` writes it).
 
         ``digests`` (doc id -> digest of its files) are kept with the index, so a later build can tell which reports
-        changed without reading them. With ``previous`` (an index built with the same model and chunking), the work
-        done for a document equal to one of its own is taken as it was: sentences, passages, derived words, tokens
-        (unless a word the dictionary gained or lost occurs in the passage) and vectors; only changed documents are
-        split, tokenised and embedded. The result is the index a build from scratch gives (tested).
+        changed without reading them. ``change`` makes the index of other documents from this one, at the cost of
+        what differs.
         """
         started = time.perf_counter()
         if not documents:
             raise ValueError("cannot build an index of no documents")
-        if previous is not None and (
-            previous.manifest.embedding_model != embedder.name
-            or (previous.manifest.target_chars, previous.manifest.overlap_chars) != (target_chars, overlap_chars)
-        ):
-            previous = None
         digests = digests or {}
-        old_spans = previous.spans() if previous is not None else {}
-        old_vectors = previous.dense.rows() if previous is not None else None
         sentences: list[Sentence] = []
         passages: list[Passage] = []
         sources: dict[str, Source] = {}
-        kept: list[tuple[int, int]] = []  # for each passage: its position in ``previous`` (or -1), reused or not
-        sentence_blocks: list[np.ndarray | list[str]] = []  # reused vector rows, or texts still to embed
-        passage_blocks: list[np.ndarray | list[str]] = []
-        known: dict[str, np.ndarray] = {}  # vectors of the earlier version of a replaced document, by text
-        reused: set[str] = set()
         for doc in documents:
-            span = old_spans.get(doc.doc_id)
-            if span is not None and previous.by_id[doc.doc_id] == doc:
-                reused.add(doc.doc_id)
-                (p0, p1), (s0, s1) = span
-                sentences.extend(previous.sentences[s0:s1])
-                for i in range(p0, p1):
-                    p = previous.passages[i]
-                    passages.append(p if p.passage_id == len(passages) else replace(p, passage_id=len(passages)))
-                    kept.append(i)
-                sources[doc.doc_id] = Source(digests.get(doc.doc_id, ""), previous.sources[doc.doc_id].words)
-                sentence_blocks.append(previous.sentence_vectors[s0:s1])
-                passage_blocks.append(old_vectors[p0:p1])
-                continue
-            if span is not None:  # a replaced document: what text it shares with its earlier version keeps its vector
-                known.update(previous._known_vectors(doc.doc_id))
             doc_sentences = assign_periods(doc, split_sentences(doc))
-            doc_passages = make_passages(doc, doc_sentences, target_chars=target_chars, overlap_chars=overlap_chars, first_id=len(passages))
+            passages.extend(make_passages(doc, doc_sentences, target_chars=target_chars, overlap_chars=overlap_chars, first_id=len(passages)))
             sentences.extend(doc_sentences)
-            passages.extend(doc_passages)
-            kept.extend([-1] * len(doc_passages))
             sources[doc.doc_id] = Source(digests.get(doc.doc_id, ""), tuple(derive_user_words([doc.text])))
-            sentence_blocks.append([doc.text[s.start : s.end] for s in doc_sentences])
-            passage_blocks.append([p.text for p in doc_passages])
-        tokenizer, changed = _tokenizer(sources, previous.tokenizer if previous is not None else None)
-        # a passage's tokens depend on its text and the user words occurring in it (see Tokenizer): they are taken
-        # from ``previous`` unless a word the dictionary gained or lost occurs in it
-        touched = re.compile("|".join(map(re.escape, sorted(changed, key=len, reverse=True)))) if changed else None
-        tokens = [
-            previous.tokens[i] if i >= 0 and (touched is None or not touched.search(p.text.lower())) else tokenizer(p.text)
-            for p, i in zip(passages, kept)
-        ]
-        vectors = _assemble(passage_blocks, embedder, known, progress=progress)
-        sentence_vectors = _assemble(sentence_blocks, embedder, known, progress=progress)
-        saved = {}
-        if previous is not None:  # a reused document keeps its saved segment while its rows are as they were
-            retokenised = {p.doc_id for p, i, t in zip(passages, kept, tokens) if i >= 0 and t is not previous.tokens[i]}
-            saved = {
-                doc_id: ref for doc_id, ref in previous.saved.items()
-                if doc_id in reused and doc_id not in retokenised and sources[doc_id] == previous.sources[doc_id]
-            }
+        tokenizer, _ = _tokenizer(sources, None)
+        tokens = [tokenizer(p.text) for p in passages]
+        by_id = {doc.doc_id: doc for doc in documents}
+        vectors = _embedded([p.text for p in passages], embedder, progress)
+        sentence_vectors = _embedded([by_id[s.doc_id].text[s.start : s.end] for s in sentences], embedder, progress)
         manifest = _manifest(embedder.name, int(vectors.shape[1]), tokenizer, corpus_digest, len(documents), len(passages),
                              target_chars, overlap_chars, started)
-        reused = sum(i >= 0 for i in kept)
-        logger.info("built index: %d documents, %d passages (%d reused) in %.1f s", len(documents), len(passages), reused,
-                    manifest.build_seconds)
+        logger.info("built index: %d documents, %d passages in %.1f s", len(documents), len(passages), manifest.build_seconds)
         return cls(
             documents=tuple(documents),
             sentences=tuple(sentences),
@@ -190,10 +142,9 @@ class Index:
             tokens=tokens,
             tokenizer=tokenizer,
             dense=DenseIndex.build(vectors),
-            sentence_vectors=sentence_vectors,
+            sentence_vectors=sentence_vectors.reshape(len(sentences), vectors.shape[1]),
             manifest=manifest,
             sources=sources,
-            saved=saved,
         )
 
     def change(
@@ -542,6 +493,14 @@ def _sentence_text(documents: Mapping[str, Document], sentence: Sentence) -> str
     return documents[sentence.doc_id].text[sentence.start : sentence.end]
 
 
+def _embedded(texts: list[str], embedder: Embedder, progress: bool) -> np.ndarray:
+    """The vectors of ``texts`` in order, each distinct text embedded once (in sorted order, one call)."""
+    unique = sorted(set(texts))
+    vectors = embedder.embed(unique, progress=progress) if unique else np.zeros((0, 0), dtype=np.float32)
+    row = {text: i for i, text in enumerate(unique)}
+    return np.ascontiguousarray(np.asarray(vectors, dtype=np.float32)[[row[t] for t in texts]]) if texts else np.zeros((0, 0), dtype=np.float32)
+
+
 def _moved_rows(old: np.ndarray, blocks: list[tuple[int, int, int]], size: int, fresh: Mapping[int, np.ndarray]) -> np.ndarray:
     """Rows of a changed index: each block ``(start, end, new start)`` of old rows copied as one slice, the rows in
     ``fresh`` (position -> vector) set one by one."""
@@ -615,56 +574,54 @@ def pid_running(pid: int) -> bool:
     return True
 
 
-def _assemble(blocks: list, embedder: Embedder, known: dict[str, np.ndarray], *, progress: bool = False) -> np.ndarray:
-    """Stack blocks of vector rows in order; a block given as texts is embedded (all such texts in one call; a text
-    in ``known`` keeps that vector)."""
-    missing = sorted({t for block in blocks if isinstance(block, list) for t in block if t not in known})
-    fresh = dict(zip(missing, embedder.embed(missing, progress=progress))) if missing else {}
-    rows = [
-        block if not isinstance(block, list)
-        else np.stack([known[t] if t in known else fresh[t] for t in block]).reshape(len(block), -1) if block
-        else None
-        for block in blocks
-    ]
-    rows = [r for r in rows if r is not None and len(r)]
-    return np.ascontiguousarray(np.concatenate(rows).astype(np.float32, copy=False)) if rows else np.zeros((0, 0), dtype=np.float32)
-
-
 def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, *, reuse: bool = False,
-                previous: Index | None = None, **options) -> Index:
-    """Read ``corpus_dir``, build the index and save it atomically to ``index_dir``; returns the index.
+                previous: Index | None = None, changed: set[str] | None = None, progress: bool = False,
+                **options) -> Index:
+    """Read ``corpus_dir``, build the index and save it to ``index_dir``; returns the index.
 
-    ``reuse=True`` starts from the index already in ``index_dir`` (or ``previous``, the one in memory, when it is
-    the one saved there): a report whose files have the digest recorded there is not read again, and what was done
-    for it is kept (see ``Index.build``), so the cost of a rebuild is the cost of what changed. ``qa index`` builds
-    from scratch; both give the same index (tested).
+    ``reuse=True`` starts from the index saved in ``index_dir`` (``previous``, the one in memory, when it is that
+    one) and changes it (``Index.change``): only the reports whose files changed are read, split, tokenised and
+    embedded. Which changed is told by ``changed`` (ids added, replaced or removed, as the library knows them) when
+    every other difference is accounted for, else found by the digests of every report's files. Without an index
+    to start from (or with other chunking ``options``) it builds from scratch, as ``qa index`` does; both give the
+    same index (tested).
     """
     from .corpus import corpus_reports, load_document, report_digest
 
     corpus_dir = Path(corpus_dir)
     remove_leftovers(index_dir)
     paths = corpus_reports(corpus_dir)
+    if reuse:
+        previous = previous if is_saved(previous, index_dir) else _load_or_none(index_dir, embedder.name)
+        chunking = (options.get("target_chars"), options.get("overlap_chars"))
+        if previous is not None and previous.manifest.embedding_model == embedder.name and all(
+            wanted in (None, had) for wanted, had in zip(chunking, (previous.manifest.target_chars, previous.manifest.overlap_chars))
+        ):
+            order = [path.stem for path in paths]
+            known = changed is not None and (set(previous.by_id) - set(order)) <= changed and all(
+                doc_id in changed or doc_id in previous.by_id for doc_id in order)
+            if known:
+                stale = [path for path in paths if path.stem in changed]
+            else:  # reports changed by hand in the folder: their digests tell
+                stale = [path for path in paths if path.stem not in previous.sources
+                         or previous.sources[path.stem].digest != report_digest(path)]
+            fresh = {path.stem: load_document(path) for path in stale}
+            index = previous.change(order, fresh, embedder, digests={path.stem: report_digest(path) for path in stale})
+            index.save(index_dir)
+            return index
     digests = {path.stem: report_digest(path) for path in paths}
-    digest = combine_digests(digests)
-    if reuse and not is_saved(previous, index_dir):
-        try:
-            previous = Index.load(index_dir, embedding_model=embedder.name)
-        except QAError as exc:
-            previous = None
-            logger.info("building from scratch: no earlier index to reuse (%s)", exc)
-    if not reuse or previous is None or previous.manifest.embedding_model != embedder.name:
-        previous = None
-    else:  # the same passages as before: keep its chunking
-        options.setdefault("target_chars", previous.manifest.target_chars)
-        options.setdefault("overlap_chars", previous.manifest.overlap_chars)
-    documents = []
-    for path in paths:
-        source = previous.sources.get(path.stem) if previous is not None else None
-        unchanged = source is not None and source.digest == digests[path.stem]
-        documents.append(previous.by_id[path.stem] if unchanged else load_document(path))
-    index = Index.build(documents, embedder, corpus_digest=digest, digests=digests, previous=previous, **options)
-    index.save(index_dir, fresh=previous is None)
+    documents = [load_document(path) for path in paths]
+    index = Index.build(documents, embedder, corpus_digest=combine_digests(digests), digests=digests, progress=progress, **options)
+    index.save(index_dir, fresh=True)
     return index
+
+
+def _load_or_none(index_dir: Path | str, model: str) -> Index | None:
+    try:
+        return Index.load(index_dir, embedding_model=model)
+    except QAError as exc:
+        logger.info("building from scratch: no earlier index to reuse (%s)", exc)
+        return None
 
 
 def is_saved(index: Index | None, index_dir: Path | str) -> bool:

@@ -1,10 +1,11 @@
-"""Adding, replacing and removing reports: the corpus folder changes and the index is rebuilt, all or nothing.
+"""Adding, replacing and removing reports: the corpus folder changes and the index follows, all or nothing.
 
 A change is checked in full before anything is written (the file is read and normalised, its metadata checked), then
-written into the corpus, then the index is rebuilt reusing the vectors of what did not change (so adding one report
-embeds that report alone) and saved atomically. If the rebuild fails, the corpus is put back as it was. A process
-killed midway leaves a corpus one step ahead of its index: the next load sees the corpus changed and rebuilds, so
-the change completes; the backup folder it leaves is removed.
+written into the corpus, then the saved index is changed by those reports alone (``Index.change``: the new report is
+read, split, tokenised and embedded; no other is read again) and its segment written before the manifest is swapped.
+If that fails, the corpus is put back as it was. A process killed midway leaves a corpus one step ahead of its
+index: the next load sees the corpus changed and rebuilds, so the change completes; the backup folder it leaves is
+removed.
 
 The CLI (``qa add``/``qa remove``) and the server's document jobs both go through ``Library``; a lock file keeps
 two processes from changing one corpus at once.
@@ -24,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .corpus import DOC_ID, META_FIELDS, load_document, report_digest, report_paths
+from .corpus import DOC_ID, META_FIELDS, report_paths
 from .embedding import Embedder
-from .errors import CorpusError, QAError
+from .errors import CorpusError
 from .formats import base_name, extract_text, report_suffix
-from .index import Index, build_index, is_saved, pid_running
+from .index import Index, build_index, pid_running
 from .normalize import normalize_report
 
 logger = logging.getLogger(__name__)
@@ -188,33 +189,10 @@ class Library:
             return self._build()
 
     def _build(self, changed: set[str] | None = None) -> Index:
-        """The index of the corpus as it is now, saved. When only the reports ``changed`` (ids added, replaced or
-        removed) differ from the saved index, the index is changed report by report (``Index.change``: the cost
-        of those reports); otherwise (a first build, reports changed by hand in the folder) it is rebuilt reusing
-        what did not change."""
-        previous = self._saved_index()
-        if changed is not None and previous is not None:
-            paths = report_paths(self.corpus_dir)
-            order = [path.stem for path in paths]
-            gone = set(previous.by_id) - set(order)
-            if all(doc_id in changed or doc_id in previous.by_id for doc_id in order) and gone <= changed:
-                fresh = {path.stem: load_document(path) for path in paths if path.stem in changed}
-                digests = {path.stem: report_digest(path) for path in paths if path.stem in changed}
-                self.index = previous.change(order, fresh, self.embedder, digests=digests)
-                self.index.save(self.index_dir)
-                return self.index
-        self.index = build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True, previous=previous)
+        """The index of the corpus as it is now, saved: the saved one changed by the reports ``changed`` (ids added,
+        replaced or removed), at their cost; see ``build_index``."""
+        self.index = build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True, previous=self.index, changed=changed)
         return self.index
-
-    def _saved_index(self) -> Index | None:
-        """The index saved in the index folder: the one in memory when it is that one, else read from the folder."""
-        if self.index is not None and is_saved(self.index, self.index_dir):
-            return self.index
-        try:
-            return Index.load(self.index_dir, embedding_model=self.embedder.name)
-        except QAError as exc:
-            logger.info("no saved index to change (%s)", exc)
-            return None
 
     @contextmanager
     def _changing(self) -> Iterator[None]:

@@ -164,11 +164,9 @@ def test_a_change_killed_after_it_was_written_is_kept_and_indexed_next(library):
 
 
 def test_several_reports_go_in_with_one_rebuild_or_not_at_all(library, monkeypatch):
-    import qa.library
-
     builds = []
-    real_build, real_change = qa.library.build_index, Index.change
-    monkeypatch.setattr(qa.library, "build_index", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+    real_build, real_change = Index.build, Index.change
+    monkeypatch.setattr(Index, "build", lambda *a, **k: builds.append(1) or real_build(*a, **k))
     monkeypatch.setattr(Index, "change", lambda *a, **k: builds.append(1) or real_change(*a, **k))
     second = NEW_REPORT.replace("槐荫区", "天桥区").replace("5200", "6100")
     digest = corpus_hash(library.corpus_dir)
@@ -185,12 +183,12 @@ def test_several_reports_go_in_with_one_rebuild_or_not_at_all(library, monkeypat
 def test_an_addition_reads_and_indexes_that_report_alone(library, monkeypatch):
     """The library changes the saved index report by report: the other reports are not read again, no full build
     runs, and the saved index is the one the change gave."""
-    import qa.library
+    import qa.corpus
 
     read = []
-    real_load = qa.library.load_document
-    monkeypatch.setattr(qa.library, "load_document", lambda path, *a, **k: read.append(path.name) or real_load(path, *a, **k))
-    monkeypatch.setattr(qa.library, "build_index", lambda *a, **k: pytest.fail("a full build ran"))
+    real_load = qa.corpus.load_document
+    monkeypatch.setattr(qa.corpus, "load_document", lambda path, *a, **k: read.append(path.name) or real_load(path, *a, **k))
+    monkeypatch.setattr(Index, "build", lambda *a, **k: pytest.fail("a build from scratch ran"))
     before = set(Index.load(library.index_dir).by_id)
     library.add(NEW_REPORT.encode(), "huaiyin-2024.txt")
     assert read == ["huaiyin-2024.txt"]
