@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -50,7 +51,11 @@ def report_digest(path: Path) -> str:
 
 def report_paths(corpus_dir: Path) -> list[Path]:
     """The report files of a corpus folder, sorted; ``CorpusError`` when two share an id (``a.txt`` and ``a.pdf``)."""
-    paths = sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in KINDS and not p.name.startswith("."))
+    # scandir's entries know their type without a stat each (thousands of reports are listed at every change)
+    paths = sorted(
+        Path(corpus_dir, entry.name) for entry in os.scandir(corpus_dir)
+        if entry.is_file() and Path(entry.name).suffix.lower() in KINDS and not entry.name.startswith(".")
+    )
     stems = Counter(p.stem for p in paths)
     twice = sorted(stem for stem, n in stems.items() if n > 1)
     if twice:
