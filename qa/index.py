@@ -161,13 +161,15 @@ class Index:
         The cost is that of the fresh documents, plus array moves over the kept rows (the BM25 postings, the
         substring keys, the vectors): no kept passage is tokenised again unless a user word the dictionary gains or
         loses occurs in it, and none is embedded. Gives the index ``build`` gives for the same documents (tested).
-        Raises ``ValueError`` for an id in ``order`` that is neither here nor fresh, or another embedding model.
+        Raises ``ValueError`` for an id in ``order`` that is neither here nor fresh, a fresh one not in ``order``, or
+        another embedding model.
         """
         started = time.perf_counter()
         digests = dict(digests or {})
         if embedder.name != self.manifest.embedding_model:
             raise ValueError(f"this index was built with {self.manifest.embedding_model!r}, not {embedder.name!r}")
         unknown = [doc_id for doc_id in order if doc_id not in fresh and doc_id not in self.by_id]
+        unknown += [doc_id for doc_id in fresh if doc_id not in order]
         if unknown or len(set(order)) != len(order) or not order:
             raise ValueError(f"cannot make an index of {len(order)} documents ({', '.join(unknown[:3]) or 'repeated or none'})")
         target, overlap = self.manifest.target_chars, self.manifest.overlap_chars

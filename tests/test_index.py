@@ -297,6 +297,8 @@ def test_a_change_refuses_an_unknown_report_or_another_model(fake_embedder):
     index = Index.build([_doc("a", A)], fake_embedder, target_chars=40, overlap_chars=10)
     with pytest.raises(ValueError, match="ghost"):
         index.change(["a", "ghost"], {}, fake_embedder)
+    with pytest.raises(ValueError, match="stray"):
+        index.change(["a"], {"stray": _doc("stray", B)}, fake_embedder)
     with pytest.raises(ValueError, match="none"):
         index.change([], {}, fake_embedder)
     other = FakeEmbedder()

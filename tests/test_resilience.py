@@ -101,6 +101,7 @@ def test_a_server_killed_while_indexing_an_upload_completes_it_after_a_restart(w
             time.sleep(0.1)
         assert [(c["doc_id"], c["status"]) for c in changes] == [("tianqiao-2024", "done")]
         assert "resuming the add of tianqiao-2024" in restarted.log()
+        assert "changed index" in restarted.log() and "built index" not in restarted.log()  # by that report, not from scratch
         documents = {d["doc_id"]: d for d in httpx.get(restarted.url + "/api/documents", timeout=10).json()}
         assert documents["tianqiao-2024"]["status"] == "ready" and documents["tianqiao-2024"]["reason"] is None
         ask = lambda q: httpx.post(restarted.url + "/api/ask", json={"question": q}, timeout=30).json()  # noqa: E731

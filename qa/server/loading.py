@@ -132,7 +132,11 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
     started = time.perf_counter()
     embedder = SentenceEmbedder(settings.embedding_model)
     try:
-        build_index(settings.corpus_dir, settings.index_dir, embedder, progress=False)
+        # a corpus changed since the build (a change killed midway, reports dropped in by hand) changes the saved
+        # index by the reports that differ; a damaged one, or one another code version or model made (build_index
+        # finds it cannot be loaded as it is), is built again from scratch
+        build_index(settings.corpus_dir, settings.index_dir, embedder, progress=False,
+                    reuse=not isinstance(problem, IndexDamagedError))
     except Exception as exc:
         logger.exception("building the index failed")
         if isinstance(problem, IndexDamagedError):
