@@ -72,10 +72,10 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         files.append((path.read_bytes(), path.name, metadata, args.id))
     started = time.perf_counter()
     ids, index = _library(args, settings).add_all(files, replace=args.replace)
-    for doc_id in ids:  # every file was checked before any went in; one rebuild for all
+    for doc_id in ids:  # every file was checked before any went in; one change of the index for all
         doc = index.by_id[doc_id]
         print(f"{'replaced' if args.replace else 'added'} {doc_id}: 《{doc.title}》 {doc.district or '?'} {doc.year or '?'}, {len(doc.text)} characters")
-    print(f"index rebuilt in {time.perf_counter() - started:.1f} s ({index.manifest.documents} reports)")
+    print(f"index updated in {time.perf_counter() - started:.1f} s ({index.manifest.documents} reports)")
     return 0
 
 
@@ -84,7 +84,7 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     for doc_id in args.doc_ids:
         started = time.perf_counter()
         index = library.remove(doc_id)
-        print(f"removed {doc_id}; index rebuilt in {time.perf_counter() - started:.1f} s ({index.manifest.documents} reports)")
+        print(f"removed {doc_id}; index updated in {time.perf_counter() - started:.1f} s ({index.manifest.documents} reports)")
     return 0
 
 

@@ -437,7 +437,7 @@ class Index:
         ):
             raise StaleIndexError(f"the index in {directory} is inconsistent (segments of different builds): rebuild it with 'qa index'")
         vectors = np.concatenate(passage_vectors) if passage_vectors else np.zeros((0, dimension), dtype=np.float32)
-        return cls(
+        index = cls(
             documents=tuple(documents),
             sentences=tuple(sentences),
             passages=tuple(passages),
@@ -450,6 +450,21 @@ class Index:
             saved=saved,
             spans=spans,
         )
+        del segment, passage_vectors, sentence_vectors, vectors
+        release_memory()
+        return index
+
+
+def release_memory() -> None:
+    """Hand the heap memory freed by now back to the system (glibc's ``malloc_trim``; nothing elsewhere). Reading
+    thousands of segments frees as much as it keeps (each file's bytes, per-segment vector copies), and glibc keeps
+    those pages: at 2,000 reports the process held 1.5 GB after a load instead of 1.1."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _spans(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:

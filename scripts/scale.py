@@ -181,7 +181,7 @@ def change_one(corpus: Path, index: Path, work: Path) -> dict:
         seconds = time.perf_counter() - started
         if done.returncode:
             raise SystemExit(f"qa {name} failed:\n{done.stderr[-3000:]}")
-        rebuilt = re.search(r"rebuilt in ([0-9.]+) s", done.stdout)
+        rebuilt = re.search(r"(?:rebuilt|updated) in ([0-9.]+) s", done.stdout)
         rss = re.search(r"peak_rss_kb (\d+)", done.stdout)
         out[f"{name}_s"] = round(seconds, 1)
         out[f"{name}_rebuild_s"] = float(rebuilt.group(1)) if rebuilt else None

@@ -39,8 +39,12 @@ def settle() -> None:
     """Move every object alive now (the index just loaded or swapped in: hundreds of thousands of passages,
     sentences and token lists at 2,000 reports) out of the cyclic collector's reach: they live until the next swap
     and are freed by reference counting then. Without it each full collection walks them all (0.2-0.3 s at 2,000
-    reports), landing on whichever request or change happens to allocate."""
+    reports), landing on whichever request or change happens to allocate. The heap memory freed by then (the
+    index swapped out, what loading or changing left) goes back to the system."""
+    from qa.index import release_memory
+
     gc.freeze()
+    release_memory()
 
 
 class QAHolder:
