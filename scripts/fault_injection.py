@@ -284,7 +284,8 @@ def run(questions: list[str], only: set[str] | None) -> list[Outcome]:
             leftovers = [p.name for p in work.glob(".index.building-*")]
             tampered = sum(1 for g in got if g and g[0] and TAMPERED_FIGURE[1] in g[0])
             note = "; ".join(filter(None, [
-                "rebuilt from the corpus" if "built the index in" in log else "",
+                "index changed by the reports that differ" if "changed index" in log
+                else "rebuilt from the corpus" if "built the index in" in log else "",
                 f"{tampered} tampered answers served" if tampered else "",
                 f"leftovers still there: {leftovers}" if leftovers else f"{', '.join(left)} removed at start" if left else "",
                 f"reports served: {len(served)} (+{', '.join(sorted(served - reports))})" if served - reports else "",
