@@ -8,6 +8,7 @@ import logging
 import os
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import CorpusError
@@ -65,14 +66,45 @@ def report_paths(corpus_dir: Path) -> list[Path]:
 
 
 def infer_district(text: str) -> str | None:
-    """The Jinan district the text names most often (``历下`` counts for 历下区), or None."""
+    """The district or county the text names most often, or None when none is named twice.
+
+    Jinan's are counted by their short names too (``历下`` for 历下区; 市中 not inside 全市中心). Any other county-level
+    division of China (``qa/districts.json``, from the national statistics bureau's list) counts by its full name, and
+    by its name without 区/县/市/旗 (市南 for 市南区) once the full name occurs; it must be named more often than
+    Jinan's best to win."""
     counts = Counter()
     for district in DISTRICTS:
         short = district[:-1]
         counts[district] = len(re.findall(short, text))
     counts["市中区"] = len(re.findall(r"(?<![全本城])市中(?!心|国)", text))
     district, count = counts.most_common(1)[0]
+    other, other_count = _most_named_county(text)
+    if other is not None and other_count > count and other_count >= 2:
+        return other
     return district if count >= 2 else None
+
+
+@lru_cache(maxsize=1)
+def county_names() -> frozenset[str]:
+    """The names of China's county-level divisions (districts, counties, county-level cities, banners) but Jinan's."""
+    data = json.loads((Path(__file__).parent / "districts.json").read_text(encoding="utf-8"))
+    names = {name for cities in data["divisions"].values() for names in cities.values() for name in names}
+    return frozenset(names - set(DISTRICTS))
+
+
+def _most_named_county(text: str) -> tuple[str | None, int]:
+    names = county_names()
+    found: Counter[str] = Counter()
+    for end in (m.end() for m in re.finditer("[区县市旗]", text)):  # every name ends in one of these
+        for length in range(2, min(end, 12) + 1):
+            if text[end - length : end] in names:
+                found[text[end - length : end]] += 1
+    if not found:
+        return None, 0
+    # named with its short form too; between two that share it (栖霞市, 栖霞区) the one named in full more often
+    scores = sorted(((text.count(name[:-1]) if len(name) >= 3 else full, full, name) for name, full in found.items()), reverse=True)
+    (count, full, best), runner = scores[0], (scores[1][:2] if len(scores) > 1 else (0, 0))
+    return (best, count) if (count, full) > runner else (None, 0)
 
 
 def infer_year(text: str) -> int | None:

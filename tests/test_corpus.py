@@ -74,3 +74,24 @@ def test_district_and_year_inference():
     assert infer_district("没有区名的文字") is None
     assert infer_year("2019年，……把2020年作为“聚焦提升年”") == 2020
     assert infer_year("今年，历下区将") is None
+
+
+@pytest.mark.parametrize("text, district", [
+    ("青岛市市南区政府工作报告。2024年，市南区将新建学校3所；市南要打造金融中心。", "市南区"),  # full name, then short
+    ("烟台市栖霞市：栖霞市将推进苹果产业，栖霞要……与南京栖霞区合作。", "栖霞市"),  # shares 栖霞 with Nanjing's district
+    ("沛县人民政府工作报告。沛县今年新增学位2000个，全县……", "沛县"),  # a two-character county
+    ("历下区将……历下要……学习青岛市南区的做法。", "历下区"),  # Jinan's named more often than another
+    ("老城区改造，城区道路和郊区公园，矿区治理。", None),  # generic words, no name
+    ("河南郑州中原区：中原区今年……", "中原区"),  # once read as 市中区 (中原区 holds no 市中, but 郑州市中原区 does)
+    ("郑州市中原区政府工作报告，中原区将……中原区要……", "中原区"),
+])
+def test_a_district_anywhere_in_china_is_inferred_from_the_text(text, district):
+    assert infer_district(text) == district
+
+
+def test_a_report_without_metadata_gets_the_district_its_text_names(tmp_path):
+    (tmp_path / "shinan-2024.txt").write_text(
+        "市南区政府工作报告\n\n2024年，市南区将新建、改扩建中小学校4所，新增学位5200个。\n\n2023年，市南新建学校3所。\n",
+        encoding="utf-8")
+    doc = load_document(tmp_path / "shinan-2024.txt")
+    assert (doc.district, doc.metadata_origin) == ("市南区", "inferred")
