@@ -90,12 +90,26 @@ class Index:
         self.dense = dense
         self.sentence_vectors = sentence_vectors  # unit vectors aligned with ``sentences``, to judge answer sentences
         self.manifest = manifest
-        self.bm25 = bm25 if bm25 is not None else BM25(tokens)
-        # which passages hold a string (the tokenizer lower-cases: 5g, cbd, gdp); ``texts`` are the lowered passages
-        self.substrings = substrings if substrings is not None else SubstringCounts([p.text.lower() for p in passages])
+        # built on first use: answering needs both, saving a change (``qa add`` in a process of its own) neither
+        self._bm25 = bm25
+        self._substrings = substrings
         self.saved = dict(saved or {})  # doc id -> its segment file, for the documents whose rows are saved as they are
         self.by_id = {doc.doc_id: doc for doc in documents}
         self._spans = dict(spans) if spans is not None else _spans(passages, sentences)
+
+    @property
+    def bm25(self) -> BM25:
+        """BM25 over the passages' tokens."""
+        if self._bm25 is None:
+            self._bm25 = BM25(self.tokens)
+        return self._bm25
+
+    @property
+    def substrings(self) -> SubstringCounts:
+        """Which passages hold a string (the tokenizer lower-cases: 5g, cbd, gdp); ``texts`` are the lowered passages."""
+        if self._substrings is None:
+            self._substrings = SubstringCounts([p.text.lower() for p in self.passages])
+        return self._substrings
 
     @classmethod
     def build(
@@ -207,17 +221,12 @@ class Index:
             documents.append(doc)
         moved = np.full(len(self.passages), -1, dtype=np.int64)  # old passage -> its new position, -1: gone
         tokens: list = [None] * len(passages)
-        lowered: list = [None] * len(passages)
         for p0, p1, p, _, _, _ in kept:
             moved[p0:p1] = np.arange(p, p + p1 - p0)
             tokens[p : p + p1 - p0] = self.tokens[p0:p1]
-            lowered[p : p + p1 - p0] = self.substrings.texts[p0:p1]
-        for i in new_passages:
-            lowered[i] = passages[i].text.lower()
         tokenizer, changed = _tokenizer(sources, self.tokenizer)
         # kept passages holding a word the dictionary gained or lost are tokenised again (see Tokenizer)
-        held = [self.substrings.passages(word) for word in changed]
-        retokenised = np.unique(np.concatenate(held)) if held else np.empty(0, dtype=np.int64)
+        retokenised = self._holding(changed)
         lexical_moved = moved.copy()
         lexical_moved[retokenised] = -1
         retokenised = moved[retokenised]
@@ -225,8 +234,16 @@ class Index:
         fresh_tokens = {int(i): tokenizer(passages[i].text) for i in (*new_passages, *retokenised.tolist())}
         for i, value in fresh_tokens.items():
             tokens[i] = value
-        bm25 = self.bm25.splice(lexical_moved, len(passages), fresh_tokens)
-        substrings = self.substrings.splice(moved, lowered, new_passages)
+        # the search structures this index built are moved along; those it never built are left to be built on use
+        bm25 = self._bm25.splice(lexical_moved, len(passages), fresh_tokens) if self._bm25 is not None else None
+        substrings = None
+        if self._substrings is not None:
+            lowered: list = [None] * len(passages)
+            for p0, p1, p, _, _, _ in kept:
+                lowered[p : p + p1 - p0] = self._substrings.texts[p0:p1]
+            for i in new_passages:
+                lowered[i] = passages[i].text.lower()
+            substrings = self._substrings.splice(moved, lowered, new_passages)
         texts = [passages[i].text for i in new_passages] + [_sentence_text(fresh, sentences[i]) for i in new_sentences]
         missing = sorted({t for t in texts if t not in known})
         embedded = dict(zip(missing, embedder.embed(missing))) if missing else {}
@@ -247,6 +264,16 @@ class Index:
             tokenizer=tokenizer, dense=DenseIndex.build(vectors), sentence_vectors=sentence_vectors, manifest=manifest,
             sources=sources, bm25=bm25, substrings=substrings, saved=saved, spans=spans,
         )
+
+    def _holding(self, words: set[str]) -> np.ndarray:
+        """The passages whose lower-cased text holds one of ``words``, ascending: from the substring postings when
+        built, else by a scan."""
+        if not words:
+            return np.empty(0, dtype=np.int64)
+        if self._substrings is not None:
+            return np.unique(np.concatenate([self._substrings.passages(word) for word in words]))
+        pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+        return np.array([i for i, p in enumerate(self.passages) if pattern.search(p.text.lower())], dtype=np.int64)
 
     def _known_vectors(self, doc_id: str) -> dict[str, np.ndarray]:
         """This index's vectors of a document's passage and sentence texts, by text (what a replacement keeps)."""

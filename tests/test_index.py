@@ -235,16 +235,21 @@ C = "2024年将建设泺源智谷三期。全区新建口袋公园12处，新增
     (["a", "b"], ["a", "b"], ["a"]),  # replaced (the new A is C's text)
     (["a", "c"], ["b"], ["b"]),  # everything at once
 ])
-def test_a_changed_index_equals_one_built_from_scratch(fake_embedder, before, after, fresh):
+@pytest.mark.parametrize("searched", [True, False], ids=["search structures moved", "search structures left to build"])
+def test_a_changed_index_equals_one_built_from_scratch(fake_embedder, before, after, fresh, searched):
     """``Index.change`` moves kept rows and works only on the fresh reports; the index it gives is the one a build
-    from scratch gives: rows, tokens, dictionary, vectors, BM25 scores and substring postings alike."""
+    from scratch gives: rows, tokens, dictionary, vectors, BM25 scores and substring postings alike, whether the
+    BM25 and substring postings were moved along (an index that answered) or are built on first use (``qa add``)."""
     import random
 
     docs = {"a": _doc("a", A), "b": _doc("b", B), "c": _doc("c", C)}
     replaced = {"a": _doc("a", C)} if before == after else {}
     options = {"target_chars": 40, "overlap_chars": 10}
     previous = Index.build([docs[d] for d in before], fake_embedder, **options)
+    if searched:
+        previous.bm25.scores(["学位"]), previous.substrings.passages("学位")
     changed = previous.change(after, {d: replaced.get(d, docs[d]) for d in fresh}, fake_embedder, digests={d: "x" for d in fresh})
+    assert (changed._bm25 is not None, changed._substrings is not None) == (searched, searched)
     scratch = Index.build([replaced.get(d, docs[d]) for d in after], fake_embedder,
                           digests={d: "x" if d in fresh else "" for d in after}, **options)
     assert changed.documents == scratch.documents
