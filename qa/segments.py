@@ -7,7 +7,7 @@ report writes or drops one segment and rewrites the manifest, so a change costs 
 corpus.
 
 Layout of a file: ``MAGIC``, three little-endian 64-bit lengths (header, FAISS bytes, sentence vector bytes), the
-header (UTF-8 JSON), the serialised FAISS index, the sentence vectors (float32, row after row).
+header (UTF-8 JSON), the serialised FAISS index, the sentence vectors (float16, row after row).
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def encode(segment: Segment) -> bytes:
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
     dense = faiss.serialize_index(flat).tobytes()
-    rows = np.ascontiguousarray(segment.sentence_vectors, dtype="<f4").tobytes()
+    rows = np.ascontiguousarray(segment.sentence_vectors, dtype="<f2").tobytes()
     return MAGIC + _LENGTHS.pack(len(head), len(dense), len(rows)) + head + dense + rows
 
 
@@ -98,8 +98,8 @@ def decode(data: bytes, *, first_passage: int = 0) -> Segment:
     if flat.d != dimension:
         raise ValueError("the passage vectors have another dimension than the header says")
     passage_vectors = flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, dimension), dtype=np.float32)
-    sentence_vectors = np.frombuffer(data, dtype="<f4", count=rows_n // 4, offset=at + head_n + dense_n)
-    sentence_vectors = sentence_vectors.astype(np.float32).reshape(-1, dimension) if dimension else sentence_vectors.reshape(0, 0)
+    sentence_vectors = np.frombuffer(data, dtype="<f2", count=rows_n // 2, offset=at + head_n + dense_n)
+    sentence_vectors = sentence_vectors.astype(np.float16).reshape(-1, dimension) if dimension else sentence_vectors.reshape(0, 0)
     doc_id, text = doc.doc_id, doc.text
     sentences = tuple(Sentence(doc_id, *row) for row in header["sentences"])
     passages = tuple(
