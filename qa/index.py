@@ -66,8 +66,9 @@ class Manifest:
 class Index:
     """Documents, their sentences and passages, a BM25 index and a FAISS index, and the manifest describing them.
 
-    Passages and sentences lie in corpus order, each document's rows together; an instance never changes (``change``
-    returns another), so one being served stays whole while the next is made."""
+    Passages and sentences lie in corpus order, each document's rows together; an instance's rows never change
+    (``change`` returns another index; ``save`` records only where they were saved), so one being served stays whole
+    while the next is made."""
 
     def __init__(
         self,
@@ -311,7 +312,7 @@ class Index:
         rename leaves the old index; files it left are removed by the next save."""
         directory = Path(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
-        with index_lock(directory):
+        with folder_lock(directory):
             if not fresh and _readable(directory):
                 self._save_in_place(directory)
             else:
@@ -575,8 +576,8 @@ def _renumbered(passage: Passage, shift: int) -> Passage:
 
 
 @contextmanager
-def index_lock(directory: Path) -> Iterator[None]:
-    """One writer of an index folder at a time, across processes (a lock file beside the folder)."""
+def folder_lock(directory: Path) -> Iterator[None]:
+    """One writer of a folder (the index, the corpus) at a time, across processes: a lock file beside it."""
     with open(directory.parent / f".{directory.name}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -606,7 +607,7 @@ def remove_leftovers(index_dir: Path | str) -> list[Path]:
         removed.append(path)
         logger.warning("removed %s, left by a build that did not finish", path.name)
     if _readable(index_dir):  # segment files a killed save wrote but no manifest lists
-        with index_lock(index_dir):
+        with folder_lock(index_dir):
             listed = {file for _, file, _ in Index.read_manifest(index_dir).segments}
             for name in store.collect_garbage(index_dir / store.FOLDER, listed):
                 removed.append(index_dir / store.FOLDER / name)
@@ -654,12 +655,13 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedde
             known = changed is not None and (set(previous.by_id) - set(order)) <= changed and all(
                 doc_id in changed or doc_id in previous.by_id for doc_id in order)
             if known:
-                stale = [path for path in paths if path.stem in changed]
+                digests = {path.stem: report_digest(path) for path in paths if path.stem in changed}
             else:  # reports changed by hand in the folder: their digests tell
-                stale = [path for path in paths if path.stem not in previous.sources
-                         or previous.sources[path.stem].digest != report_digest(path)]
-            fresh = {path.stem: load_document(path) for path in stale}
-            index = previous.change(order, fresh, embedder, digests={path.stem: report_digest(path) for path in stale})
+                digests = {path.stem: report_digest(path) for path in paths}
+                digests = {doc_id: digest for doc_id, digest in digests.items()
+                           if doc_id not in previous.sources or previous.sources[doc_id].digest != digest}
+            fresh = {path.stem: load_document(path) for path in paths if path.stem in digests}
+            index = previous.change(order, fresh, embedder, digests=digests)
             index.save(index_dir)
             return index
     digests = {path.stem: report_digest(path) for path in paths}

@@ -12,7 +12,6 @@ two processes from changing one corpus at once.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -29,7 +28,7 @@ from .corpus import DOC_ID, META_FIELDS, report_paths
 from .embedding import Embedder
 from .errors import CorpusError
 from .formats import base_name, extract_text, report_suffix
-from .index import Index, build_index, pid_running
+from .index import Index, build_index, folder_lock, pid_running
 from .normalize import normalize_report
 
 logger = logging.getLogger(__name__)
@@ -200,12 +199,8 @@ class Library:
         with self._lock:
             self.corpus_dir.mkdir(parents=True, exist_ok=True)
             recover(self.corpus_dir)
-            with open(self.corpus_dir.parent / f".{self.corpus_dir.name}.lock", "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
+            with folder_lock(self.corpus_dir):
+                yield
 
     def _apply(self, writes: dict[str, bytes | None]) -> Index:
         """Write (bytes) or delete (None) these corpus files, then rebuild; undo the writes if the rebuild fails.

@@ -127,7 +127,7 @@ class QA:
         self._corpus_text = "\n".join(d.text for d in index.documents)
         self._captions = [i for i, sentence in enumerate(index.sentences) if sentence.kind == "caption"]  # bylines among them
         self._holding = index.substrings  # how many passages hold a term (term_weights)
-        index.bm25.scores([])  # built now, by the loader or the document worker, not by the first question
+        self.retriever.index.bm25  # noqa: B018 - BM25 is built on first use: here, by the loader or the document worker, not by the first question
         self._lowered = index.substrings.texts  # the tokenizer lower-cases: 5g, cbd, gdp
 
     @classmethod
