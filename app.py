@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Sequence
 
 from qa.server.main import serve
-from qa.settings import Settings
+from qa.settings import Settings, SettingsError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except SettingsError as exc:
+        print(f"app.py: {exc}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="app.py", description=__doc__)
     parser.add_argument("--host", default=settings.host, help=f"address to listen on (default {settings.host})")
     parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")

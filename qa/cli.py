@@ -415,9 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
-    settings = Settings()
     try:
-        return args.func(args, settings)
+        return args.func(args, Settings())
     except (IndexMissingError, StaleIndexError) as exc:
         print(f"qa: {exc}", file=sys.stderr)
         return 3

@@ -13,12 +13,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
 from .errors import CorpusError
+from .inflate import InflateLimit, pdf_budget, zip_inflated_size
 
 # suffix -> kind; a corpus file with another suffix is not a report
 KINDS = {".txt": "text", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
@@ -26,7 +26,7 @@ MAX_TEXT_BYTES = 5_000_000  # a plain-text or HTML report; the longest seed is 1
 MAX_FILE_BYTES = 50_000_000  # a PDF or DOCX, whose images and fonts make them larger
 MAX_PDF_PAGES = 300
 MAX_DOCX_INFLATED = 100_000_000  # what the DOCX's parts may decompress to, together
-MAX_PDF_INFLATED = 500_000_000  # what a PDF's compressed streams may inflate to, together
+MAX_PDF_INFLATED = 100_000_000  # what a PDF's streams may decode to, together (pdfminer keeps them all in memory)
 MAX_CHARS = 2_000_000  # characters of text one report may yield
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -101,6 +101,12 @@ def extract_text(data: bytes, name: str) -> str:
         if kind == "pdf":
             raise CorpusError(f"{name}: the PDF has no text layer (a scan?); OCR is not supported, export it with text")
         raise CorpusError(f"{name}: holds no Chinese text")
+    readable, chinese = text_shares(text)
+    if readable < MIN_READABLE_SHARE or chinese < MIN_CJK_SHARE:
+        raise CorpusError(
+            f"{name}: does not read as a Chinese report ({readable:.0%} of its characters are Chinese, punctuation, "
+            f"digits or letters, {chinese:.0%} Chinese); a wrong encoding, or not a text file?"
+        )
     return text
 
 
@@ -128,14 +134,33 @@ def decode_text(data: bytes, name: str) -> str:
     )
 
 
-def _mostly_chinese(text: str) -> bool:
-    """At least half of the non-space characters are CJK, CJK punctuation or ASCII: what a wrongly guessed encoding
-    (random bytes read as GB18030) does not give."""
-    visible = [c for c in text if not c.isspace()]
+# What the text of a Chinese report is made of: ASCII, Latin, Greek and Cyrillic letters, general punctuation and
+# symbols (numbers, arrows, enclosed ①, box drawing, ★), CJK radicals, symbols, kana, bopomofo, ideographs (and
+# extension A, compatibility forms), full-width forms. Random bytes decoded as UTF-16 land mostly elsewhere (Hangul,
+# Yi, private use, unassigned).
+_READABLE = ((0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x4FF), (0x2000, 0x20CF), (0x2100, 0x23FF), (0x2460, 0x27BF),
+             (0x2E80, 0x2FDF), (0x3000, 0x312F), (0x31C0, 0x31EF), (0x3200, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+             (0xFE30, 0xFE4F), (0xFF00, 0xFFEF))
+_READABLE_CHARS = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _READABLE) + "]")
+MIN_READABLE_SHARE = 0.9  # every report read so far: 1.000; random bytes as UTF-16: 0.40-0.51
+MIN_CJK_SHARE = 0.2  # every report read so far: 0.83-0.89; a wrongly guessed encoding gives about 0.3 at most
+
+
+def text_shares(text: str) -> tuple[float, float]:
+    """(readable, Chinese): the shares of the non-space characters of ``text`` that a Chinese report is made of
+    (``_READABLE``) and that are CJK ideographs; (0, 0) for no such characters."""
+    visible = "".join(text.split())
     if not visible:
-        return False
-    plausible = sum(1 for c in visible if _CJK.match(c) or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" or c.isascii())
-    return plausible >= 0.9 * len(visible) and len(_CJK.findall(text)) >= 0.3 * len(visible)
+        return 0.0, 0.0
+    readable = sum(len(run) for run in _READABLE_CHARS.findall(visible))
+    return readable / len(visible), len(_CJK.findall(visible)) / len(visible)
+
+
+def _mostly_chinese(text: str) -> bool:
+    """Whether ``text`` reads as a Chinese report: what a wrongly guessed encoding (random bytes read as GB18030 or
+    UTF-16) does not give."""
+    readable, chinese = text_shares(text)
+    return readable >= MIN_READABLE_SHARE and chinese >= 0.3
 
 
 class _HTMLText(HTMLParser):
@@ -194,46 +219,26 @@ def html_text(data: bytes, name: str) -> str:
 
 
 def pdf_text(data: bytes, name: str) -> str:
-    """The text layer of a PDF in reading order (see ``page_text``), pages one after the other."""
+    """The text layer of a PDF in reading order (see ``page_text``), pages one after the other. Every stream pdfminer
+    decodes counts against ``MAX_PDF_INFLATED`` for the whole file (``qa.inflate``)."""
     from pdfminer.high_level import extract_pages
     from pdfminer.pdfdocument import PDFEncryptionError
 
-    inflated = flate_size(data, MAX_PDF_INFLATED)
-    if inflated > MAX_PDF_INFLATED:
-        raise CorpusError(f"{name}: the PDF's streams would inflate to more than {MAX_PDF_INFLATED} bytes (a PDF bomb?)")
-    try:
-        pages = [page_text(_characters(page)) for page in extract_pages(io.BytesIO(data), maxpages=MAX_PDF_PAGES)]
-    except PDFEncryptionError:  # PDFPasswordIncorrect included
-        raise CorpusError(f"{name}: the PDF is encrypted; save an unprotected copy") from None
-    except Exception as exc:  # a broken file makes pdfminer raise anything from its own errors to KeyError
-        raise CorpusError(f"{name}: the PDF is damaged or cannot be read ({type(exc).__name__})") from None
-    return "\n\n".join(page for page in pages if page)
-
-
-_STREAM = re.compile(rb"stream\r?\n")
-
-
-def flate_size(data: bytes, limit: int) -> int:
-    """How many bytes the zlib-compressed streams of a PDF inflate to, counting stops past ``limit``. Inflated a
-    chunk at a time and thrown away: a bomb costs CPU up to the limit, never memory. (pdfminer inflates each stream
-    whole, in memory, so this runs first.)"""
-    total = 0
-    for match in _STREAM.finditer(data):
-        start = match.end()
-        if data[start : start + 1] != b"x":  # not a zlib stream (DCT images, plain content)
-            continue
-        end = data.find(b"endstream", start)
-        inflater = zlib.decompressobj()
-        chunk = data[start : end if end > 0 else len(data)]
+    failure: CorpusError | None = None
+    with pdf_budget(MAX_PDF_INFLATED) as budget:
         try:
-            while chunk and total <= limit:
-                total += len(inflater.decompress(chunk, 1 << 20))
-                chunk = inflater.unconsumed_tail
-        except zlib.error:
-            continue  # damaged or encrypted: pdfminer will say so
-        if total > limit:
-            break
-    return total
+            pages = [page_text(_characters(page)) for page in extract_pages(io.BytesIO(data), maxpages=MAX_PDF_PAGES)]
+        except InflateLimit:
+            pass
+        except PDFEncryptionError:  # PDFPasswordIncorrect included
+            failure = CorpusError(f"{name}: the PDF is encrypted; save an unprotected copy")
+        except Exception as exc:  # a broken file makes pdfminer raise anything from its own errors to KeyError
+            failure = CorpusError(f"{name}: the PDF is damaged or cannot be read ({type(exc).__name__})")
+    if budget.exceeded:  # raised here, or caught by pdfminer itself, which went on without the stream
+        failure = CorpusError(f"{name}: the PDF's streams inflate to more than {MAX_PDF_INFLATED} bytes (a PDF bomb?)")
+    if failure is not None:
+        raise failure  # outside the handler: the decoded streams held by the traceback are freed now
+    return "\n\n".join(page for page in pages if page)
 
 
 @dataclass(frozen=True)
@@ -389,10 +394,16 @@ def docx_text(data: bytes, name: str) -> str:
     """The paragraphs of a Word file, then its tables a row a line (cells joined by spaces)."""
     import docx  # python-docx
 
+    bomb = CorpusError(f"{name}: the Word file inflates to more than {MAX_DOCX_INFLATED} bytes (a zip bomb?)")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        inflated = sum(info.file_size for info in archive.infolist())
-    if inflated > MAX_DOCX_INFLATED:
-        raise CorpusError(f"{name}: the Word file would inflate to {inflated} bytes (more than {MAX_DOCX_INFLATED})")
+        if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_INFLATED:
+            raise bomb
+    try:  # what the members really inflate to, whatever their headers say, before python-docx inflates them whole
+        zip_inflated_size(data, MAX_DOCX_INFLATED)
+    except InflateLimit:
+        raise bomb from None
+    except zipfile.BadZipFile as exc:
+        raise CorpusError(f"{name}: the Word file is damaged ({exc})") from None
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx and lxml raise many kinds for a broken package

@@ -56,6 +56,13 @@ def report_id(filename: str, data: bytes) -> str:
     return "report-" + hashlib.sha256(data).hexdigest()[:12]
 
 
+def sidecar_bytes(filename: str, metadata: dict) -> bytes:
+    """The sidecar (``<id>.json``) a report added as ``filename`` with ``metadata`` gets: the metadata checked, and
+    the file's own name."""
+    sidecar = {**check_metadata(metadata), "source_file": base_name(filename)[:MAX_TITLE_CHARS]}
+    return json.dumps(sidecar, ensure_ascii=False, indent=1).encode()
+
+
 def check_metadata(metadata: dict) -> dict:
     """The metadata fields given (None and empty strings dropped), checked: years are whole numbers 1949–2100, the
     date is YYYY-MM-DD, texts are at most 200 characters. ``CorpusError`` otherwise."""
@@ -159,13 +166,25 @@ class Library:
                     writes[old.path.name] = None
                     if old.sidecar is not None:
                         writes[old.sidecar.name] = None
-                sidecar = {**check_metadata(metadata), "source_file": base_name(filename)[:MAX_TITLE_CHARS]}
                 writes[doc_id + report_suffix(filename)] = data
-                writes[doc_id + ".json"] = json.dumps(sidecar, ensure_ascii=False, indent=1).encode()
+                writes[doc_id + ".json"] = sidecar_bytes(filename, metadata)
             if not replace and len(reports) + len(ids) > self.max_documents:
                 raise CorpusError(f"the corpus holds {len(reports)} reports; {len(ids)} more would pass the most it may hold "
                                   f"({self.max_documents}, QA_MAX_DOCUMENTS)")
             return ids, self._apply(writes)
+
+    def holds(self, doc_id: str, data: bytes, filename: str, metadata: dict) -> bool:
+        """Whether the corpus already holds ``doc_id`` as adding ``data`` under ``filename`` with ``metadata`` would
+        leave it: the same bytes under the same suffix and the same sidecar (a change a restart finds done)."""
+        report = self.reports().get(doc_id)
+        if report is None or report.sha256 != hashlib.sha256(data).hexdigest() or report.sidecar is None:
+            return False
+        if report.path.suffix.lower() != report_suffix(filename):
+            return False
+        try:
+            return report.sidecar.read_bytes() == sidecar_bytes(filename, metadata)
+        except (OSError, CorpusError):
+            return False
 
     def remove(self, doc_id: str) -> Index:
         """Remove a report and rebuild the index; ``UnknownReport`` when there is none with this id; the last report

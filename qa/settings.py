@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
+
+from .errors import QAError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -11,6 +14,36 @@ ROOT = Path(__file__).resolve().parent.parent
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+class SettingsError(QAError):
+    """A setting that cannot be used; the message names the variable and says what to do."""
+
+
+MAX_TOKEN_FILE_BYTES = 4096
+
+
+def api_token_from(environ: Mapping[str, str]) -> str:
+    """The API token: the contents of the file named by ``QA_API_TOKEN_FILE`` (trimmed) when set, else
+    ``QA_API_TOKEN``; ``SettingsError`` when the file cannot be read or is empty. The token itself is never put in
+    a message."""
+    path = environ.get("QA_API_TOKEN_FILE", "").strip()
+    if not path:
+        return environ.get("QA_API_TOKEN", "").strip()
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_TOKEN_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SettingsError(f"QA_API_TOKEN_FILE: cannot read the token file ({exc.strerror})") from None
+    if len(raw) > MAX_TOKEN_FILE_BYTES:
+        raise SettingsError(f"QA_API_TOKEN_FILE: the token file is larger than {MAX_TOKEN_FILE_BYTES} bytes")
+    try:
+        token = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise SettingsError("QA_API_TOKEN_FILE: the token file is not UTF-8 text") from None
+    if not token:
+        raise SettingsError("QA_API_TOKEN_FILE: the token file is empty")
+    return token
 
 
 @dataclass(frozen=True)
@@ -29,8 +62,12 @@ class Settings:
     # seconds a connection may take to send a request's headers, and the whole request with its body (slow clients)
     header_timeout: float = field(default_factory=lambda: float(_env("QA_HEADER_TIMEOUT", "10")))
     body_timeout: float = field(default_factory=lambda: float(_env("QA_BODY_TIMEOUT", "30")))
-    # the token that opens the document write endpoints (POST/PUT/DELETE /api/documents); empty: they are off
-    api_token: str = field(default_factory=lambda: os.environ.get("QA_API_TOKEN", "").strip(), repr=False)
+    # the token that opens the document write endpoints (POST/PUT/DELETE /api/documents); empty: they are off.
+    # Read from the file QA_API_TOKEN_FILE (a mounted secret) when that is set, else from QA_API_TOKEN.
+    api_token: str = field(default_factory=lambda: api_token_from(os.environ), repr=False)
+    # proxies whose Forwarded/X-Forwarded-* headers are believed (addresses or networks, comma-separated); none: the
+    # connecting address is the client, and forwarded headers are dropped
+    trusted_proxies: str = field(default_factory=lambda: _env("QA_TRUSTED_PROXIES", ""))
     # the most reports the corpus may hold, and the most document changes that may wait in the queue
     max_documents: int = field(default_factory=lambda: int(_env("QA_MAX_DOCUMENTS", "5000")))
     max_pending: int = field(default_factory=lambda: int(_env("QA_MAX_PENDING", "20")))

@@ -6,10 +6,10 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.server.guards import ClosedRoutes, RateLimit
+from qa.server.guards import AllowedRoutes, RateLimit
 from qa.server.loading import get_qa, public_reason
 from qa.server.main import create_app
-from qa.server.page import earlier_questions, format_result
+from qa.server.page import Conversation, format_result
 from conftest_app import ROOT, FakeQA, client, fake_qa, served_fake, wait_until_ready  # noqa: F401  (fixtures)
 from qa.errors import QuestionError
 
@@ -310,13 +310,15 @@ def test_chat_message_escapes_html_and_says_when_it_abstains():
     assert "报告中没有找到这个问题的答案" in message and "<strong>" not in message
 
 
-def test_chat_history_yields_earlier_user_questions():
-    history = [
-        {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
-        {"role": "assistant", "content": [{"type": "text", "text": "<p>7000余个</p>"}]},
-        {"role": "user", "content": "那2023年呢？"},
-    ]
-    assert earlier_questions(history) == [QUESTION, "那2023年呢？"]
+def test_a_conversation_keeps_its_questions_and_shows_them_as_plain_text():
+    conversation = Conversation().then(QUESTION, "<p>7000余个</p>").then("<img src=x onerror=alert(1)>\n\n**那2023年呢？**", "<p>6630个</p>")
+    assert conversation.earlier_questions() == [QUESTION, "<img src=x onerror=alert(1)>\n\n**那2023年呢？**"]
+    shown = conversation.messages[2]["content"]
+    assert shown.startswith('<p class="qa-question">') and "<img" not in shown and "\n\n" not in shown
+    assert "&lt;img src=x onerror=alert(1)&gt;" in shown
+    for _ in range(30):
+        conversation = conversation.then("问", "答")
+    assert len(conversation.questions) == 20 and len(conversation.messages) == 40
 
 
 # --- slow: the real QA behind the same routes --------------------------------------------------------------------------
@@ -389,7 +391,7 @@ def test_gradio_uploads_are_refused_and_write_nothing(client, path):
 
     before = set(temp.rglob("*")) if temp.exists() else set()
     response = client.post(path, files={"files": ("a.txt", b"x" * 100_000, "text/plain")})
-    assert response.status_code == 404 and "upload" in response.json()["detail"]
+    assert response.status_code == 404
     after = set(temp.rglob("*")) if temp.exists() else set()
     assert after == before
 
@@ -403,16 +405,16 @@ def test_the_developer_reload_stream_is_not_served(client):
         reached.append(scope["path"])
         await PlainTextResponse("streaming")(scope, receive, send)
 
-    guarded = TestClient(ClosedRoutes(downstream))  # no lifespan: only the two requests reach it
+    guarded = TestClient(AllowedRoutes(downstream, routes=[]))  # no lifespan: only the two requests reach it
     assert guarded.get("/gradio_api/dev/reload").status_code == 404
-    assert guarded.get("/gradio_api/info").status_code == 200
-    assert reached == ["/gradio_api/info"]
-    assert any(m.cls is ClosedRoutes for m in client.app.user_middleware)
+    assert guarded.get("/theme.css").status_code == 200
+    assert reached == ["/theme.css"]
+    assert any(m.cls is AllowedRoutes for m in client.app.user_middleware)
 
 
-def test_the_chat_page_still_works_without_uploads(client):
+def test_the_chat_page_and_its_assets_are_served(client):
     assert client.get("/").status_code == 200
-    assert client.get("/config").status_code == 200
+    assert client.get("/theme.css").status_code == 200
 
 
 # --- the contract at the edges ------------------------------------------------------------------------------------------
@@ -454,9 +456,9 @@ def test_top_k_is_a_whole_number_as_json_schema_says(client, top_k, status):
 
 
 def test_a_foreign_host_header_is_refused_and_not_echoed(client):
-    response = client.get("/config", headers={"host": "evil.example"})
+    response = client.get("/", headers={"host": "evil.example"})
     assert response.status_code == 400 and "evil.example" not in response.text
-    assert client.get("/config").status_code == 200
+    assert client.get("/").status_code == 200
 
 
 def test_pages_and_api_answers_carry_security_headers_and_no_credentialed_cors(client):
@@ -503,7 +505,8 @@ def test_the_rate_limit_is_wired_in_and_off_when_zero(client):
 
 
 def chat_index(client) -> int:
-    return next(d["id"] for d in client.get("/config").json()["dependencies"] if d.get("api_name") == "chat")
+    fns = next(m.kwargs["fns"] for m in client.app.user_middleware if m.cls.__name__ == "GradioCalls")
+    return next(i for i, fn in fns.items() if fn.name == "chat_turn")
 
 
 @pytest.mark.parametrize(
@@ -511,12 +514,12 @@ def chat_index(client) -> int:
     [
         ({"fn_index": 999, "data": []}, "fn_index names no function"),
         ({"fn_index": True, "data": []}, "fn_index names no function"),
-        ({"fn_index": "CHAT", "data": [None, []]}, "value 0 must be a string"),
-        ({"fn_index": "CHAT", "data": [7, []]}, "value 0 must be a string"),
-        ({"fn_index": "CHAT", "data": ["问题", "not a history"]}, "value 1 must be a list of chat messages"),
+        ({"fn_index": "CHAT", "data": [None, None]}, "value 0 must be a string"),
+        ({"fn_index": "CHAT", "data": [7, None]}, "value 0 must be a string"),
+        ({"fn_index": "CHAT", "data": ["问题", "not a history"]}, "value 1 must be null"),
         ({"fn_index": "CHAT", "data": ["问题"]}, "takes 2 values, not 1"),
         ({"fn_index": "CHAT", "data": "问题"}, "a list `data`"),
-        ({"data": ["问题", []]}, "fn_index is required"),
+        ({"data": ["问题", None]}, "fn_index names no function"),
     ],
 )
 def test_queue_calls_the_page_does_not_make_are_refused_with_422(client, fake_qa, body, detail):
@@ -528,24 +531,10 @@ def test_queue_calls_the_page_does_not_make_are_refused_with_422(client, fake_qa
     assert fake_qa.calls == []
 
 
-def test_run_and_call_by_name_are_checked_the_same_way(client, fake_qa):
-    assert client.post("/gradio_api/run/predict", json={"data": []}).status_code == 404
-    assert client.post("/gradio_api/call/list_reports", json={"data": []}).status_code == 404  # private to the page
-    assert client.post("/gradio_api/run/chat", json={"data": [None, []]}).status_code == 422
-    assert client.post("/gradio_api/call/v2/chat", json={"message": None}).status_code == 422
-    assert client.post("/gradio_api/call/v2/chat", json={"msg": "历下"}).status_code == 422
-    assert client.post("/gradio_api/run/chat", content=b"[[[", headers={"content-type": "application/json"}).status_code == 422
+def test_the_by_name_call_routes_are_closed(client, fake_qa):
+    for path in ("/gradio_api/run/chat", "/gradio_api/call/chat", "/gradio_api/call/v2/chat", "/gradio_api/api/chat"):
+        assert client.post(path, json={"data": [QUESTION, None]}).status_code == 404
     assert fake_qa.calls == []
-
-
-def test_a_valid_chat_call_passes_the_checks_and_is_answered(client, fake_qa):
-    response = client.post("/gradio_api/run/chat", json={"data": ["  历下2024年新增学位多少 ", []]})
-    assert response.status_code == 200
-    box, history = response.json()["data"]
-    assert box == ""
-    assert [m["role"] for m in history] == ["user", "assistant"]
-    assert "7000余个" in str(history[1]["content"])
-    assert [c[0] for c in fake_qa.calls] == ["历下2024年新增学位多少"]
 
 
 def test_gradio_temp_folder_is_private_and_emptied_at_start():

@@ -125,6 +125,18 @@ def test_replace_keeps_the_id_and_serves_the_new_text(api):
     assert api.put("/api/documents/nobody", files={"file": ("new.html", page)}, headers=AUTH).status_code == 404
 
 
+def test_a_replacement_with_the_same_file_and_new_metadata_is_applied(api):
+    page = web_page("槐荫区政府工作报告", HUAIYIN)
+    assert upload(api, "huaiyin.html", page, district="槐荫区", year="2024").status_code == 202
+    assert settle(api, "huaiyin")["status"] == "done"
+    replaced = api.put("/api/documents/huaiyin", files={"file": ("huaiyin.html", page)},
+                       data={"district": "槐荫区", "year": "2023", "source": "新来源"}, headers=AUTH)
+    assert replaced.status_code == 202
+    assert settle(api, "huaiyin")["status"] == "done"
+    row = listed(api)["huaiyin"]
+    assert (row["year"], row["review_year"], row["source"]) == (2023, 2022, "新来源")
+
+
 @pytest.mark.parametrize("name, data, fields, status, detail", [
     ("empty.txt", b"", {}, 422, "empty"),
     ("report.pdf", "历下区新增学位".encode(), {}, 415, "its name says .pdf but it holds plain text"),

@@ -9,7 +9,7 @@ runs what a kill interrupted.
 """
 from __future__ import annotations
 
-import hashlib
+import gc
 import hmac
 import json
 import logging
@@ -28,6 +28,7 @@ from ..errors import CorpusError
 from ..schema import Document
 from ..corpus import DOC_ID, META_FIELDS
 from ..formats import MAX_FILE_BYTES, TooLarge, WrongKind, check_kind
+from ..index import release_memory
 from ..library import Library, check_metadata, report_id
 from ..settings import Settings
 from .guards import is_documents_path
@@ -160,11 +161,10 @@ class DocumentJobs:
         stem = self.pending_dir / f"{job.seq:08d}"
         record = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
         data = stem.with_suffix(".bin").read_bytes()
-        written = reports.get(job.doc_id)
-        if written is not None and written.sha256 == hashlib.sha256(data).hexdigest():
+        filename, metadata = job.file or job.doc_id, record.get("metadata") or {}
+        if self._library.holds(job.doc_id, data, filename, metadata) and job.doc_id in {d.doc_id for d in qa.documents}:
             return qa.index  # written, and indexed at start, before a kill interrupted the job
-        _, index = self._library.add(data, job.file or job.doc_id, record.get("metadata") or {}, doc_id=job.doc_id,
-                                     replace=job.action == "replace")
+        _, index = self._library.add(data, filename, metadata, doc_id=job.doc_id, replace=job.action == "replace")
         return index
 
     def _wait_for_answerer(self) -> Any:
@@ -187,6 +187,8 @@ class DocumentJobs:
         self._forget(job)
         if status == "failed":
             logger.warning("the %s of %s failed: %s", job.action, job.doc_id, reason)
+            gc.collect()
+            release_memory()  # a refused file (a bomb read up to its cap) leaves its pages to glibc otherwise
 
     def pending(self) -> list[Job]:
         """The changes not done: queued, indexing or failed, oldest first."""

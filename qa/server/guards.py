@@ -2,15 +2,16 @@
 for body size, closed Gradio routes, the rate limit, 405s, the Host header and the security headers."""
 from __future__ import annotations
 
-import inspect
 import json
 import math
+import re
 import threading
 import time
 from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
 import asyncio
+import ipaddress
 
 import h11
 from fastapi import HTTPException
@@ -132,26 +133,47 @@ class BodyLimit:
         await self.app(scope, receive_limited, send)
 
 
-# Gradio routes the chat does not use, which would let anyone write files (uploads are kept in its temp folder for
-# good) or hold a stream open for ever (the developer reload endpoint). They answer 404 before Gradio sees them.
-CLOSED_PREFIXES = ("/gradio_api/upload", "/gradio_api/dev/", "/upload", "/dev/")
+# The routes of the Gradio page that the page itself uses (found by driving it in a browser): the page, its built
+# assets, one queue to call its functions, the queue's event stream and the heartbeat of its server-side state.
+# Anything else under the page (uploads, files by path, recordings, deep links, component calls, the by-name call
+# routes, and whatever a Gradio update adds) answers 404 before Gradio reads a byte.
+PAGE_EXACT = {"/": {"GET", "HEAD"}, "/theme.css": {"GET", "HEAD"}, "/favicon.ico": {"GET", "HEAD"},
+              "/gradio_api/queue/join": {"POST"}, "/gradio_api/queue/data": {"GET"}}
+PAGE_PREFIXES = (("/assets/", {"GET", "HEAD"}), ("/static/", {"GET", "HEAD"}), ("/gradio_api/heartbeat/", {"GET"}))
 
 
-class ClosedRoutes:
-    """Answer 404 (JSON) to the routes in ``CLOSED_PREFIXES`` without reading their bodies."""
+def page_route_allowed(method: str, path: str) -> bool:
+    """Whether ``method path`` is one of the requests the chat page makes (``PAGE_EXACT``, ``PAGE_PREFIXES``)."""
+    if method in PAGE_EXACT.get(path, ()):
+        return True
+    return any(path.startswith(prefix) and method in methods and ".." not in path for prefix, methods in PAGE_PREFIXES)
 
-    def __init__(self, app: Any) -> None:
+
+class AllowedRoutes:
+    """Let through only the app's own routes (the API, its docs) and the chat page's routes; 404 (JSON) for the
+    rest, and no websockets. The app's own paths are matched against its routes, so a new API route is open by being
+    declared; a Gradio route is open only by being listed here."""
+
+    def __init__(self, app: Any, routes: Sequence[Any]) -> None:
         self.app = app
+        self.routes = list(routes)
+
+    def _allowed(self, scope: dict) -> bool:
+        path = scope["path"]
+        if path.startswith("/api/") or page_route_allowed(scope["method"], path):
+            return True  # /api/ paths get the API's own 404 and 405 answers
+        return any(route.matches({**scope, "type": "http"})[0] != Match.NONE for route in self.routes)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(CLOSED_PREFIXES):
-            detail = "uploads are not accepted here" if "upload" in scope["path"] else "not available"
-            return await JSONResponse({"detail": detail}, status_code=404)(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        if scope["type"] == "http" and not self._allowed(scope):
+            return await JSONResponse({"detail": "not found"}, status_code=404)(scope, receive, send)
         await self.app(scope, receive, send)
 
 
 # The routes that cost a question's worth of work; everything else (the page, documents, health) is cheap.
-COSTLY_PATHS = ("/api/ask", "/gradio_api/queue/join", "/gradio_api/run/", "/gradio_api/call/", "/gradio_api/api/")
+COSTLY_PATHS = ("/api/ask", "/gradio_api/queue/join")
 
 
 class RateLimit:
@@ -190,101 +212,110 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
-# How the page's functions are called: the queue by fn_index, the others by api_name in the path.
-CALL_PATHS = ("/gradio_api/queue/join", "/gradio_api/run/", "/gradio_api/call/", "/gradio_api/api/")
+QUEUE_JOIN = "/gradio_api/queue/join"
+# the fields the page sends with a call; a session is a short random name
+CALL_FIELDS = {"data", "fn_index", "trigger_id", "session_hash", "event_data"}
+SESSION_HASH = re.compile(r"[a-z0-9]{1,64}")
 
 
 def check_call_values(fn: Any, data: list) -> str | None:
-    """Why ``data`` cannot be the inputs of ``fn`` (a Gradio ``BlockFunction``), or None. Each value must have the type
-    its component sends from the page; Gradio would otherwise pass a ``null`` question on and fail inside."""
+    """Why ``data`` cannot be the inputs of ``fn`` (a Gradio ``BlockFunction``), or None. Each value must be what the
+    page sends for its component: a string for a text box, a sample's number for the examples, a string or nothing
+    for a drop-down, nothing for the server-side state. A component kind not listed here is refused: the page sends
+    no file, no image and no chat history, so nothing a client sends can name a file for Gradio to copy."""
     if len(data) != len(fn.inputs):
         return f"this function takes {len(fn.inputs)} values, not {len(data)}"
     for position, (component, value) in enumerate(zip(fn.inputs, data)):
         kind = type(component).__name__
-        if kind == "Textbox" and not isinstance(value, str):
-            return f"value {position} must be a string"
-        if kind == "Chatbot" and not (value is None or isinstance(value, list) and all(isinstance(m, dict) for m in value)):
-            return f"value {position} must be a list of chat messages"
-        if kind == "Dropdown" and not (value is None or isinstance(value, str)):
-            return f"value {position} must be a string or null"
-        if kind == "Dataset" and not (type(value) is int and 0 <= value < len(component.samples)):
-            return f"value {position} must be the number of one of the {len(component.samples)} samples"
+        if kind == "Textbox":
+            ok, want = isinstance(value, str), "a string"
+        elif kind == "Dropdown":
+            ok, want = value is None or isinstance(value, str), "a string or null"
+        elif kind == "Dataset":
+            ok, want = type(value) is int and 0 <= value < len(component.samples), f"the number of one of the {len(component.samples)} samples"
+        elif kind == "State":
+            ok, want = value is None, "null (the conversation is kept on the server)"
+        else:
+            ok, want = False, "nothing: the page sends no such value"
+        if not ok:
+            return f"value {position} must be {want}"
     return None
 
 
 class GradioCalls:
-    """Check a call of one of the page's functions before Gradio takes it: a known ``fn_index`` or public
-    ``api_name``, and values of the right kinds (see ``check_call_values``). Gradio itself answers 500 to an unknown
-    index or name and runs a chat turn with a ``null`` question into an exception. Refusals are 404/422 JSON; a call
-    that passes reaches Gradio with its body unchanged."""
+    """Check a call of one of the page's functions (``POST /gradio_api/queue/join``) before Gradio takes it: only the
+    fields the page sends, a known ``fn_index`` of a function with a Python side, and values of the kinds the page
+    sends (see ``check_call_values``). Refusals are 404/422 JSON; a call that passes reaches Gradio unchanged."""
 
     def __init__(self, app: Any, fns: dict[int, Any]) -> None:
         self.app = app
-        self.by_index = dict(fns)
-        self.by_name = {fn.api_name: fn for fn in fns.values() if fn.api_name and fn.api_visibility == "public"}
+        self.by_index = {index: fn for index, fn in fns.items() if fn.fn is not None}
 
-    def _positional(self, path: str, call: dict) -> dict | None:
-        """A by-name call (``/call/v2/NAME``: ``{"message": ..., "history": ...}``) as a positional one, or None when
-        it names a parameter the function does not have."""
-        fn = self.by_name.get(path.rstrip("/").rsplit("/", 1)[-1])
-        if fn is None:
-            return {"data": []}  # refused below as an unknown name
-        names = list(inspect.signature(fn.fn).parameters)[: len(fn.inputs)]
-        if set(call) - set(names):
-            return None
-        return {"data": [call.get(name) for name in names]}
-
-    def _refusal(self, path: str, call: Any) -> tuple[int, str] | None:
+    def _refusal(self, call: Any) -> tuple[int, str] | None:
         """(status, why) when this call must not reach Gradio, else None."""
-        if path.startswith("/gradio_api/call/v2/") and isinstance(call, dict):
-            call = self._positional(path, call)  # this route takes the values by parameter name
-            if call is None:
-                return 422, "the body must name the function's parameters"
         if not isinstance(call, dict) or not isinstance(call.get("data"), list):
             return 422, "the body must be a JSON object with a list `data`"
+        unknown = sorted(set(call) - CALL_FIELDS)
+        if unknown:
+            return 422, f"unknown field {unknown[0][:40]!r}"
+        if call.get("event_data") is not None:
+            return 422, "event_data must be null"
+        if not (call.get("trigger_id") is None or type(call.get("trigger_id")) is int):
+            return 422, "trigger_id must be a whole number"
+        if not (isinstance(call.get("session_hash"), str) and SESSION_HASH.fullmatch(call["session_hash"])):
+            return 422, "session_hash must be 1-64 lower-case letters and digits"
         index = call.get("fn_index")
-        if index is not None:
-            if type(index) is not int or index not in self.by_index:
-                return 422, "fn_index names no function of this page"
-            fn = self.by_index[index]
-        elif path.startswith("/gradio_api/queue/join"):
-            return 422, "fn_index is required"
-        else:
-            name = path.rstrip("/").rsplit("/", 1)[-1]
-            if name not in self.by_name:
-                return 404, f"no public function is called {name[:40]!r}"
-            fn = self.by_name[name]
-        problem = check_call_values(fn, call["data"])
+        if type(index) is not int or index not in self.by_index:
+            return 422, "fn_index names no function of this page"
+        problem = check_call_values(self.by_index[index], call["data"])
         return (422, problem) if problem else None
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if not (scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith(CALL_PATHS)):
+        if not (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == QUEUE_JOIN):
             return await self.app(scope, receive, send)
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await read_body(scope, receive, send)
+        if body is None:
+            return
         try:
-            call = json.loads(body)
+            call = json.loads(body.decode("utf-8"))
         except (ValueError, RecursionError):
             call = None
-        refusal = self._refusal(scope["path"], call)
+        refusal = self._refusal(call)
         if refusal:
             status, problem = refusal
             return await JSONResponse({"detail": problem}, status_code=status)(scope, receive, send)
-        replayed = False
+        await self.app(scope, replaying(body, receive), send)
 
-        async def replay() -> dict:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+async def read_body(scope: dict, receive: Callable, send: Callable) -> bytes | None:
+    """The whole request body, or None when there is none to go on with: the client went away, or the body passed
+    ``BodyLimit`` (outside) and this has answered 413."""
+    body, more = b"", True
+    while more:
+        try:
+            message = await receive()
+        except BodyTooLarge as exc:  # raised outside the app's exception handlers: answered here
+            await JSONResponse({"detail": exc.detail}, status_code=413)(scope, receive, send)
+            return None
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
+def replaying(body: bytes, receive: Callable) -> Callable:
+    """A ``receive`` that gives ``body`` (already read) once, then whatever the connection sends next."""
+    replayed = False
+
+    async def replay() -> dict:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 class MethodCheck:
@@ -321,24 +352,37 @@ SECURITY_HEADERS = (
 )
 
 
+def host_names(hosts: Sequence[str]) -> frozenset[str]:
+    """The host names a server answers to, as ``host_allowed`` compares them ("*": any)."""
+    return frozenset(h.strip().lower().strip("[]") for h in hosts if h.strip())
+
+
+def host_allowed(value: str, allowed: frozenset[str]) -> bool:
+    """Whether a Host (or forwarded host) header value names one of ``allowed``; a malformed value does not."""
+    if "*" in allowed:
+        return True
+    try:
+        name = urlsplit("//" + value.strip()).hostname or ""  # lower-cased, port and IPv6 brackets gone
+    except ValueError:  # "[::1", a port that is no number
+        return False
+    return name in allowed
+
+
 class HostAndHeaders:
     """Refuse a Host header the server does not go by (Gradio builds its page's URLs from it), add the security
     headers to every response, and drop the credentialed CORS Gradio allows for a development front end."""
 
     def __init__(self, app: Any, allowed_hosts: Sequence[str]) -> None:
         self.app = app
-        self.allowed = {h.strip().lower().strip("[]") for h in allowed_hosts if h.strip()}
+        self.allowed = host_names(allowed_hosts)
 
-    def _host_ok(self, scope: dict) -> bool:
-        if "*" in self.allowed:
-            return True
-        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-        return (urlsplit("//" + host).hostname or "") in self.allowed  # lower-cased, port and IPv6 brackets gone
+    def host_ok(self, host: str) -> bool:
+        return host_allowed(host, self.allowed)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if not self._host_ok(scope):
+        if not self.host_ok(dict(scope["headers"]).get(b"host", b"").decode("latin-1")):
             return await JSONResponse({"detail": "unknown host"}, status_code=400)(scope, receive, send)
 
         async def send_with_headers(message: dict) -> None:
@@ -349,3 +393,68 @@ class HostAndHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def is_forwarding_header(name: bytes) -> bool:
+    """Headers by which a proxy says who the client is and which URL it asked for."""
+    name = name.lower()
+    return name in (b"forwarded", b"x-real-ip") or name.startswith(b"x-forwarded-")
+
+
+class TrustedProxies:
+    """Forwarded headers count only from the proxies in ``trusted`` (addresses or networks; none by default): from
+    anyone else every ``Forwarded``/``X-Forwarded-*``/``X-Real-IP`` header is dropped before anything reads it, so a
+    client cannot choose the address the rate limit counts or the host Gradio builds the page's URLs from. From a
+    trusted proxy, uvicorn's ``ProxyHeadersMiddleware`` takes the client address and scheme, and a forwarded host
+    must be one the server answers to (else 400)."""
+
+    def __init__(self, app: Any, trusted: Sequence[str], allowed_hosts: Sequence[str]) -> None:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        self.app = app
+        self.networks = [ipaddress.ip_network(t.strip(), strict=False) for t in trusted if t.strip()]
+        self.allowed = host_names(allowed_hosts)
+        self.proxied = ProxyHeadersMiddleware(app, trusted_hosts=[t.strip() for t in trusted if t.strip()] or "")
+
+    def trusts(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        peer = (scope.get("client") or ("",))[0]
+        if not self.trusts(peer):
+            headers = [(k, v) for k, v in scope["headers"] if not is_forwarding_header(k)]
+            return await self.app({**scope, "headers": headers}, receive, send)
+        forwarded_host = dict(scope["headers"]).get(b"x-forwarded-host")
+        if forwarded_host is not None and not all(
+            host_allowed(h, self.allowed) for h in forwarded_host.decode("latin-1").split(",")
+        ):
+            return await JSONResponse({"detail": "unknown forwarded host"}, status_code=400)(scope, receive, send)
+        await self.proxied(scope, receive, send)
+
+
+class Utf8Bodies:
+    """A JSON API body must be UTF-8: 422 otherwise, before the route parses it (the JSON parser alone would take
+    UTF-16 and UTF-32 too). Report uploads (multipart, bytes of any encoding) are not bodies of this kind."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if not (scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/api/")
+                and not is_documents_path(scope["path"])):
+            return await self.app(scope, receive, send)
+        body = await read_body(scope, receive, send)
+        if body is None:
+            return
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            detail = f"the body must be UTF-8 JSON (byte {exc.start} is not UTF-8)"
+            return await JSONResponse({"detail": detail}, status_code=422)(scope, receive, send)
+        await self.app(scope, replaying(body, receive), send)

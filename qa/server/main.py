@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..settings import Settings
 from . import GRADIO_TEMP
-from .guards import BodyLimit, ClosedRoutes, GradioCalls, HostAndHeaders, MethodCheck, RateLimit, RequestDeadlines
+from .guards import (AllowedRoutes, BodyLimit, GradioCalls, HostAndHeaders, MethodCheck, RateLimit, RequestDeadlines,
+                     TrustedProxies, Utf8Bodies)
 from .handlers import on_http_error, on_not_ready, on_validation_error
 from .loading import Answerer, NotReady, QAHolder, load_qa
 from .page import CSS, build_ui
@@ -75,15 +76,20 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     app.add_exception_handler(NotReady, on_not_ready)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     page = build_ui(holder, jobs)
+    own_routes = list(app.routes)  # the API and its docs, before the page is mounted at /
     app.add_middleware(GradioCalls, fns=page.fns)
+    app.add_middleware(Utf8Bodies)
     app.add_middleware(BodyLimit)
     app.add_middleware(DocumentWrites, token=settings.api_token)  # outside the body limit: no token, no body read
     app.add_middleware(MethodCheck, routes=[*router.routes, *documents_router.routes])
     app.add_middleware(RateLimit, per_minute=settings.rate_limit)
-    app.add_middleware(ClosedRoutes)
+    app.add_middleware(AllowedRoutes, routes=own_routes)
     hosts = settings.allowed_hosts.split(",") + [settings.host]
-    app.add_middleware(HostAndHeaders, allowed_hosts=hosts)  # added last: the outermost
-    return gr.mount_gradio_app(app, page, path="/", footer_links=["api"], css=CSS)
+    app.add_middleware(HostAndHeaders, allowed_hosts=hosts)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies.split(","), allowed_hosts=hosts)  # outermost
+    # The page makes no files and reads none a client names: Gradio may serve no path at all (its file route is
+    # closed by AllowedRoutes as well).
+    return gr.mount_gradio_app(app, page, path="/", footer_links=[], css=CSS, allowed_paths=[], blocked_paths=[os.sep])
 
 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
@@ -95,5 +101,8 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         create_app(settings=settings), host=host or settings.host, port=port or settings.port,
         # each connection must send its headers, and then its body, within these many seconds
         http=RequestDeadlines.configured(settings.header_timeout, settings.body_timeout),
-        timeout_graceful_shutdown=5,  # open SSE streams from the chat page would otherwise hold shutdown for ever
+        timeout_graceful_shutdown=5,
+        # forwarded headers are handled by TrustedProxies, from QA_TRUSTED_PROXIES only: uvicorn's own handling would
+        # trust them from 127.0.0.1
+        proxy_headers=False,  # open SSE streams from the chat page would otherwise hold shutdown for ever
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -21,6 +22,8 @@ EXAMPLES = [
     "2023年接受齐鲁晚报·齐鲁壹点记者采访的历下区区长是谁？",
 ]
 SHOW_PASSAGE_CHARS = 300
+MAX_TURNS = 20  # turns a conversation keeps on the server (its questions are the history of the next one)
+MAX_SESSIONS = 2000  # conversations kept in memory; the oldest is forgotten beyond this
 CSS = """
 .qa-offsets, .qa-confidence, .qa-resolved { color: var(--body-text-color-subdued); font-size: 0.9em; }
 .qa-answer strong { font-size: 1.15em; }
@@ -84,21 +87,29 @@ def format_result(result: Result, titles: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def message_text(content: Any) -> str:
-    """The text of a Gradio chat message, whose content is a string or a list of typed parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    if isinstance(content, (list, tuple)):
-        return "".join(message_text(part) for part in content)
-    return ""
+def question_bubble(question: str) -> str:
+    """The user's question as the chat shows it: plain text in one HTML block (escaped, white space collapsed so no
+    blank line can end the block), never read as Markdown or HTML."""
+    return f'<p class="qa-question">{html.escape(" ".join(question.split()))}</p>'
 
 
-def earlier_questions(history: list[dict]) -> list[str]:
-    """The user's earlier questions in a Gradio chat history, oldest first, at most ``MAX_HISTORY``."""
-    questions = [message_text(m.get("content")).strip() for m in history if m.get("role") == "user"]
-    return [q[:MAX_QUESTION_CHARS] for q in questions if q][-MAX_HISTORY:]
+@dataclass(frozen=True)
+class Conversation:
+    """One chat's turns, kept on the server (``gr.State``): the questions as asked and the messages shown. The page
+    sends only the new question; nothing the browser sends becomes history."""
+
+    questions: tuple[str, ...] = ()
+    messages: tuple[dict, ...] = ()
+
+    def then(self, question: str, answer_html: str) -> Conversation:
+        """This conversation with one more turn, the oldest dropped beyond ``MAX_TURNS``."""
+        messages = self.messages + ({"role": "user", "content": question_bubble(question)},
+                                    {"role": "assistant", "content": answer_html})
+        return Conversation((self.questions + (question,))[-MAX_TURNS:], messages[-2 * MAX_TURNS:])
+
+    def earlier_questions(self) -> list[str]:
+        """The questions asked before, oldest first, at most ``MAX_HISTORY``."""
+        return list(self.questions[-MAX_HISTORY:])
 
 
 STATUS_NAMES = {"ready": "就绪", "queued": "排队", "indexing": "索引中", "failed": "失败"}
@@ -140,30 +151,30 @@ def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
     upload, replacement and removal); both read the same QA object as the API. The chat is built from plain
     Blocks, not ``gr.ChatInterface``: every event the page exposes is one of ours, with inputs it checks."""
 
-    def respond(question: str, history: list[dict]) -> str:
+    def respond(question: str, conversation: Conversation) -> str:
         try:
             qa = holder.get()
         except NotReady as exc:
             return f'<p class="qa-abstain">{html.escape("暂时无法回答：" + exc.reason)}</p>'
         try:
-            result = qa.ask(question, history=earlier_questions(history))
+            result = qa.ask(question, history=conversation.earlier_questions())
         except QuestionError as exc:
             return f'<p class="qa-abstain">{html.escape(str(exc))}</p>'
         return format_result(result, {d.doc_id: d.title for d in qa.documents})
 
-    def chat_turn(message: str, history: list[dict] | None) -> tuple[str, list[dict]]:
-        """One turn: the question and its answer appended to the history; the box emptied."""
+    def chat_turn(message: str, conversation: Conversation | None) -> tuple[str, list[dict], Conversation]:
+        """One turn: the answer to ``message`` added to the server's conversation, shown whole; the box emptied."""
         if not isinstance(message, str):
             raise gr.Error("问题必须是文字。")
-        history = [m for m in history or [] if isinstance(m, dict)]
+        conversation = conversation if isinstance(conversation, Conversation) else Conversation()
         question = message.strip()[:MAX_QUESTION_CHARS]
         if not question:
-            return "", history
-        answer = respond(question, history)
-        return "", history + [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+            return "", list(conversation.messages), conversation
+        conversation = conversation.then(question, respond(question, conversation))
+        return "", list(conversation.messages), conversation
 
-    def example_turn(sample: list[Any], history: list[dict] | None) -> tuple[str, list[dict]]:
-        return chat_turn(str(sample[0]) if sample else "", history)
+    def example_turn(sample: list[Any], conversation: Conversation | None) -> tuple[str, list[dict], Conversation]:
+        return chat_turn(str(sample[0]) if sample else "", conversation)
 
     def list_reports() -> tuple[list[list[Any]], Any]:
         try:
@@ -188,7 +199,7 @@ def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
         with gr.Tab("问答"):
             gr.Markdown(
                 "## 报告问答\n抽取式问答：答案是报告原文中的片段，附出处；报告中没有答案时如实说明。"
-                "可以接着追问，如“那2023年呢？”。"
+                "可以接着追问，如“那2023年呢？”。JSON 接口见 [/docs](docs)。"
             )
             chatbot = gr.Chatbot(
                 label="报告问答", height="62vh", latex_delimiters=[], feedback_options=None,
@@ -199,8 +210,10 @@ def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
                 show_label=False, lines=1,
             )
             examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="示例问题", type="values")
-            box.submit(chat_turn, inputs=[box, chatbot], outputs=[box, chatbot], api_name="chat", concurrency_limit=8)
-            examples.click(example_turn, inputs=[examples, chatbot], outputs=[box, chatbot], api_visibility="private",
+            conversation = gr.State(Conversation())
+            turn = [box, chatbot, conversation]
+            box.submit(chat_turn, inputs=[box, conversation], outputs=turn, api_visibility="private", concurrency_limit=8)
+            examples.click(example_turn, inputs=[examples, conversation], outputs=turn, api_visibility="private",
                            concurrency_limit=8)
         with gr.Tab("报告"):
             table = gr.Dataframe(
@@ -234,4 +247,5 @@ def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
             add.click(None, inputs=fields, outputs=outcome, js=CHANGE_JS.replace("ACTION", "add"))
             replace.click(None, inputs=fields, outputs=outcome, js=CHANGE_JS.replace("ACTION", "replace"))
             delete.click(None, inputs=fields, outputs=outcome, js=CHANGE_JS.replace("ACTION", "remove"))
+    demo.state_session_capacity = MAX_SESSIONS
     return demo
