@@ -3,6 +3,7 @@ or a kill would, restart ``python app.py`` on it, and count the answers lost aga
 
     python scripts/fault_injection.py                  # all scenarios, on temporary copies of corpus/
     python scripts/fault_injection.py --questions 30 --out faults.json
+    python scripts/fault_injection.py --only bombs     # hostile uploads only: peak memory while each is refused
 
 Works on copies only (corpus/ and index/ are never touched). A question's answer is "lost" when the server answers it
 with anything other than the baseline's answer and cited report, or not at all. Needs numpy and httpx (both come
@@ -27,6 +28,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark import ROOT, free_port, spawn_server, stop_server  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests"))
+import report_files  # noqa: E402  (the hostile files the tests use, at full size here)
 
 TAMPERED_FIGURE = ("7000余个", "9000余个")  # an edit an attacker might make to the stored text
 
@@ -301,6 +305,103 @@ def run(questions: list[str], only: set[str] | None) -> list[Outcome]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+# Hostile uploads: (name, file name, how to make it). Sizes as the attacker's probe used them.
+BOMBS: list[tuple[str, str, Callable[[], bytes]]] = [
+    ("PDF: flate, 1 GB", "bomb-flate.pdf", lambda: report_files.pdf_bomb(1_000_000_000)),
+    ("PDF: flate with a 16 KB window (0x68), 1.5 GB", "bomb-window.pdf", lambda: report_files.pdf_bomb_small_window(1_500_000_000)),
+    ("PDF: [/ASCIIHexDecode /FlateDecode], 1 GB", "bomb-hex.pdf", lambda: report_files.pdf_bomb_hex_flate(1_000_000_000)),
+    ("PDF: RunLength inside flate, 2 GB", "bomb-runlength.pdf", lambda: report_files.pdf_bomb_run_length(2_000_000_000)),
+    ("PDF: 40 streams of 30 MB", "bomb-many.pdf", lambda: report_files.pdf_bomb_many_streams(40, 30_000_000)),
+    ("DOCX: 2 KB declared, 300 MB inflated", "bomb-lying.docx", lambda: report_files.docx_bomb_lying_header(300_000_000)),
+    ("text: 20 junk bytes after a UTF-16 BOM", "junk.txt", lambda: b"\xff\xfe" + os.urandom(20)),
+]
+
+
+@dataclass
+class BombOutcome:
+    bomb: str
+    file_bytes: int
+    status: str
+    reason: str
+    peak_mb: float
+    after_mb: float
+    slowest_ask_ms: float
+    lost: int
+    asked: int
+
+
+def rss_kb(pid: int, field: str = "VmRSS:") -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
+
+
+def run_bombs(questions: list[str]) -> list[BombOutcome]:
+    """Upload each bomb to one live server (the token open), measure the server's peak memory while it refuses it
+    (VmHWM, reset before each through /proc/<pid>/clear_refs), its memory after, the slowest question answered
+    meanwhile, and the answers lost after it."""
+    import threading
+
+    work = Path(tempfile.mkdtemp(prefix="fault-bombs-"))
+    outcomes = []
+    try:
+        shutil.copytree(ROOT / "corpus", work / "corpus")
+        env = {"QA_CORPUS_DIR": str(work / "corpus"), "QA_API_TOKEN": "fault-injection"}
+        process, url, _, _ = spawn_server(str(work / "index"), timeout=600, extra_env=env)
+        try:
+            baseline = answers(url, questions)
+            for name, filename, make in BOMBS:
+                data = make()
+                before = rss_kb(process.pid)
+                Path(f"/proc/{process.pid}/clear_refs").write_text("5")
+                slowest, done = [0.0], threading.Event()
+
+                def ask_meanwhile() -> None:
+                    with httpx.Client(base_url=url, timeout=60) as client:
+                        while not done.is_set():
+                            started = time.perf_counter()
+                            client.post("/api/ask", json={"question": questions[0]})
+                            slowest[0] = max(slowest[0], (time.perf_counter() - started) * 1000)
+
+                asker = threading.Thread(target=ask_meanwhile)
+                asker.start()
+                response = httpx.post(url + "/api/documents", files={"file": (filename, data)},
+                                      headers={"Authorization": "Bearer fault-injection"}, timeout=60)
+                doc_id = response.json().get("doc_id") if response.status_code == 202 else None
+                status, reason = str(response.status_code), response.json().get("detail", "")
+                deadline = time.monotonic() + 300
+                while doc_id and time.monotonic() < deadline:
+                    change = [c for c in httpx.get(url + "/api/changes").json() if c["doc_id"] == doc_id][-1]
+                    if change["status"] in ("done", "failed"):
+                        status, reason = change["status"], change.get("reason") or ""
+                        break
+                    time.sleep(0.1)
+                done.set()
+                asker.join()
+                peak = rss_kb(process.pid, "VmHWM:")
+                time.sleep(1.0)
+                after = rss_kb(process.pid)
+                got = answers(url, questions)
+                outcome = BombOutcome(name, len(data), status, reason, (peak - before) / 1024, (after - before) / 1024,
+                                      slowest[0], lost(baseline, got), len(questions))
+                outcomes.append(outcome)
+                print(f"{name}: {status} ({reason[:80]}); peak +{outcome.peak_mb:.0f} MB, after +{outcome.after_mb:.0f} MB; "
+                      f"slowest ask {outcome.slowest_ask_ms:.0f} ms; lost {outcome.lost}/{outcome.asked}", flush=True)
+        finally:
+            stop_server(process)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return outcomes
+
+
+def bombs_markdown(outcomes: list[BombOutcome]) -> str:
+    lines = ["| upload | bytes | outcome | reason | peak RSS while refusing | RSS after | slowest /api/ask meanwhile | answers lost |",
+             "|---|---:|---|---|---:|---:|---:|---|"]
+    for o in outcomes:
+        lines.append(f"| {o.bomb} | {o.file_bytes:,} | {o.status} | {o.reason[:90]} | +{o.peak_mb:.0f} MB | "
+                     f"+{o.after_mb:.0f} MB | {o.slowest_ask_ms:.0f} ms | {o.lost}/{o.asked} |")
+    return "\n".join(lines)
+
+
 def markdown(outcomes: list[Outcome]) -> str:
     lines = ["| scenario | what it did | /api/health after restart | answers lost | start to first answer (s) | note |",
              "|---|---|---|---|---|---|"]
@@ -312,14 +413,22 @@ def markdown(outcomes: list[Outcome]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=40, help="dev questions asked in each scenario")
-    parser.add_argument("--only", action="append", help="run only this scenario (repeatable)")
+    parser.add_argument("--only", action="append", help="run only this scenario (repeatable; 'bombs': the hostile uploads)")
     parser.add_argument("--out", help="write the outcomes as JSON here")
     args = parser.parse_args(argv)
-    outcomes = run(load_questions(args.questions), set(args.only) if args.only else None)
-    print(markdown(outcomes))
+    only = set(args.only) if args.only else None
+    questions = load_questions(args.questions)
+    outcomes = run(questions, only) if not only or only - {"bombs"} else []
+    bombs = run_bombs(questions) if not only or "bombs" in only else []
+    if outcomes:
+        print(markdown(outcomes))
+    if bombs:
+        print(bombs_markdown(bombs))
     if args.out:
-        Path(args.out).write_text(json.dumps([o.__dict__ for o in outcomes], ensure_ascii=False, indent=2), encoding="utf-8")
-    return 1 if any(o.lost for o in outcomes) else 0
+        record = {"scenarios": [o.__dict__ for o in outcomes], "bombs": [b.__dict__ for b in bombs]}
+        Path(args.out).write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    refused = all(b.status in ("failed", "413", "415", "422") and b.peak_mb < 200 for b in bombs)
+    return 1 if any(o.lost for o in outcomes) or any(b.lost for b in bombs) or not refused else 0
 
 
 if __name__ == "__main__":

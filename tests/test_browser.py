@@ -83,6 +83,19 @@ def test_chat_answers_with_citation_and_follow_up(page, live_server):
     assert outside == []
 
 
+def test_the_users_question_is_shown_as_typed_never_as_markup(page):
+    from playwright.sync_api import expect
+
+    typed = '<img src=x onerror="document.title=1"> **粗体** <b>历下</b>'
+    ask(page, typed)
+    user = page.locator("[data-testid=user]")
+    expect(user).to_have_count(1)
+    expect(user.first).to_contain_text(typed)
+    assert user.first.locator("img, b, strong").count() == 0
+    expect(page.locator("[data-testid=bot]")).to_have_count(1)
+    assert page.title() != "1"
+
+
 def test_reports_tab_lists_reports_and_shows_text(page):
     from playwright.sync_api import expect
 

@@ -362,10 +362,11 @@ def host_allowed(value: str, allowed: frozenset[str]) -> bool:
     if "*" in allowed:
         return True
     try:
-        name = urlsplit("//" + value.strip()).hostname or ""  # lower-cased, port and IPv6 brackets gone
-    except ValueError:  # "[::1", a port that is no number
+        parts = urlsplit("//" + value.strip())
+        parts.port  # noqa: B018  (raises for a port that is no number, or out of range)
+    except ValueError:  # "[::1", "host:x", "host:99999"
         return False
-    return name in allowed
+    return (parts.hostname or "") in allowed  # lower-cased, port and IPv6 brackets gone
 
 
 class HostAndHeaders:

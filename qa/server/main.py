@@ -92,17 +92,22 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     return gr.mount_gradio_app(app, page, path="/", footer_links=[], css=CSS, allowed_paths=[], blocked_paths=[os.sep])
 
 
+def server_config(app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+    """How uvicorn serves ``app``: connection deadlines, a bounded shutdown, and no forwarded headers of its own."""
+    return uvicorn.Config(
+        app, host=host or settings.host, port=port or settings.port,
+        # each connection must send its headers, and then its body, within these many seconds
+        http=RequestDeadlines.configured(settings.header_timeout, settings.body_timeout),
+        timeout_graceful_shutdown=5,  # open SSE streams from the chat page would otherwise hold shutdown for ever
+        # forwarded headers are handled by TrustedProxies, from QA_TRUSTED_PROXIES only: uvicorn's own handling
+        # would trust them from 127.0.0.1
+        proxy_headers=False,
+    )
+
+
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
     """Serve the app with uvicorn until interrupted, logging to stderr (``host``/``port`` default to the settings)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs every CPU feature it probes
     logger.info("corpus %s, index %s, model %s", settings.corpus_dir, settings.index_dir, settings.embedding_model)
-    uvicorn.run(
-        create_app(settings=settings), host=host or settings.host, port=port or settings.port,
-        # each connection must send its headers, and then its body, within these many seconds
-        http=RequestDeadlines.configured(settings.header_timeout, settings.body_timeout),
-        timeout_graceful_shutdown=5,
-        # forwarded headers are handled by TrustedProxies, from QA_TRUSTED_PROXIES only: uvicorn's own handling would
-        # trust them from 127.0.0.1
-        proxy_headers=False,  # open SSE streams from the chat page would otherwise hold shutdown for ever
-    )
+    uvicorn.Server(server_config(create_app(settings=settings), settings, host=host, port=port)).run()
