@@ -384,7 +384,7 @@ def run_bombs(questions: list[str]) -> list[BombOutcome]:
                 outcome = BombOutcome(name, len(data), status, reason, (peak - before) / 1024, (after - before) / 1024,
                                       slowest[0], lost(baseline, got), len(questions))
                 outcomes.append(outcome)
-                print(f"{name}: {status} ({reason[:80]}); peak +{outcome.peak_mb:.0f} MB, after +{outcome.after_mb:.0f} MB; "
+                print(f"{name}: {status} ({reason[:80]}); peak {outcome.peak_mb:+.0f} MB, after {outcome.after_mb:+.0f} MB; "
                       f"slowest ask {outcome.slowest_ask_ms:.0f} ms; lost {outcome.lost}/{outcome.asked}", flush=True)
         finally:
             stop_server(process)
@@ -397,8 +397,8 @@ def bombs_markdown(outcomes: list[BombOutcome]) -> str:
     lines = ["| upload | bytes | outcome | reason | peak RSS while refusing | RSS after | slowest /api/ask meanwhile | answers lost |",
              "|---|---:|---|---|---:|---:|---:|---|"]
     for o in outcomes:
-        lines.append(f"| {o.bomb} | {o.file_bytes:,} | {o.status} | {o.reason[:90]} | +{o.peak_mb:.0f} MB | "
-                     f"+{o.after_mb:.0f} MB | {o.slowest_ask_ms:.0f} ms | {o.lost}/{o.asked} |")
+        lines.append(f"| {o.bomb} | {o.file_bytes:,} | {o.status} | {o.reason[:90]} | {o.peak_mb:+.0f} MB | "
+                     f"{o.after_mb:+.0f} MB | {o.slowest_ask_ms:.0f} ms | {o.lost}/{o.asked} |")
     return "\n".join(lines)
 
 
