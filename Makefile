@@ -34,10 +34,13 @@ browser-deps:
 	@command -v chromium >/dev/null && fc-list | grep -qi wqy || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
 
+# lint-imports checks the layers of qa/ (the contracts in pyproject.toml) before the tests run
 test: install browser-deps
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 test-fast: install
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -m "not slow and not browser"
 
 eval: install

@@ -1,5 +1,5 @@
 """Serve the JSON API (/api) and the Gradio chat (/) in one uvicorn process: ``python app.py [--host H] [--port P]``
-(the same as ``qa serve``). A thin shell: the app is ``qa.server.main.create_app``, the answering ``qa.pipeline.QA``."""
+(the same as ``qa serve``). A thin shell: the app is ``qa.server.main.create_app``, the answering ``qa.answering.pipeline.QA``."""
 from __future__ import annotations
 
 import argparse

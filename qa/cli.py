@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import IndexMissingError, QAError, QuestionError, StaleIndexError
-from .serialize import result_to_dict
-from .settings import ROOT, Settings
+from qa.errors import IndexMissingError, QAError, QuestionError, StaleIndexError
+from qa.answering.serialize import result_to_dict
+from qa.settings import ROOT, Settings
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -31,8 +31,8 @@ def _paths(args: argparse.Namespace, settings: Settings) -> tuple[Path, Path, st
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from .embedding import SentenceEmbedder
-    from .index import build_index
+    from qa.index.embedding import SentenceEmbedder
+    from qa.index.store import build_index
 
     corpus, index_dir, model = _paths(args, settings)
     index = build_index(
@@ -48,16 +48,16 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _library(args: argparse.Namespace, settings: Settings):
-    from .embedding import SentenceEmbedder
-    from .library import Library
+    from qa.index.embedding import SentenceEmbedder
+    from qa.index.library import Library
 
     corpus, index_dir, model = _paths(args, settings)
     return Library(corpus, index_dir, SentenceEmbedder(model), max_documents=settings.max_documents)
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    from .corpus import META_FIELDS
-    from .formats import MAX_FILE_BYTES
+    from qa.ingest.corpus import META_FIELDS
+    from qa.ingest.formats import MAX_FILE_BYTES
 
     metadata = {k: getattr(args, k) for k in META_FIELDS}
     if args.id and len(args.files) > 1:
@@ -89,8 +89,8 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
-    from .corpus import load_document, report_paths
-    from .index import Index
+    from qa.ingest.corpus import load_document, report_paths
+    from qa.index.store import Index
 
     corpus, index_dir, _ = _paths(args, settings)
     try:
@@ -118,10 +118,10 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _load_qa(args: argparse.Namespace, settings: Settings):
-    from .pipeline import QA
+    from qa.answering.pipeline import QA, answerer_options
 
     corpus, index_dir, model = _paths(args, settings)
-    return QA.load(index_dir, corpus_dir=corpus, embedding_model=model, **settings.answerer_options())
+    return QA.load(index_dir, corpus_dir=corpus, embedding_model=model, **answerer_options(settings.reader))
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -141,7 +141,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _read_question(value: str) -> str:
-    from .question import validate_question
+    from qa.rules.question import validate_question
 
     return validate_question(value)
 
@@ -192,7 +192,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import load_items, render_table, run_eval
+    from qa.training.evaluate import load_items, render_table, run_eval
 
     try:
         items = load_items(Path(args.eval_dir), args.split)
@@ -215,8 +215,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from .calibration import DEFAULT_PATH, FEATURES, calibrate
-    from .evaluate import load_items
+    from qa.models.calibration import DEFAULT_PATH, FEATURES
+    from qa.training.calibrate import calibrate
+    from qa.training.evaluate import load_items
 
     qa = _load_qa(args, settings)
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
@@ -231,13 +232,13 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import fields, replace
 
-    from .reader_train import QUICK, Recipe, train_reader
+    from qa.training.reader_train import QUICK, Recipe, train_reader
 
     out = Path(args.out)
     domain = Path(args.domain) if args.domain else out / "domain.jsonl.gz"
     if not args.domain:
-        from .evaluate import available_splits, load_items
-        from .reader_data import bundle_rows, read_splits, write_bundle
+        from qa.training.evaluate import available_splits, load_items
+        from qa.training.reader_data import bundle_rows, read_splits, write_bundle
 
         qa = _load_qa(args, settings)
         splits = read_splits(available_splits(Path(args.eval_dir)))
@@ -250,7 +251,7 @@ def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
     recipe = replace(recipe, **overrides)
     base = args.base
     if base is None:
-        from .embedding import resolve_model
+        from qa.index.embedding import resolve_model
 
         base = resolve_model("m3e-small")
     card = train_reader(base_dir=Path(base), open_dir=Path(args.open_dir), domain_bundle=domain, out_dir=out, recipe=recipe,
@@ -261,13 +262,13 @@ def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
-    from .embedding import resolve_model
-    from .evaluate import available_splits, load_items
-    from .ranker import DEFAULT_PATH
-    from .ranker_data import collect, read_rows, train_ranker, write_rows
-    from .reader import SpanReader
-    from .reader_data import read_splits
-    from .reader_train import Recipe, fold_of
+    from qa.index.embedding import resolve_model
+    from qa.training.evaluate import available_splits, load_items
+    from qa.models.ranker import DEFAULT_PATH
+    from qa.training.ranker_data import collect, read_rows, train_ranker, write_rows
+    from qa.models.reader import SpanReader
+    from qa.training.reader_data import read_splits
+    from qa.training.reader_train import Recipe, fold_of
 
     adapters = Path(args.adapters)
     rows_path = adapters / "ranker_rows.jsonl"
@@ -308,7 +309,7 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .server.main import serve
+    from qa.server.main import serve
 
     serve(settings, host=args.host, port=args.port)
     return 0
@@ -402,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--adapters", default=str(ROOT / "build" / "reader"), help="the folder with fold<k>.safetensors")
     p.add_argument("--windows", type=int, default=1, help="passages the reader reads per question")
     p.add_argument("--reuse", action="store_true", help="reuse the candidates collected last time")
-    p.add_argument("--out", help="where the ranker goes (default: qa/ranker.json)")
+    p.add_argument("--out", help="where the ranker goes (default: qa/models/ranker.json)")
     p.set_defaults(func=cmd_train_ranker)
 
     p = sub.add_parser("serve", help="serve the chat page and the JSON API")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .errors import QAError
+from qa.errors import QAError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,13 +71,5 @@ class Settings:
     # the most reports the corpus may hold, and the most document changes that may wait in the queue
     max_documents: int = field(default_factory=lambda: int(_env("QA_MAX_DOCUMENTS", "5000")))
     max_pending: int = field(default_factory=lambda: int(_env("QA_MAX_PENDING", "20")))
-    # the trained reader's adapter, or "off" for the rules alone (no reader, no ranker)
-    reader: str = field(default_factory=lambda: _env("QA_READER", str(ROOT / "qa" / "reader.safetensors")))
-
-    def answerer_options(self) -> dict:
-        """How ``QA.load`` should build the answerer: with the shipped reader and ranker, or the rules alone."""
-        if self.reader.lower() == "off":
-            return {"reader": None, "ranker": None}
-        from .pipeline import load_reader
-
-        return {"reader": load_reader(self.reader)}
+    # the trained reader's adapter, or "off" for the rules alone (no reader, no ranker); see answering.answerer_options
+    reader: str = field(default_factory=lambda: _env("QA_READER", str(ROOT / "qa" / "models" / "reader.safetensors")))

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluate import available_splits, load_items  # noqa: E402
-from qa.reader_data import UNREAD_SPLITS  # noqa: E402
+from qa.training.evaluate import available_splits, load_items  # noqa: E402
+from qa.training.reader_data import UNREAD_SPLITS  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 
@@ -27,10 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="where the lines go")
     parser.add_argument("--eval-dir", default=str(ROOT / "eval"))
     args = parser.parse_args(argv)
-    from qa.pipeline import QA
+    from qa.answering.pipeline import QA, answerer_options
 
     settings = Settings()
-    qa = QA.load(settings.index_dir, **settings.answerer_options())
+    qa = QA.load(settings.index_dir, **answerer_options(settings.reader))
     eval_dir = Path(args.eval_dir)
     count = 0
     with open(args.out, "w", encoding="utf-8") as out:

@@ -19,7 +19,7 @@ def main() -> int:
     import torch
     from safetensors.torch import save_file
 
-    from qa.embedding import resolve_model
+    from qa.index.embedding import resolve_model
 
     source = Path(resolve_model("m3e-small"))
     target = ROOT / ".carry" / "base"

@@ -204,12 +204,12 @@ def serve_and_measure(corpus: Path, index: Path, requests: int) -> dict:
 
 def dev_accuracy(corpus: Path, index: Path) -> dict:
     """EM on the dev split (answers and abstentions), the index loaded in this process."""
-    from qa.evaluate import load_items, score_result
-    from qa.pipeline import QA
+    from qa.training.evaluate import load_items, score_result
+    from qa.answering.pipeline import QA, answerer_options
     from qa.settings import Settings
 
     settings = Settings()
-    qa = QA.load(index, corpus_dir=corpus, embedding_model=settings.embedding_model, **settings.answerer_options())
+    qa = QA.load(index, corpus_dir=corpus, embedding_model=settings.embedding_model, **answerer_options(settings.reader))
     items = load_items(ROOT / "eval", "dev")
     started, right, cited = time.perf_counter(), 0.0, 0
     for item in items:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Train the reader on the accelerator machine (device tool). Carry .carry (m3e-small in fp16: scripts/carry_base.py)
-# and build (build/domain.jsonl.gz: the domain windows, written by `qa train-reader` or qa/reader_data.py) along.
+# and build (build/domain.jsonl.gz: the domain windows, written by `qa train-reader` or qa/training/reader_data.py) along.
 #
 #   OUT=<folder> bash scripts/train_on_device.sh                 # the shipped recipe (LoRA r=32, lr 1e-3 then 3e-4)
 #   OUT=<folder> RECIPES="lora lora_low full" bash scripts/train_on_device.sh   # the comparison, side by side on one GPU

@@ -76,7 +76,7 @@ def small_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def small_index(tmp_path: Path, small_corpus: Path, fake_embedder: FakeEmbedder):
-    from qa.index import build_index
+    from qa.index.store import build_index
 
     index_dir = tmp_path / "index"
     index = build_index(small_corpus, index_dir, fake_embedder, target_chars=60, overlap_chars=20)
@@ -85,7 +85,7 @@ def small_index(tmp_path: Path, small_corpus: Path, fake_embedder: FakeEmbedder)
 
 @pytest.fixture
 def small_qa(small_index, fake_embedder):
-    from qa.pipeline import QA
+    from qa.answering.pipeline import QA
 
     index, _ = small_index
     # raw scores, not the dev-fitted calibration: that belongs to the real corpus and model

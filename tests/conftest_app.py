@@ -69,7 +69,7 @@ class FakeIndex:
 
 
 class FakeQA:
-    """The shape of ``qa.pipeline.QA`` with canned answers; records every call for the tests to inspect."""
+    """The shape of ``qa.answering.pipeline.QA`` with canned answers; records every call for the tests to inspect."""
 
     def __init__(self) -> None:
         self.documents = DOCUMENTS

@@ -326,9 +326,9 @@ def test_a_conversation_keeps_its_questions_and_shows_them_as_plain_text():
 
 @pytest.fixture(scope="module")
 def real_client(tmp_path_factory):
-    from qa.embedding import SentenceEmbedder
-    from qa.index import build_index
-    from qa.pipeline import QA
+    from qa.index.embedding import SentenceEmbedder
+    from qa.index.store import build_index
+    from qa.answering.pipeline import QA
 
     index_dir = tmp_path_factory.mktemp("api-real") / "index"
     corpus_dir = ROOT / "corpus"

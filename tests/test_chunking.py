@@ -1,8 +1,8 @@
 """Sentences and passages keep exact character spans into the canonical text."""
 import pytest
 
-from qa.chunking import make_passages, split_sentences
-from qa.corpus import load_corpus
+from qa.index.chunking import make_passages, split_sentences
+from qa.ingest.corpus import load_corpus
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest_app import ROOT
-from qa.normalize import normalize_report
+from qa.ingest.normalize import normalize_report
 from report_files import two_column_pdf
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from qa.corpus import corpus_hash, infer_district, infer_year, load_corpus, load_document
+from qa.ingest.corpus import corpus_hash, infer_district, infer_year, load_corpus, load_document
 from qa.errors import CorpusError
 
 

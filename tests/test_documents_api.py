@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import FakeEmbedder, write_corpus
-from qa.corpus import corpus_hash
-from qa.index import build_index
-from qa.pipeline import QA
+from qa.ingest.corpus import corpus_hash
+from qa.index.store import build_index
+from qa.answering.pipeline import QA
 from qa.server.main import create_app
 from qa.settings import Settings
 from report_files import two_column_pdf, web_page, word_file

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import load_corpus
-from qa.evaluate import available_splits, char_f1, exact_match, load_items, normalise_answer
+from qa.ingest.corpus import load_corpus
+from qa.training.evaluate import available_splits, char_f1, exact_match, load_items, normalise_answer
 
 EVAL = Path(__file__).resolve().parent.parent / "eval"
 
@@ -62,7 +62,7 @@ def _row(answerable, hybrid, rules, reader, confidence=0.9, type_="number"):
 
 
 def test_deciders_are_summarised_side_by_side_with_the_oracle_union():
-    from qa.evaluate import decider_summary
+    from qa.training.evaluate import decider_summary
 
     rows = [
         _row(True, (1.0, False), (0.0, False), (1.0, False)),
@@ -77,7 +77,7 @@ def test_deciders_are_summarised_side_by_side_with_the_oracle_union():
 
 
 def test_confidence_report_bins_only_the_answers_given():
-    from qa.evaluate import confidence_report
+    from qa.training.evaluate import confidence_report
 
     rows = [_row(True, (1.0, False), (1, False), (1, False), 0.96), _row(True, (0.0, False), (0, False), (0, False), 0.93),
             _row(True, (0.0, True), (0, False), (0, False), 0.99), _row(True, (1.0, False), (1, False), (1, False), 0.55)]

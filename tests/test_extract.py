@@ -1,8 +1,8 @@
 """Typed span finding and scoring, on literal sentences."""
-from qa.extract import Evidence, copula_subject, extract_spans
-from qa.spans import find_date_spans, find_list_spans, find_number_spans
-from qa.question import analyse
-from qa.tokenize import Tokenizer
+from qa.rules.extract import Evidence, copula_subject, extract_spans
+from qa.rules.spans import find_date_spans, find_list_spans, find_number_spans
+from qa.rules.question import analyse
+from qa.index.tokenize import Tokenizer
 
 
 def _texts(text, spans):
@@ -319,7 +319,7 @@ def test_an_area_question_wants_an_area_in_whatever_unit_it_is_printed():
 
 
 def test_names_do_not_carry_the_verbs_around_them():
-    from qa.spans import find_name_spans, is_verb_phrase
+    from qa.rules.spans import find_name_spans, is_verb_phrase
 
     for phrase in ("申报气候投融资试点", "全国首个科创金融改革试验区", "标准实施城市", "科创金融改革试验区落地", "扎实推进明湖国际科技创新中心",
                    "信息通信业做大做强", "丰富医保电子凭证"):
@@ -333,7 +333,7 @@ def test_names_do_not_carry_the_verbs_around_them():
 
 
 def test_a_name_does_not_run_on_into_what_is_said_about_it():
-    from qa.spans import is_verb_phrase
+    from qa.rules.spans import is_verb_phrase
 
     # a milestone after the name (主体封顶, 全面完成), a verb of being listed inside, a verb of arriving in front
     for phrase in ("槿椿颐养中心主体封顶", "槿椿颐养中心主体", "环卫市场化改革全面完成", "山东大学国家科技园纳入山东省新旧动能转换", "落户市中区"):
@@ -369,7 +369,7 @@ def test_an_untitled_name_is_marked_for_a_person_question():
 
 
 def test_a_name_keeps_the_category_asked_when_no_quote_closes_it_before():
-    from qa.spans import find_name_spans
+    from qa.rules.spans import find_name_spans
 
     tag = Tokenizer().tag
     text = "全面启动CBD国际消费中心商圈建设，打造全省时尚消费新地标"
@@ -409,14 +409,14 @@ def test_the_first_item_is_as_long_as_the_equally_long_others():
 
 
 def test_names_end_before_going_into_operation():
-    from qa.spans import is_verb_phrase
+    from qa.rules.spans import is_verb_phrase
 
     assert is_verb_phrase("互联网出海产业园揭牌运营") and is_verb_phrase("运用数字孪生")
     assert not is_verb_phrase("互联网出海产业园")
 
 
 def test_ranks_phases_and_counts_in_quoted_characters():
-    from qa.spans import ORDINAL_SPAN
+    from qa.rules.spans import ORDINAL_SPAN
 
     text = "济南国际创新设计产业园二期投入使用，总量、增幅均全市领先，实有企业数量全市第一"
     assert [m.group(0) for m in ORDINAL_SPAN.finditer(text)] == ["二期", "全市领先", "全市第一"]
@@ -464,7 +464,7 @@ def test_a_total_asked_is_not_the_part_after_qizhong():
 
 
 def test_people_and_households_are_counted_in_their_own_measure_words():
-    from qa.extract import _type_fit
+    from qa.rules.extract import _type_fit
 
     households = analyse("老旧小区改造惠及了多少户居民")
     assert _type_fit(households, "number", "个") < 0.5 <= _type_fit(households, "number", "户")
@@ -477,7 +477,7 @@ def test_people_and_households_are_counted_in_their_own_measure_words():
 
 
 def test_a_year_on_year_change_is_a_rate_not_an_amount():
-    from qa.extract import _type_fit
+    from qa.rules.extract import _type_fit
 
     assert _type_fit(analyse("引进的市外投资同比增长了多少"), "amount", "亿元") < 0.5
     assert _type_fit(analyse("一般性支出压缩了多少"), "amount", "亿元") >= 0.5
@@ -490,7 +490,7 @@ def test_a_name_may_hold_the_district_the_question_names():
 
 
 def test_the_noun_after_the_question_word_is_found_with_the_tagger():
-    from qa.extract import asked_nouns
+    from qa.rules.extract import asked_nouns
 
     tag = Tokenizer().tag
     assert "医院" in asked_nouns(analyse("历下把哪家医院改造好了"), tag)
@@ -507,7 +507,7 @@ def test_a_full_name_asked_is_the_longest_name_with_the_remembered_parts():
 
 
 def test_a_byline_spells_names_out_between_spaces():
-    from qa.spans import find_name_spans
+    from qa.rules.spans import find_name_spans
 
     text = "齐鲁晚报记者 夏侯凤超 通讯员 杨荣超 康钰坤"
     assert [text[a:b] for a, b in find_name_spans(text)] == ["夏侯凤超", "杨荣超", "康钰坤"]
@@ -515,7 +515,7 @@ def test_a_byline_spells_names_out_between_spaces():
 
 
 def test_the_noun_after_the_question_word_is_read_even_when_tagged_a_numeral():
-    from qa.extract import asked_nouns
+    from qa.rules.extract import asked_nouns
 
     themed = analyse("2024年历下用什么主题年来统领全年项目工作？")
     assert "主题年" in asked_nouns(themed, Tokenizer().tag)  # 年 is tagged a numeral, and still heads 主题年
@@ -530,7 +530,7 @@ def test_a_quoted_name_may_open_with_a_verb():
 
 
 def test_a_figure_that_adds_up_kinds_is_not_the_figure_of_one_of_them():
-    from qa.measures import combined_part
+    from qa.rules.measures import combined_part
 
     tag = Tokenizer().tag
     before = "各级小巨人企业、“专精特新”企业、瞪羚企业达"
@@ -557,7 +557,7 @@ def test_the_sum_is_marked_and_a_figure_after_a_group_speaks_of_the_group():
 
 
 def test_a_figure_of_the_contrary_measure_is_marked():
-    from qa.measures import contrary_measure
+    from qa.rules.measures import contrary_measure
 
     assert contrary_measure("2022年历下区一般公共预算支出是多少", "完成一般公共预算收入161.3亿元")
     assert not contrary_measure("2022年历下区一般公共预算收入是多少", "完成一般公共预算收入161.3亿元")
@@ -584,7 +584,7 @@ def test_two_names_joined_by_he_answer_a_question_for_two():
 
 
 def test_figures_given_one_by_one_are_no_sum():
-    from qa.measures import combined_part
+    from qa.rules.measures import combined_part
 
     tag = Tokenizer().tag
     before = "规模100亿元的济南工银新动能基金、资本金"
@@ -592,8 +592,8 @@ def test_figures_given_one_by_one_are_no_sum():
 
 
 def test_a_newer_value_must_stand_with_the_most_specific_terms():
-    from qa.extract import Span
-    from qa.pipeline import QA
+    from qa.rules.extract import Span
+    from qa.answering.pipeline import QA
 
     def span(text, year, score, anchor):
         ev = _evidence(f"{text}，会议开幕", year)
@@ -607,7 +607,7 @@ def test_a_newer_value_must_stand_with_the_most_specific_terms():
 
 
 def test_no_name_starts_after_a_numeral_or_ends_with_a_governing_verb():
-    from qa.spans import find_name_spans, is_verb_phrase
+    from qa.rules.spans import find_name_spans, is_verb_phrase
 
     tag = Tokenizer(["加快推进", "重点项目"]).tag
     names = [t[a:b] for t in ["新建院士工作站3家，推出17条人才新政", "举全区之力加快推进12个市级重点项目"] for a, b in find_name_spans(t, tag)]
@@ -642,7 +642,7 @@ def test_the_category_after_deng_may_carry_an_inserted_modifier():
 
 
 def test_a_figure_of_another_sector_or_measure_is_marked():
-    from qa.measures import other_of_kind
+    from qa.rules.measures import other_of_kind
 
     window = "信息通信业做大做强，实现税收4.46亿元，增长28.4%"
     assert other_of_kind("金融业税收同比增长了", window)  # another sector
@@ -655,7 +655,7 @@ def test_a_figure_of_another_sector_or_measure_is_marked():
 
 
 def test_a_measure_is_looked_for_in_the_figures_own_clause():
-    from qa.measures import other_of_kind
+    from qa.rules.measures import other_of_kind
 
     text = "其中亿元以上项目174个，认缴资金748亿元，增长38%"
     assert other_of_kind("亿元以上项目的数量比上年增长了", text, "认缴资金748亿元，增长38%")
@@ -664,7 +664,7 @@ def test_a_measure_is_looked_for_in_the_figures_own_clause():
 
 
 def test_a_count_of_the_items_themselves_is_no_sum():
-    from qa.measures import combined_part
+    from qa.rules.measures import combined_part
 
     tag = Tokenizer().tag
     assert not combined_part("济南古城片区有几个", "聚焦济南古城、中央商务区和长岭高科", "片区", tag, "三大")
@@ -672,7 +672,7 @@ def test_a_count_of_the_items_themselves_is_no_sum():
 
 
 def test_a_byline_names_people_after_a_colon_too():
-    from qa.spans import find_name_spans
+    from qa.rules.spans import find_name_spans
 
     text = "编辑：武俊 美编：马秀霞 组版：洛菁"
     assert [text[a:b] for a, b in find_name_spans(text)][:2] == ["武俊", "马秀霞"]
@@ -701,7 +701,7 @@ def test_a_verb_inside_an_item_starts_a_second_enumeration():
 
 
 def test_the_questions_own_words_and_a_leading_verb_are_no_name():
-    from qa.spans import is_verb_phrase
+    from qa.rules.spans import is_verb_phrase
 
     assert is_verb_phrase("紧紧抓住国家城乡融合发展试验区")
     texts = ["紧紧抓住国家城乡融合发展试验区这一重大机遇", "再造一个“新市中”"]
@@ -728,14 +728,14 @@ def test_baolian_governs_an_enumeration():
 
 
 def test_how_many_opens_no_item_and_luohu_is_no_name_word():
-    from qa.spans import is_verb_phrase
+    from qa.rules.spans import is_verb_phrase
 
     assert _first_list("加快招引更多软件信息、信创产业实力企业") .startswith("软件信息、")
     assert is_verb_phrase("金融机构落户山东新金融")
 
 
 def test_a_middle_dot_joins_one_name_and_a_year_asked_as_nian_fen_is_a_year():
-    from qa.spans import find_name_spans
+    from qa.rules.spans import find_name_spans
 
     text = "杨福涛在接受齐鲁晚报·齐鲁壹点专访时表示"
     assert "齐鲁晚报·齐鲁壹点" in [text[a:b] for a, b in find_name_spans(text, Tokenizer(["齐鲁晚报", "齐鲁壹点"]).tag)]
@@ -764,7 +764,7 @@ def test_a_name_ending_in_the_head_of_the_kind_asked_wins_over_one_running_on():
 
 
 def test_a_verbal_noun_opens_a_name_when_a_noun_follows():
-    from qa.spans import find_name_spans
+    from qa.rules.spans import find_name_spans
 
     text = "紧盯消费互联网等新业态，精准招引链主企业"
     assert "消费互联网" in _texts(text, find_name_spans(text, Tokenizer().tag))
@@ -787,7 +787,7 @@ def test_the_label_a_question_names_is_not_part_of_the_name():
 
 
 def test_two_parallel_items_joined_by_he_or_yu_are_a_pair():
-    from qa.spans import find_pair_spans
+    from qa.rules.spans import find_pair_spans
 
     tag = Tokenizer().tag
     for text, pair in [
@@ -824,7 +824,7 @@ def test_what_stands_where_the_question_word_stands_is_a_candidate_however_tagge
 
 
 def test_a_name_of_many_single_character_words_is_found_whole():
-    from qa.spans import find_name_spans
+    from qa.rules.spans import find_name_spans
 
     text = "研究出台CBD招大引强专项优惠扶持政策，深化招商服务模式"
     assert "CBD招大引强专项优惠扶持政策" in _texts(text, find_name_spans(text, Tokenizer().tag))

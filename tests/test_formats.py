@@ -9,10 +9,10 @@ import zipfile
 import pytest
 
 from conftest_app import ROOT
-from qa.corpus import load_corpus
+from qa.ingest.corpus import load_corpus
 from qa.errors import CorpusError
-from qa.formats import extract_text, page_text, Glyph, sniff
-from qa.normalize import normalize_report
+from qa.ingest.formats import extract_text, page_text, Glyph, sniff
+from qa.ingest.normalize import normalize_report
 from report_files import two_column_pdf, web_page, word_file
 
 SEED = ROOT / "corpus" / "lixia-2024-interview.txt"
@@ -160,7 +160,7 @@ import json, sys, time
 sys.path.insert(0, {tests!r})
 import report_files
 from qa.errors import CorpusError
-from qa.formats import extract_text
+from qa.ingest.formats import extract_text
 import docx, pdfminer.high_level  # loaded before the baseline
 maker = getattr(report_files, {maker!r})
 data = maker() if {size!r} is None else maker({size!r})

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa.errors import CorpusError, IndexMismatchError, IndexMissingError, StaleIndexError
-from qa.index import Index, build_index
+from qa.index.store import Index, build_index
 
 
 def test_save_load_roundtrip(small_index, small_corpus):
@@ -94,23 +94,23 @@ def test_failed_rebuild_leaves_the_old_index(small_index, small_corpus, fake_emb
 
 @pytest.mark.parametrize("fresh", [True, False], ids=["aside", "in place"])
 def test_failure_while_writing_keeps_the_old_index(small_index, fake_embedder, monkeypatch, fresh):
-    import qa.segments
+    import qa.index.segments
 
     index, index_dir = small_index
     before = sorted(p.name for p in (index_dir / "segments").iterdir())
     ids = [d.doc_id for d in index.documents]
     changed = index.change(ids, {ids[0]: _doc(ids[0], A)}, fake_embedder)  # one report replaced
-    real_write = qa.segments.write
+    real_write = qa.index.segments.write
 
     def disk_full(folder, doc_id, data):
         real_write(folder, doc_id, data[: len(data) // 2])  # half a segment reaches the disk
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(qa.segments, "write", disk_full)
+    monkeypatch.setattr(qa.index.segments, "write", disk_full)
     with pytest.raises(OSError):
         changed.save(index_dir, fresh=fresh)
     assert Index.load(index_dir).passages == index.passages
-    monkeypatch.setattr(qa.segments, "write", real_write)
+    monkeypatch.setattr(qa.index.segments, "write", real_write)
     changed.save(index_dir)  # the next save removes what the failed one left
     assert Index.load(index_dir).passages == changed.passages
     after = sorted(p.name for p in (index_dir / "segments").iterdir())
@@ -118,12 +118,12 @@ def test_failure_while_writing_keeps_the_old_index(small_index, fake_embedder, m
 
 
 def test_a_change_writes_the_segment_of_the_changed_report_alone(small_index, fake_embedder, monkeypatch):
-    import qa.segments
+    import qa.index.segments
 
     index, index_dir = small_index
     written = []
-    real_write = qa.segments.write
-    monkeypatch.setattr(qa.segments, "write", lambda folder, doc_id, data: written.append(doc_id) or real_write(folder, doc_id, data))
+    real_write = qa.index.segments.write
+    monkeypatch.setattr(qa.index.segments, "write", lambda folder, doc_id, data: written.append(doc_id) or real_write(folder, doc_id, data))
     order = sorted([*index.by_id, "new"])
     added = index.change(order, {"new": _doc("new", A)}, fake_embedder)
     added.save(index_dir)
@@ -178,7 +178,7 @@ def test_a_missing_segment_is_refused_by_name(small_index):
 
 
 def test_folders_of_killed_builds_are_removed_and_a_running_build_is_not(small_index, tmp_path):
-    from qa.index import remove_leftovers
+    from qa.index.store import remove_leftovers
 
     _, index_dir = small_index
     dead = [index_dir.parent / f".{index_dir.name}.building-999999", index_dir.parent / f".{index_dir.name}.old-999998"]
@@ -208,15 +208,15 @@ B = ("泺源智谷一期投用。建成泺源智谷孵化器，引进泺源智�
 
 
 def test_a_rebuild_reads_only_the_reports_that_changed(small_index, small_corpus, fake_embedder, monkeypatch):
-    import qa.corpus
-    from qa.index import build_index
+    import qa.ingest.corpus
+    from qa.index.store import build_index
 
     _, index_dir = small_index
     first = sorted(small_corpus.glob("*.txt"))[0]
     first.write_text(first.read_text(encoding="utf-8") + "\n2024年将新建口袋公园12处。\n", encoding="utf-8")
     read = []
-    original = qa.corpus.load_document
-    monkeypatch.setattr(qa.corpus, "load_document", lambda path, *a, **k: read.append(path.name) or original(path, *a, **k))
+    original = qa.ingest.corpus.load_document
+    monkeypatch.setattr(qa.ingest.corpus, "load_document", lambda path, *a, **k: read.append(path.name) or original(path, *a, **k))
     index = build_index(small_corpus, index_dir, fake_embedder, reuse=True)
     assert read == [first.name]
     assert "口袋公园12处" in index.by_id[first.stem].text

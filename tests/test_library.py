@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import FakeEmbedder
-from qa.corpus import corpus_hash
+from qa.ingest.corpus import corpus_hash
 from qa.errors import CorpusError
-from qa.index import Index, build_index
-from qa.library import Library, UnknownReport, recover, report_id
+from qa.index.store import Index, build_index
+from qa.index.library import Library, UnknownReport, recover, report_id
 from report_files import web_page, word_file
 
 NEW_REPORT = (
@@ -66,7 +66,7 @@ def test_the_incremental_index_equals_a_build_from_scratch(library, tmp_path):
 
 
 def test_a_failed_rebuild_puts_the_corpus_back(library, monkeypatch):
-    import qa.library
+    import qa.index.library
 
     digest = corpus_hash(library.corpus_dir)
     built = Index.read_manifest(library.index_dir).built_at
@@ -74,7 +74,7 @@ def test_a_failed_rebuild_puts_the_corpus_back(library, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(qa.library.Index, "save", disk_full)
+    monkeypatch.setattr(qa.index.library.Index, "save", disk_full)
     with pytest.raises(OSError):
         library.add(NEW_REPORT.encode(), "huaiyin-2024.txt")
     with pytest.raises(OSError):
@@ -183,11 +183,11 @@ def test_several_reports_go_in_with_one_rebuild_or_not_at_all(library, monkeypat
 def test_an_addition_reads_and_indexes_that_report_alone(library, monkeypatch):
     """The library changes the saved index report by report: the other reports are not read again, no full build
     runs, and the saved index is the one the change gave."""
-    import qa.corpus
+    import qa.ingest.corpus
 
     read = []
-    real_load = qa.corpus.load_document
-    monkeypatch.setattr(qa.corpus, "load_document", lambda path, *a, **k: read.append(path.name) or real_load(path, *a, **k))
+    real_load = qa.ingest.corpus.load_document
+    monkeypatch.setattr(qa.ingest.corpus, "load_document", lambda path, *a, **k: read.append(path.name) or real_load(path, *a, **k))
     monkeypatch.setattr(Index, "build", lambda *a, **k: pytest.fail("a build from scratch ran"))
     before = set(Index.load(library.index_dir).by_id)
     library.add(NEW_REPORT.encode(), "huaiyin-2024.txt")

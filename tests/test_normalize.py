@@ -1,5 +1,5 @@
 """Normalisation of newspaper-PDF text into canonical text, on fragments of the real reports."""
-from qa.normalize import (
+from qa.ingest.normalize import (
     collapse_doubled_characters,
     is_caption,
     is_heading,

@@ -1,7 +1,7 @@
 """Which year a sentence speaks for, and whether it is a plan or a result."""
-from qa.chunking import split_sentences
-from qa.corpus import load_corpus
-from qa.periods import assign_periods
+from qa.index.chunking import split_sentences
+from qa.ingest.corpus import load_corpus
+from qa.index.periods import assign_periods
 
 
 def _periods(doc):

@@ -113,9 +113,9 @@ def test_other_answers_are_other_places_not_the_same_answer_cut_otherwise(small_
 def test_a_pasted_page_is_scored_by_a_bounded_number_of_terms_and_embedded_short(small_qa, fake_embedder):
     """A question of report text pasted whole costs a few times a normal one, not a hundred: its key terms, the
     character pairs scored and the text embedded are capped."""
-    from qa.pipeline import MAX_KEY_TERMS
-    from qa.question import analyse
-    from qa.retrieval import EMBEDDED_QUERY_CHARS
+    from qa.answering.pipeline import MAX_KEY_TERMS
+    from qa.rules.question import analyse
+    from qa.retrieve.retrieval import EMBEDDED_QUERY_CHARS
 
     page = "".join(d.text for d in small_qa.documents).replace("\n", "")[:490] + "有哪些"
     weights, _ = small_qa.term_weights(analyse(page))
@@ -132,7 +132,7 @@ def test_a_pasted_page_is_scored_by_a_bounded_number_of_terms_and_embedded_short
 
 
 def test_the_reader_reads_a_long_question_by_its_two_ends():
-    from qa.reader import QUESTION_CHARS, reader_question
+    from qa.models.reader import QUESTION_CHARS, reader_question
 
     question = "2023年历下" + "很长的背景说明" * 30 + "新增学位多少"
     read = reader_question(question)
@@ -142,8 +142,8 @@ def test_the_reader_reads_a_long_question_by_its_two_ends():
 
 def _two_district_qa(tmp_path, embedder, reports):
     """An answerer over one short 2024 report per (doc id, district, new school places), metadata in sidecars."""
-    from qa.index import build_index
-    from qa.pipeline import QA
+    from qa.index.store import build_index
+    from qa.answering.pipeline import QA
 
     corpus = tmp_path / "corpus"
     corpus.mkdir(parents=True)

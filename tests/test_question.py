@@ -2,7 +2,7 @@
 import pytest
 
 from qa.errors import QuestionError
-from qa.question import analyse, arabic_numbers, is_follow_up, resolve_follow_up, validate_question
+from qa.rules.question import analyse, arabic_numbers, is_follow_up, resolve_follow_up, validate_question
 
 
 @pytest.mark.parametrize(

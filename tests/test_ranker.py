@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from qa.candidates import SentenceFacts, gather
-from qa.extract import Evidence, Span
-from qa.question import analyse
-from qa.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
-from qa.reader import Window, window_logits
+from qa.models.candidates import SentenceFacts, gather
+from qa.rules.extract import Evidence, Span
+from qa.rules.question import analyse
+from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
+from qa.models.reader import Window, window_logits
 
 
 class StubReader:
@@ -147,7 +147,7 @@ def test_reliability_table_counts_each_bin():
 
 
 def test_pipeline_answers_with_the_ranked_reader_span_and_cites_it(small_index, fake_embedder):
-    from qa.pipeline import QA
+    from qa.answering.pipeline import QA
 
     index, _ = small_index
     reader = StubReader("4100套")
@@ -162,7 +162,7 @@ def test_pipeline_answers_with_the_ranked_reader_span_and_cites_it(small_index, 
 
 
 def test_pipeline_abstains_when_the_ranker_prefers_no_answer(small_index, fake_embedder):
-    from qa.pipeline import QA
+    from qa.answering.pipeline import QA
 
     index, _ = small_index
     qa = QA(index, fake_embedder, calibration=False, abstain_below=0.2, reader=StubReader(None), ranker=_ranker({"d_top": 0.0}, 8.0))
@@ -171,7 +171,7 @@ def test_pipeline_abstains_when_the_ranker_prefers_no_answer(small_index, fake_e
 
 
 def test_out_of_scope_questions_never_reach_the_reader(small_index, fake_embedder):
-    from qa.pipeline import QA
+    from qa.answering.pipeline import QA
 
     index, _ = small_index
     reader = StubReader("4100套")

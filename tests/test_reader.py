@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from qa.reader import ReaderLoadError, Window, span_score, top_spans, window_logits
+from qa.models.reader import ReaderLoadError, Window, span_score, top_spans, window_logits
 
 
 def _piece(text: str, start_at: dict[int, float], end_at: dict[int, float], *, doc_start: int = 100, null: float = 0.0):
@@ -76,8 +76,8 @@ def tiny_base(tmp_path):
 def _adapter(tiny_base, tmp_path):
     import torch
 
-    from qa.reader import base_fingerprint, build_span_model, load_encoder
-    from qa.reader_train import Recipe, add_lora, save_adapter
+    from qa.models.reader import base_fingerprint, build_span_model, load_encoder
+    from qa.training.reader_train import Recipe, add_lora, save_adapter
 
     encoder = load_encoder(tiny_base)
     fingerprint = base_fingerprint(encoder.state_dict())
@@ -96,7 +96,7 @@ def _adapter(tiny_base, tmp_path):
 def test_merged_adapter_computes_what_the_lora_model_computed(tiny_base, tmp_path):
     import torch
 
-    from qa.reader import apply_adapter, build_span_model, load_encoder, read_adapter
+    from qa.models.reader import apply_adapter, build_span_model, load_encoder, read_adapter
 
     path, lora_model = _adapter(tiny_base, tmp_path)
     tensors, meta = read_adapter(path)
@@ -116,7 +116,7 @@ def test_merged_adapter_computes_what_the_lora_model_computed(tiny_base, tmp_pat
 def test_an_adapter_trained_on_another_base_is_refused(tiny_base, tmp_path):
     import torch
 
-    from qa.reader import apply_adapter, load_encoder, read_adapter
+    from qa.models.reader import apply_adapter, load_encoder, read_adapter
 
     path, _ = _adapter(tiny_base, tmp_path)
     tensors, meta = read_adapter(path)
@@ -131,7 +131,7 @@ def test_missing_or_foreign_weight_files_are_refused_with_their_name(tmp_path):
     from safetensors.torch import save_file
     import torch
 
-    from qa.reader import read_adapter
+    from qa.models.reader import read_adapter
 
     with pytest.raises(ReaderLoadError, match="no reader weights"):
         read_adapter(tmp_path / "absent.safetensors")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.reader_train import Example, featurize, fold_of
+from qa.training.reader_train import Example, featurize, fold_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def tokenizer():
     from transformers import AutoTokenizer
 
-    from qa.embedding import resolve_model
+    from qa.index.embedding import resolve_model
 
     return AutoTokenizer.from_pretrained(resolve_model("m3e-small"))
 
@@ -47,9 +47,9 @@ def test_folds_keep_whole_splits_together():
 
 @pytest.mark.slow
 def test_tiny_training_run_writes_adapters_the_reader_loads(tmp_path):
-    from qa.corpus import load_corpus
-    from qa.reader import SpanReader, Window
-    from qa.embedding import resolve_model
+    from qa.ingest.corpus import load_corpus
+    from qa.models.reader import SpanReader, Window
+    from qa.index.embedding import resolve_model
 
     doc = {d.doc_id: d for d in load_corpus(ROOT / "corpus")}["lixia-2024-interview"]
     at = doc.text.index("7000余个")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import load_corpus, load_document
+from qa.ingest.corpus import load_corpus, load_document
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +22,8 @@ def docs():
 
 @pytest.fixture(scope="module")
 def real_index_dir(tmp_path_factory):
-    from qa.embedding import SentenceEmbedder
-    from qa.index import build_index
+    from qa.index.embedding import SentenceEmbedder
+    from qa.index.store import build_index
 
     index_dir = tmp_path_factory.mktemp("real") / "index"
     build_index(CORPUS, index_dir, SentenceEmbedder("m3e-small"))
@@ -32,7 +32,7 @@ def real_index_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def qa(real_index_dir):
-    from qa.pipeline import QA
+    from qa.answering.pipeline import QA
 
     return QA.load(real_index_dir, corpus_dir=CORPUS, embedding_model="m3e-small")
 
@@ -82,7 +82,7 @@ def test_metadata_inference_on_the_five(tmp_path, docs):
 
 
 def test_every_passage_is_a_slice_of_its_document(real_index_dir):
-    from qa.index import Index
+    from qa.index.store import Index
 
     index = Index.load(real_index_dir)
     assert index.manifest.embedding_model == "m3e-small" and index.manifest.dimension == 512
@@ -141,7 +141,7 @@ def test_cli_reports_a_missing_index(tmp_path):
 
 
 def test_unknown_model_is_a_clear_error():
-    from qa.embedding import SentenceEmbedder
+    from qa.index.embedding import SentenceEmbedder
     from qa.errors import ModelLoadError
 
     with pytest.raises(ModelLoadError, match="no-such-model"):
@@ -149,7 +149,7 @@ def test_unknown_model_is_a_clear_error():
 
 
 def test_eval_on_dev_split_runs_and_is_not_worse_than_recorded(qa):
-    from qa.evaluate import load_items, run_eval
+    from qa.training.evaluate import load_items, run_eval
 
     report = run_eval(qa, load_items(ROOT / "eval", "dev"), split="dev")
     overall = report["overall"]
@@ -160,7 +160,7 @@ def test_eval_on_dev_split_runs_and_is_not_worse_than_recorded(qa):
 
 
 def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
-    from qa.question import analyse
+    from qa.rules.question import analyse
 
     asked = analyse("2024年历下计划新建多少个5G基站")
     weights, _ = qa.term_weights(asked)
@@ -220,7 +220,7 @@ def test_a_heading_answers_a_count_it_alone_prints_but_never_a_name(qa):
 def test_shipped_reader_and_ranker_answer_the_dev_split(qa):
     """dev is among the splits the shipped reader and ranker were trained on: this checks that the shipped weights
     load and work, not how well they generalise (the unread splits measure that)."""
-    from qa.evaluate import load_items, run_eval
+    from qa.training.evaluate import load_items, run_eval
 
     assert qa.reader is not None and qa.ranker is not None
     report = run_eval(qa, load_items(ROOT / "eval", "dev"), split="dev")

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from qa.dense import DenseIndex
-from qa.fusion import normalise_max, weighted_fusion
-from qa.lexical import BM25
-from qa.retrieval import Retriever
+from qa.index.dense import DenseIndex
+from qa.retrieve.fusion import normalise_max, weighted_fusion
+from qa.index.lexical import BM25
+from qa.retrieve.retrieval import Retriever
 
 
 def test_bm25_ranks_the_passage_with_the_rare_term_first():

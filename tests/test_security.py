@@ -329,7 +329,7 @@ def test_a_junk_text_file_is_refused_as_unreadable():
     import random
 
     from qa.errors import CorpusError
-    from qa.formats import extract_text
+    from qa.ingest.formats import extract_text
 
     rng = random.Random(7)
     for size in (20, 200, 20_000):

@@ -1,7 +1,7 @@
 """One JSON shape for a result: what ``qa ask --json`` prints is what the API returns."""
 import json
 
-from qa.serialize import result_to_dict
+from qa.answering.serialize import result_to_dict
 
 
 def test_result_dict_is_json_and_answer_comes_first(small_qa):

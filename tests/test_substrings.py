@@ -3,7 +3,7 @@ import random
 import numpy as np
 import pytest
 
-from qa.substrings import SubstringCounts
+from qa.index.substrings import SubstringCounts
 
 
 def _scan(texts: list[str], term: str) -> list[int]:

@@ -1,5 +1,5 @@
 """jieba tokens with a user dictionary derived from the corpus."""
-from qa.tokenize import Tokenizer, derive_user_words
+from qa.index.tokenize import Tokenizer, derive_user_words
 
 TEXTS = [
     "历下区加快长岭高科建设。长岭高科片区、长岭高科新高地、打造长岭高科。做实“米均效益”评价体系，建设“星火·链网”超级节点。",

@@ -1,5 +1,5 @@
 """The serving shell: the JSON API under /api and the Gradio chat at /, in one FastAPI app (``main.create_app``); every
-answer comes from ``qa.pipeline.QA``. Nothing here retrieves or extracts."""
+answer comes from ``qa.answering.pipeline.QA``. Nothing here retrieves or extracts."""
 import os
 import tempfile
 from pathlib import Path

@@ -1,7 +1,7 @@
 """Document changes through the API: ``POST``/``PUT``/``DELETE /api/documents``, behind a bearer token.
 
 A change is checked cheaply at once (token, size, type by content, metadata, id) and answered 202 with the report's
-id; a worker thread then applies the changes one at a time through ``qa.library.Library`` (the full read, the corpus,
+id; a worker thread then applies the changes one at a time through ``qa.index.library.Library`` (the full read, the corpus,
 the rebuild that reuses unchanged vectors) and swaps the served answerer for one over the new index. Questions asked
 meanwhile are answered from the old index, whole; a failed change leaves everything as it was, with the reason in
 ``GET /api/documents`` and ``GET /api/changes``. Each accepted change is kept on disk until it is done (``<index>.pending/``), so a restart
@@ -24,16 +24,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from ..errors import CorpusError
-from ..schema import Document
-from ..corpus import DOC_ID, META_FIELDS
-from ..formats import MAX_FILE_BYTES, TooLarge, WrongKind, check_kind
-from ..index import release_memory
-from ..library import Library, check_metadata, report_id
-from ..settings import Settings
-from .guards import is_documents_path
-from .loading import NotReady, QAHolder, public_reason
-from .models import DocumentOut, ErrorOut, JobOut, document_out
+from qa.errors import CorpusError
+from qa.schema import Document
+from qa.ingest.corpus import DOC_ID, META_FIELDS
+from qa.ingest.formats import MAX_FILE_BYTES, TooLarge, WrongKind, check_kind
+from qa.index.store import release_memory
+from qa.index.library import Library, check_metadata, report_id
+from qa.settings import Settings
+from qa.server.guards import is_documents_path
+from qa.server.loading import NotReady, QAHolder, public_reason
+from qa.server.models import DocumentOut, ErrorOut, JobOut, document_out
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.routing import Match
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ..formats import MAX_FILE_BYTES
+from qa.ingest.formats import MAX_FILE_BYTES
 
 API_BODY_LIMIT = 64 * 1024
 # The chat page posts its whole history with every turn, so it gets more room than the API.

@@ -6,7 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .loading import NotReady
+from qa.server.loading import NotReady
 
 
 def readable(error: dict) -> str:

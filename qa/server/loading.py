@@ -11,14 +11,14 @@ from typing import Any, Callable, Protocol, Sequence
 
 from fastapi import Request
 
-from ..schema import Document, Result
-from ..settings import Settings
+from qa.schema import Document, Result
+from qa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
 class Answerer(Protocol):
-    """What the shell needs from ``qa.pipeline.QA`` (the tests pass a fake of the same shape)."""
+    """What the shell needs from ``qa.answering.pipeline.QA`` (the tests pass a fake of the same shape)."""
 
     documents: Sequence[Document]
     index: Any  # .manifest.embedding_model, .passages
@@ -41,7 +41,7 @@ def settle() -> None:
     and are freed by reference counting then. Without it each full collection walks them all (0.2-0.3 s at 2,000
     reports), landing on whichever request or change happens to allocate. The heap memory freed by then (the
     index swapped out, what loading or changing left) goes back to the system."""
-    from qa.index import release_memory
+    from qa.index.store import release_memory
 
     gc.freeze()
     release_memory()
@@ -116,16 +116,16 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
     """Load the index and model named by ``settings``, building the index first when missing, stale, mismatched or
     damaged. When that build fails (a report that cannot be read, a full disk) and a valid index from an earlier
     build is there, it keeps answering and ``on_degraded`` is told why; with none, the build's error is raised."""
-    from qa.embedding import SentenceEmbedder
+    from qa.index.embedding import SentenceEmbedder
     from qa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, QAError, StaleIndexError
-    from qa.index import Index, build_index, remove_leftovers
-    from qa.pipeline import QA
+    from qa.index.store import Index, build_index, remove_leftovers
+    from qa.answering.pipeline import QA, answerer_options
 
-    from qa.library import recover
+    from qa.index.library import recover
 
     remove_leftovers(settings.index_dir)
     recover(settings.corpus_dir)  # a report change killed midway: rolled back, or kept to be indexed now
-    options = settings.answerer_options()
+    options = answerer_options(settings.reader)
     paths = {"corpus_dir": settings.corpus_dir, "embedding_model": settings.embedding_model}
     try:
         Index.check(settings.index_dir, **paths)

@@ -16,16 +16,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..settings import Settings
-from . import GRADIO_TEMP
-from .guards import (AllowedRoutes, BodyLimit, GradioCalls, HostAndHeaders, MethodCheck, RateLimit, RequestDeadlines,
+from qa.settings import Settings
+from qa.server import GRADIO_TEMP
+from qa.server.guards import (AllowedRoutes, BodyLimit, GradioCalls, HostAndHeaders, MethodCheck, RateLimit, RequestDeadlines,
                      TrustedProxies, Utf8Bodies)
-from .handlers import on_http_error, on_not_ready, on_validation_error
-from .loading import Answerer, NotReady, QAHolder, load_qa
-from .page import CSS, build_ui
-from .documents import DocumentJobs, DocumentWrites
-from .documents import router as documents_router
-from .routes import router
+from qa.server.handlers import on_http_error, on_not_ready, on_validation_error
+from qa.server.loading import Answerer, NotReady, QAHolder, load_qa
+from qa.server.page import CSS, build_ui
+from qa.server.documents import DocumentJobs, DocumentWrites
+from qa.server.documents import router as documents_router
+from qa.server.routes import router
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from ..schema import Document, Result
-from ..serialize import result_to_dict
+from qa.schema import Document, Result
+from qa.answering.serialize import result_to_dict
 
 MAX_QUESTION_CHARS = 500
 MAX_HISTORY = 20

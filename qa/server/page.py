@@ -8,11 +8,11 @@ from typing import Any
 
 import gradio as gr
 
-from ..errors import QuestionError
-from ..schema import Citation, Result
-from .documents import DocumentJobs, documents_with_status
-from .loading import NotReady, QAHolder
-from .models import MAX_HISTORY, MAX_QUESTION_CHARS
+from qa.errors import QuestionError
+from qa.schema import Citation, Result
+from qa.server.documents import DocumentJobs, documents_with_status
+from qa.server.loading import NotReady, QAHolder
+from qa.server.models import MAX_HISTORY, MAX_QUESTION_CHARS
 
 EXAMPLES = [
     "历下2024年新增学位多少",

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from ..errors import QuestionError
-from .documents import documents_with_status
-from .loading import Answerer, get_qa
-from .models import AskRequest, AskResponse, DocumentOut, DocumentTextOut, ErrorOut, HealthOut, ask_response, document_out
+from qa.errors import QuestionError
+from qa.server.documents import documents_with_status
+from qa.server.loading import Answerer, get_qa
+from qa.server.models import AskRequest, AskResponse, DocumentOut, DocumentTextOut, ErrorOut, HealthOut, ask_response, document_out
 
 NOT_READY = {503: {"model": ErrorOut, "description": "the index is still loading, or failed to load"}}
 router = APIRouter(prefix="/api", tags=["api"])

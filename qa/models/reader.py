@@ -17,7 +17,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from .errors import QAError
+from qa.errors import QAError
 
 logger = logging.getLogger(__name__)
 

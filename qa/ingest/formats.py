@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from .errors import CorpusError
-from .inflate import InflateLimit, pdf_budget, zip_inflated_size
+from qa.errors import CorpusError
+from qa.ingest.inflate import InflateLimit, pdf_budget, zip_inflated_size
 
 # suffix -> kind; a corpus file with another suffix is not a report
 KINDS = {".txt": "text", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
@@ -220,7 +220,7 @@ def html_text(data: bytes, name: str) -> str:
 
 def pdf_text(data: bytes, name: str) -> str:
     """The text layer of a PDF in reading order (see ``page_text``), pages one after the other. Every stream pdfminer
-    decodes counts against ``MAX_PDF_INFLATED`` for the whole file (``qa.inflate``)."""
+    decodes counts against ``MAX_PDF_INFLATED`` for the whole file (``qa.ingest.inflate``)."""
     from pdfminer.high_level import extract_pages
     from pdfminer.pdfdocument import PDFEncryptionError
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .schema import Document, Passage, Sentence
+from qa.schema import Document, Passage, Sentence
 
 # A sentence ends after these (with any closing quotes); a caption also breaks before a circled number.
 _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）]*|(?=\s*[①-⑳])")

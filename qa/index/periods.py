@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .schema import Document, Sentence
+from qa.schema import Document, Sentence
 
 _EXPLICIT_YEAR = re.compile(r"(20\d\d)年")
 _PLAN_CONTEXT = re.compile(r"今年|新的一年|展望|明年")

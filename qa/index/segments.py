@@ -21,7 +21,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .schema import Document, Paragraph, Passage, Sentence
+from qa.schema import Document, Paragraph, Passage, Sentence
 
 MAGIC = b"QA-SEGMENT 1\n"
 _LENGTHS = struct.Struct("<QQQ")

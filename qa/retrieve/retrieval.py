@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embedding import Embedder
-from .fusion import normalise_max, weighted_fusion
-from .index import Index
-from .schema import Hit
+from qa.index.embedding import Embedder
+from qa.retrieve.fusion import normalise_max, weighted_fusion
+from qa.index.store import Index
+from qa.schema import Hit
 
 # Used when no calibration file is shipped; ``qa calibrate`` measures the weight on the dev split (BM25 is the stronger signal here).
 DEFAULT_LEXICAL_WEIGHT = 0.8

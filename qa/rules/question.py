@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .errors import QuestionError
+from qa.errors import QuestionError
 
 MAX_QUESTION_CHARS = 500
 MAX_HISTORY = 20

@@ -14,8 +14,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .evaluate import exact_match
-from .ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
+from qa.training.evaluate import exact_match
+from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import CorpusError
-from .formats import KINDS, extract_text
-from .normalize import WordModel, normalize_report
-from .schema import Document
+from qa.errors import CorpusError
+from qa.ingest.formats import KINDS, extract_text
+from qa.ingest.normalize import WordModel, normalize_report
+from qa.schema import Document
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def infer_district(text: str) -> str | None:
     """The district or county the text names most often, or None when none is named twice.
 
     Jinan's are counted by their short names too (``历下`` for 历下区; 市中 not inside 全市中心). Any other county-level
-    division of China (``qa/districts.json``, from the national statistics bureau's list) counts by its full name, and
+    division of China (``qa/ingest/districts.json``, from the national statistics bureau's list) counts by its full name, and
     by its name without 区/县/市/旗 (市南 for 市南区) once the full name occurs; it must be named more often than
     Jinan's best to win."""
     counts = Counter()

@@ -9,7 +9,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from .errors import ModelLoadError
+from qa.errors import ModelLoadError
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .candidates import Option
+from qa.models.candidates import Option
 
 DEFAULT_PATH = Path(__file__).with_name("ranker.json")
 

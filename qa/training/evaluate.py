@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-from .question import analyse
+from qa.rules.question import analyse
 
 _REQUIRED = ("id", "question", "answers", "doc_id", "type", "answerable")
 
@@ -90,7 +90,8 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def _holds_answer(passage_text: str, passage_doc: str, item: dict) -> bool:
+def holds_answer(passage_text: str, passage_doc: str, item: dict) -> bool:
+    """Whether a passage (its text and report) holds the answer of eval ``item``: its evidence or one of its answers."""
     if passage_doc != item["doc_id"]:
         return False
     evidence = item.get("evidence") or ""
@@ -136,7 +137,7 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
         modes = {}
         for mode in ("bm25", "dense", "fused"):
             top = [h.passage for h in qa.retriever.rank(scores, 5, mode=mode)]
-            modes[mode] = [answerable and any(_holds_answer(p.text, p.doc_id, item) for p in top[:k]) for k in (1, 5)]
+            modes[mode] = [answerable and any(holds_answer(p.text, p.doc_id, item) for p in top[:k]) for k in (1, 5)]
         baselines = {}
         for mode in ("bm25", "dense"):
             sentence = baseline_sentence(qa, item["question"], mode)
@@ -159,8 +160,8 @@ def run_eval(qa, items: list[dict], *, split: str) -> dict:
                 "em": em,
                 "f1": f1,
                 "citation_ok": cited,
-                "recall_at_1": answerable and any(_holds_answer(p.text, p.doc_id, item) for p in ranked[:1]),
-                "recall_at_5": answerable and any(_holds_answer(p.text, p.doc_id, item) for p in ranked[:5]),
+                "recall_at_1": answerable and any(holds_answer(p.text, p.doc_id, item) for p in ranked[:1]),
+                "recall_at_5": answerable and any(holds_answer(p.text, p.doc_id, item) for p in ranked[:5]),
                 "latency_ms": latency,
                 "deciders": {"hybrid": {"predicted": predicted, "abstained": result.abstained, "em": em, "f1": f1}, **deciders},
                 "baselines": baselines,
@@ -210,7 +211,7 @@ def decider_summary(rows: list[dict]) -> dict:
 def confidence_report(rows: list[dict]) -> dict:
     """The reliability table of the answers given (confidence bins: count, mean confidence, share right), the
     expected calibration error, and how the answers at confidence 0.9 or more fared."""
-    from .ranker import expected_calibration_error, reliability
+    from qa.models.ranker import expected_calibration_error, reliability
 
     answered = [r for r in rows if not r["abstained"]]
     confidences = [r["confidence"] for r in answered]

@@ -25,8 +25,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .evaluate import char_f1, exact_match
-from .reader import (
+from qa.training.evaluate import char_f1, exact_match
+from qa.models.reader import (
     ADAPTER_FORMAT, LORA_TARGETS, Window, base_fingerprint, build_span_model, load_encoder, pieces_from_encoding, reader_question, top_spans,
 )
 

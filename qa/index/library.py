@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .corpus import DOC_ID, META_FIELDS, report_paths
-from .embedding import Embedder
-from .errors import CorpusError
-from .formats import base_name, extract_text, report_suffix
-from .index import Index, build_index, folder_lock, pid_running
-from .normalize import normalize_report
+from qa.ingest.corpus import DOC_ID, META_FIELDS, report_paths
+from qa.index.embedding import Embedder
+from qa.errors import CorpusError
+from qa.ingest.formats import base_name, extract_text, report_suffix
+from qa.index.store import Index, build_index, folder_lock, pid_running
+from qa.ingest.normalize import normalize_report
 
 logger = logging.getLogger(__name__)
 

@@ -1,57 +1,16 @@
-"""Confidence calibration: a logistic model over the best answer's signals, fitted on the dev split.
-
-``qa calibrate`` answers the dev questions, records for each the signals of the best span and whether it was right
-(an unanswerable question's answer is never right), fits the model and picks the abstention threshold that maximises
-dev exact match; it also measures the BM25 weight of the fusion. The result is ``calibration.json`` beside this file.
-"""
+"""Fitting the rules' confidence model (``qa calibrate``): answer the dev questions, record for each the signals of
+the best span and whether it was right (an unanswerable question's answer is never right), fit a logistic model and
+pick the abstention threshold that maximises dev exact match; also measure the BM25 weight of the fusion. The result
+is ``qa/models/calibration.json``."""
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-FEATURES = (
-    "score", "clause", "near", "slot", "sentence", "similarity", "retrieval", "period", "fit", "missing", "margin",
-    "numeric", "anchor", "gap", "head",
-)
-DEFAULT_PATH = Path(__file__).with_name("calibration.json")
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Logistic weights per feature, a bias, the abstention threshold and the fusion weight."""
-
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
-    lexical_weight: float
-    fitted_on: str = ""
-    notes: str = ""
-
-    def confidence(self, features: dict[str, float]) -> float:
-        """The probability that the best answer is right, from its signals."""
-        z = self.bias + sum(w * float(features.get(name, 0.0)) for name, w in zip(FEATURES, self.weights))
-        return 1.0 / (1.0 + math.exp(-z))
-
-    def save(self, path: Path = DEFAULT_PATH) -> None:
-        data = asdict(self)
-        data["features"] = list(FEATURES)
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path = DEFAULT_PATH) -> "Calibration | None":
-        """The saved calibration, or None when there is none or it names other features."""
-        if not path.exists():
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data.pop("features", ())) != FEATURES:
-            return None
-        data["weights"] = tuple(data["weights"])
-        return cls(**data)
+from qa.models.calibration import FEATURES, Calibration
+from qa.rules.question import analyse
+from qa.training.evaluate import exact_match, holds_answer
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 4000, rate: float = 0.5) -> tuple[np.ndarray, float]:
@@ -82,9 +41,6 @@ def calibrate(
     qa, items: list[dict], *, weights: tuple[float, ...] = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), splits: Sequence[str] = ("dev",)
 ) -> Calibration:
     """Measure the fusion weight and fit the confidence model on ``items`` (of ``splits``) with ``qa``'s index."""
-    from .evaluate import _holds_answer, exact_match
-    from .question import analyse
-
     answerable = [item for item in items if item["answerable"]]
     recall: dict[float, tuple[float, float]] = {}
     analysed = [(item, analyse(item["question"])) for item in answerable]
@@ -93,7 +49,7 @@ def calibrate(
         at1 = at5 = 0
         for item, asked, scores, boost in prepared:
             hits = qa.retriever.rank(scores, 5, lexical_weight=weight, boost=boost)
-            found = [_holds_answer(h.passage.text, h.passage.doc_id, item) for h in hits]
+            found = [holds_answer(h.passage.text, h.passage.doc_id, item) for h in hits]
             at1 += found[0] if found else 0
             at5 += any(found)
         recall[weight] = (at1 / len(prepared), at5 / len(prepared))

@@ -16,19 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from . import segments as store
-from .chunking import make_passages, split_sentences
-from .corpus import combine_digests, corpus_hash
-from .dense import DenseIndex
-from .embedding import Embedder
-from .errors import CorpusError, IndexDamagedError, IndexMismatchError, IndexMissingError, QAError, StaleIndexError
-from .lexical import BM25
-from .periods import assign_periods
-from .schema import Document, Passage, Sentence
-from .segments import Segment, SegmentDamaged, SegmentRef, Source
-from .substrings import SubstringCounts
-from .tokenize import Tokenizer, derive_user_words
+from qa import __version__
+import qa.index.segments as store
+from qa.index.chunking import make_passages, split_sentences
+from qa.ingest.corpus import combine_digests, corpus_hash
+from qa.index.dense import DenseIndex
+from qa.index.embedding import Embedder
+from qa.errors import CorpusError, IndexDamagedError, IndexMismatchError, IndexMissingError, QAError, StaleIndexError
+from qa.index.lexical import BM25
+from qa.index.periods import assign_periods
+from qa.schema import Document, Passage, Sentence
+from qa.index.segments import Segment, SegmentDamaged, SegmentRef, Source
+from qa.index.substrings import SubstringCounts
+from qa.index.tokenize import Tokenizer, derive_user_words
 
 logger = logging.getLogger(__name__)
 
@@ -640,7 +640,7 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedde
     to start from (or with other chunking ``options``) it builds from scratch, as ``qa index`` does; both give the
     same index (tested).
     """
-    from .corpus import corpus_reports, load_document, report_digest
+    from qa.ingest.corpus import corpus_reports, load_document, report_digest
 
     corpus_dir = Path(corpus_dir)
     remove_leftovers(index_dir)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from .schema import Hit, Result
+from qa.schema import Hit, Result
 
 
 def hit_to_dict(hit: Hit, titles: dict[str, str]) -> dict:

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .reader import Window
+from qa.models.reader import Window
 
 logger = logging.getLogger(__name__)
 

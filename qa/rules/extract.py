@@ -1,4 +1,4 @@
-"""Answer extraction: score the typed spans ``qa.spans`` finds in evidence sentences against the question.
+"""Answer extraction: score the typed spans ``qa.rules.spans`` finds in evidence sentences against the question.
 
 A span is chosen because the question's key terms stand with it in the same clause (between ``，；：。``), close to
 it, in a sentence that speaks for the asked year, and because its kind and unit fit what was asked; not because
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from .measures import combined_part, contrary_measure, counted_after, counts_whole, group_in_window, other_of_kind
-from .question import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNIT_FAMILIES, WH_WORD, Question, counted_character
-from .spans import (
+from qa.rules.measures import combined_part, contrary_measure, counted_after, counts_whole, group_in_window, other_of_kind
+from qa.rules.question import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNIT_FAMILIES, WH_WORD, Question, counted_character
+from qa.rules.spans import (
     CN_NUMBER,
     CN_NUMERAL,
     GROWTH_VERBS,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .question import CN_DIGITS
-from .spans import CN_NUMERAL, char_pairs, shared_edge
+from qa.rules.question import CN_DIGITS
+from qa.rules.spans import CN_NUMERAL, char_pairs, shared_edge
 
 _BUILD_VERB = re.compile(r"(?:建|建设|新增|新开|改造|提升)$")
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from .schema import Paragraph
+from qa.schema import Paragraph
 
 CJK = "\u4e00-\u9fff"
 # Characters that end a sentence; a body block ending in anything else is continued by a later block.
@@ -177,11 +177,11 @@ class JiebaWords:
     """jieba's default dictionary as a ``WordModel``."""
 
     def __init__(self) -> None:
+        import logging
+
         import jieba
 
-        from .tokenize import quiet_jieba
-
-        quiet_jieba()
+        jieba.setLogLevel(logging.WARNING)  # its start-up lines
         self._jieba = jieba.dt
         self._jieba.check_initialized()
 

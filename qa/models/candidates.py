@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .extract import Span
-from .question import Question
-from .reader import ReaderSpan, WindowLogits, span_score, top_spans
+from qa.rules.extract import Span
+from qa.rules.question import Question
+from qa.models.reader import ReaderSpan, WindowLogits, span_score, top_spans
 
 RULE_CANDIDATES = 8
 READER_CANDIDATES = 8

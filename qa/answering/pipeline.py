@@ -14,20 +14,20 @@ from typing import Sequence
 
 import numpy as np
 
-from .calibration import Calibration
-from .embedding import Embedder, SentenceEmbedder
-from .errors import IndexMismatchError, QuestionError
-from .extract import Evidence, Span, extract_spans
-from .index import Index
-from .reader import Reader, Window, WindowLogits
-from .ranker import Decision, Ranker
-from .candidates import Option, SentenceFacts, gather
-from .question import (
+from qa.models.calibration import Calibration
+from qa.index.embedding import Embedder, SentenceEmbedder
+from qa.errors import IndexMismatchError, QuestionError
+from qa.rules.extract import Evidence, Span, extract_spans
+from qa.index.store import Index
+from qa.models.reader import Reader, Window, WindowLogits
+from qa.models.ranker import Decision, Ranker
+from qa.models.candidates import Option, SentenceFacts, gather
+from qa.rules.question import (
     DISTRICT_NAMES, MAX_HISTORY, ORDINAL, UNITS, Districts, Question, analyse, resolve_follow_up, validate_question,
 )
-from .retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
-from .schema import Candidate, Citation, Document, Hit, Result
-from .spans import items_in, split_clauses
+from qa.retrieve.retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
+from qa.schema import Candidate, Citation, Document, Hit, Result
+from qa.rules.spans import items_in, split_clauses
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +146,8 @@ class QA:
         version), ``IndexMismatchError`` (``embedding_model`` differs from the index's), ``ModelLoadError`` or
         ``ReaderLoadError`` (the shipped reader is damaged or was trained on another base).
 
-        Unless ``reader=None`` or ``ranker=None`` is passed, the shipped reader (``qa/reader.safetensors``) and
-        ranker (``qa/ranker.json``) are loaded too; without either, the rules alone answer.
+        Unless ``reader=None`` or ``ranker=None`` is passed, the shipped reader (``qa/models/reader.safetensors``) and
+        ranker (``qa/models/ranker.json``) are loaded too; without either, the rules alone answer.
         """
         model = embedder.name if embedder is not None else embedding_model
         index = Index.load(index_dir, corpus_dir=corpus_dir, embedding_model=model)
@@ -688,10 +688,18 @@ class Deliberation:
     rules: RuleOutcome
 
 
+def answerer_options(reader: str) -> dict:
+    """How ``QA.load`` should build the answerer for the ``QA_READER`` setting: the rules alone for "off" (no reader,
+    no ranker), else the reader whose adapter is at that path, with the shipped ranker."""
+    if reader.lower() == "off":
+        return {"reader": None, "ranker": None}
+    return {"reader": load_reader(reader)}
+
+
 def load_reader(adapter: Path | str | None = None) -> Reader | None:
     """The trained span reader on m3e-small's encoder, or None (with a warning) when no adapter is shipped."""
-    from .embedding import resolve_model
-    from .reader import DEFAULT_ADAPTER, SpanReader
+    from qa.index.embedding import resolve_model
+    from qa.models.reader import DEFAULT_ADAPTER, SpanReader
 
     path = Path(adapter) if adapter else DEFAULT_ADAPTER
     if not path.is_file():

@@ -1,0 +1,1 @@
+"""Reading reports: file formats (with bounded decompression), normalisation into canonical text, the corpus folder."""

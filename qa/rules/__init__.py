@@ -1,0 +1,1 @@
+"""The hand-written rules: question analysis, span finding and scoring, measures."""
