@@ -45,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
                     "resolved": result.resolved_question,
                     "citations": [[c.doc_id, c.start, c.end, c.quote_start, c.quote_end] for c in result.citations],
                     "answers": [[a.text, repr(a.score)] for a in result.answers],
-                    "passages": [[h.passage.doc_id, h.passage.start, h.passage.end, repr(h.score)] for h in result.passages],
+                    # a passage's fused score varies in its last bit from run to run (BLAS threads sum in another
+                    # order): 12 digits are kept, which no two runs of one version have been seen to differ in
+                    "passages": [[h.passage.doc_id, h.passage.start, h.passage.end, repr(round(h.score, 12))]
+                                 for h in result.passages],
                 }
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
                 count += 1
