@@ -593,7 +593,7 @@ def test_figures_given_one_by_one_are_no_sum():
 
 def test_a_newer_value_must_stand_with_the_most_specific_terms():
     from qa.rules.extract import Span
-    from qa.answering.pipeline import QA
+    from qa.answering.rule_answer import prefer_latest
 
     def span(text, year, score, anchor):
         ev = _evidence(f"{text}，会议开幕", year)
@@ -601,9 +601,9 @@ def test_a_newer_value_must_stand_with_the_most_specific_terms():
 
     asked = span("1月4日上午", 2023, 0.53, 0.6)  # 第十九届…第二次会议: the session asked
     newer = span("1月17日上午", 2024, 0.46, 0.3)  # 第三次会议: nearly as good a match, but of another session
-    assert QA._prefer_latest([asked, newer])[0] is asked
+    assert prefer_latest([asked, newer])[0] is asked
     same = span("1月17日上午", 2024, 0.46, 0.6)
-    assert QA._prefer_latest([asked, same])[0] is same
+    assert prefer_latest([asked, same])[0] is same
 
 
 def test_no_name_starts_after_a_numeral_or_ends_with_a_governing_verb():

@@ -98,7 +98,7 @@ def test_members_the_reports_only_count_are_not_named(small_qa):
 
 def test_a_place_the_reports_name_is_no_other_district(small_qa):
     # 济南 and the reports' own places are topics, not another district
-    assert small_qa.foreign_place("济南2023年计划增加多少个学位？") is None
+    assert small_qa.scope.foreign_place("济南2023年计划增加多少个学位？") is None
     assert small_qa.ask("济南历下区2023年计划增加多少个学位？").answer == "6630个"
 
 
@@ -113,12 +113,12 @@ def test_other_answers_are_other_places_not_the_same_answer_cut_otherwise(small_
 def test_a_pasted_page_is_scored_by_a_bounded_number_of_terms_and_embedded_short(small_qa, fake_embedder):
     """A question of report text pasted whole costs a few times a normal one, not a hundred: its key terms, the
     character pairs scored and the text embedded are capped."""
-    from qa.answering.pipeline import MAX_KEY_TERMS
+    from qa.answering.terms import MAX_KEY_TERMS
     from qa.rules.question import analyse
     from qa.retrieve.retrieval import EMBEDDED_QUERY_CHARS
 
     page = "".join(d.text for d in small_qa.documents).replace("\n", "")[:490] + "有哪些"
-    weights, _ = small_qa.term_weights(analyse(page))
+    weights, _ = small_qa.terms.weights(analyse(page))
     assert 0 < len(weights) <= MAX_KEY_TERMS
     seen = []
     original = fake_embedder.embed
@@ -188,6 +188,6 @@ def test_a_named_districts_term_weights_do_not_change_as_other_districts_join(tm
     among = _two_district_qa(tmp_path / "among", fake_embedder, [
         ("lixia-2024", "历下区", "7000"), ("huaiyin-2024", "槐荫区", "5200"), ("zhifu-2024", "芝罘区", "3100")])
     named, vague = "2024年历下新增学位多少个？", "2024年新增学位多少个？"
-    weights_alone = alone.term_weights(alone.deliberate(named).asked)
-    assert weights_alone[0] and weights_alone == among.term_weights(among.deliberate(named).asked)
-    assert alone.term_weights(alone.deliberate(vague).asked) != among.term_weights(among.deliberate(vague).asked)
+    weights_alone = alone.terms.weights(alone.deliberate(named).asked)
+    assert weights_alone[0] and weights_alone == among.terms.weights(among.deliberate(named).asked)
+    assert alone.terms.weights(alone.deliberate(vague).asked) != among.terms.weights(among.deliberate(vague).asked)

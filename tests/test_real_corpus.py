@@ -163,7 +163,7 @@ def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
     from qa.rules.question import analyse
 
     asked = analyse("2024年历下计划新建多少个5G基站")
-    weights, _ = qa.term_weights(asked)
+    weights, _ = qa.terms.weights(asked)
     assert "5G" in weights and "5g" not in weights  # the tokenizer lower-cases; the reports print 5G
     for question, heads in [
         ("2022年历下区一般公共预算支出是多少", ("支出",)),
@@ -182,7 +182,7 @@ def test_key_terms_take_the_reports_spelling_and_the_counted_noun_is_found(qa):
         ("2024年 历下 年度投资任务 亿元", ()),  # 任务 frames a target, like 目标
     ]:
         asked = analyse(question)
-        assert qa.head_terms(asked, qa.term_weights(asked)[0]) == heads
+        assert qa.terms.heads(asked, qa.terms.weights(asked)[0]) == heads
 
 
 def test_a_total_the_reports_do_not_give_is_not_answered_with_the_increase(qa):

@@ -44,7 +44,7 @@ def calibrate(
     answerable = [item for item in items if item["answerable"]]
     recall: dict[float, tuple[float, float]] = {}
     analysed = [(item, analyse(item["question"])) for item in answerable]
-    prepared = [(item, asked, qa.retriever.scores(asked.focus or asked.text), qa.passage_boost(asked)) for item, asked in analysed]
+    prepared = [(item, asked, qa.retriever.scores(asked.focus or asked.text), qa.scope.passage_boost(asked)) for item, asked in analysed]
     for weight in weights:
         at1 = at5 = 0
         for item, asked, scores, boost in prepared:

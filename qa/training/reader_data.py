@@ -49,7 +49,7 @@ def bundle_rows(qa, items: Sequence[dict], split: str, k: int = WINDOWS_PER_QUES
     rows = []
     for item in items:
         seen = qa.deliberate(item["question"], history=item.get("history") or [])
-        windows = qa.reader_windows(seen.hits, seen.rules.spans, k)
+        windows = qa.evidence.reader_windows(seen.hits, seen.rules.spans, k)
         doc = qa.index.by_id.get(item.get("doc_id") or "")
         gold = gold_span(doc.text, item) if doc is not None else None
         labelled = [(w, label_window(w, item, gold), False) for w in windows]

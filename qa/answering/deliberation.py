@@ -1,0 +1,39 @@
+"""What is known of a question before an answer is chosen: the question read, its passages, and what the rules make
+of it. Plain data passed from the pipeline to the parts that decide and compose."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.rules.extract import Span
+from qa.rules.question import Question
+from qa.schema import Hit
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What the rules found for a question: spans best first, and why they would not answer (a message and a key:
+    no_terms, nothing, other_year, person, added, members, actual, superlative, contrary, combined, fit, unsure)."""
+
+    spans: tuple[Span, ...]
+    reason: str | None = None
+    reason_kind: str | None = None
+    confidence: float = 0.0  # the rules' own confidence in their best span (calibration.json)
+    signals: dict = field(default_factory=dict, compare=False, hash=False)
+    missing: float = 0.0  # the share of the question's key-term weight no report holds
+    weights: dict = field(default_factory=dict, compare=False, hash=False)  # the question's key terms and their idf
+
+
+@dataclass(frozen=True)
+class Deliberation:
+    """A question read, its passages found, and what the rules make of it (``QA.deliberate``)."""
+
+    question: str
+    resolved: str
+    asked: Question
+    hits: tuple[Hit, ...]
+    shown: tuple[Hit, ...]  # the first top_k hits, which a result shows
+    query_vector: np.ndarray = field(compare=False, hash=False)
+    refusal: str | None  # why no report can answer it (chit-chat, another district, a year not covered)
+    rules: RuleOutcome

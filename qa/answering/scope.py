@@ -1,0 +1,103 @@
+"""Where a question may be answered from: the district and year that filter and boost the passages, a place no
+report mentions, questions nothing in the reports can answer, and the other districts an unplaced answer competes with."""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+
+from qa.answering.view import CorpusView
+from qa.rules.question import DISTRICT_NAMES, Question
+from qa.schema import Hit
+
+RIVAL_SCORE = 0.9  # a passage of another district this close to the answer's best passage makes the question ambiguous
+_YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year are kept, but lowered
+# an administrative name (张店区, 潍坊市, 滨海新区, 南部山区) ends in one of these
+_ADMIN_END = re.compile(r"[区县市省州旗]$")
+PLACE_WORD = re.compile("|".join(["济南市?", "山东省?", "全市", "全区", "全省", "本区", "辖区", *(rf"{name}(?:区|县)?" for name in DISTRICT_NAMES)]))
+
+
+class Scope:
+    """The passages a question may be answered from, and why none may."""
+
+    def __init__(self, view: CorpusView) -> None:
+        self.view = view
+        self._year_cache: dict[int, np.ndarray] = {}
+
+    def passage_boost(self, asked: Question) -> np.ndarray:
+        """Per-passage factors: 0 for another district's reports, lowered for passages speaking for no sentence of the asked year."""
+        boost = np.ones(len(self.view.index.passages), dtype=np.float64)
+        district = self.view.district_mask(asked.district)
+        if district is not None:
+            boost *= district
+        if asked.year is not None:
+            boost *= self._year_factors(asked.year)
+        return boost
+
+    def _year_factors(self, year: int) -> np.ndarray:
+        """1 for the passages with a sentence speaking for ``year``, ``_YEAR_MISS_BOOST`` for the others (kept per year)."""
+        factors = self._year_cache.get(year)
+        if factors is None:
+            factors = np.array([1.0 if year in years else _YEAR_MISS_BOOST for years in self.view.passage_years])
+            factors.flags.writeable = False
+            self._year_cache[year] = factors
+        return factors
+
+    def foreign_place(self, text: str) -> str | None:
+        """A place the question names that no report mentions, or None.
+
+        The tagger knows place names (ns): one with an administrative ending (淄博张店区, 烟台芝罘区, 济南南部山区), or
+        one the question opens with (青岛2023年…), is another place than the reports' when no report names it. The
+        place words before it (淄博, 南部) go into the name given back."""
+        words = self.view.tag(text)
+        i = 0
+        while i < len(words):
+            j = i
+            while j < len(words) and words[j][1] in ("ns", "f"):
+                j += 1
+            run = words[i:j]  # place words in a row: 淄博|张店区, 济南|南部|山区
+            for k, (word, flag) in enumerate(run):
+                if flag != "ns" or not (_ADMIN_END.search(word) or i == 0) or PLACE_WORD.fullmatch(word):
+                    continue
+                own = run[k - 1][0] + word if k and run[k - 1][1] == "f" else word  # 南部|山区: the direction is its own
+                if not self.view.mentions(own):
+                    return "".join(w for w, _ in run)
+            i = j + 1
+        return None
+
+    def out_of_scope(self, asked: Question) -> str | None:
+        """Why nothing in the reports can answer the question, whatever its wording, or None: chit-chat, a question
+        with nothing to quote (how, why, yes or no), another district, a year no report covers."""
+        coverage = self.view.coverage
+        if asked.answer_type == "chitchat":
+            return "这不是关于报告内容的问题；请问报告中的数字、名称或事项。"
+        if asked.answer_type == "other":
+            return "这个问题没有可以从报告原文中摘出的具体答案；请问具体的数字、名称、名单或日期。"
+        elsewhere = self.foreign_place(asked.text) if asked.district is None else asked.district
+        if elsewhere is not None and elsewhere not in coverage:
+            covered = "、".join(sorted(coverage))
+            return f"报告中没有关于{elsewhere}的内容（现有报告只涉及{covered}）。"
+        districts = [asked.district] if asked.district else list(coverage)
+        if asked.year is not None and not any(asked.year in coverage[d] for d in districts):
+            place = asked.district or "这些报告"
+            years = "、".join(str(y) for y in sorted(set().union(*(coverage[d] for d in districts))))
+            return f"报告中没有{place}{asked.year}年的内容（涉及的年份：{years}）。"
+        return None
+
+    def rival_districts(self, asked: Question, hits: Sequence[Hit], doc_id: str, answer: str) -> list[str]:
+        """When the question names no district: the other districts whose reports hold a passage found nearly as
+        relevant as the best one of the answer's report (fused score at least ``RIVAL_SCORE`` of it) that does not
+        say the answer. The question may then be about any of them, and their reports may say otherwise."""
+        if asked.district is not None:
+            return []
+        docs = self.view.docs
+        own = docs[doc_id].district
+        best = max((h.score for h in hits if h.passage.doc_id == doc_id), default=0.0)
+        rivals: list[str] = []
+        for hit in hits:
+            district = docs[hit.passage.doc_id].district
+            if (district and district != own and district not in rivals and best > 0 and hit.score >= RIVAL_SCORE * best
+                    and answer not in hit.passage.text):
+                rivals.append(district)
+        return rivals
