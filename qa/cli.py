@@ -282,8 +282,7 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
         data = read_rows(rows_path)
         rows, refused = [r for r in data if "options" in r], [r for r in data if "options" not in r]
     else:
-        qa = _load_qa(args, settings)
-        qa.reader_windows_read = args.windows
+        qa = _load_qa(args, settings).with_options(reader_windows=args.windows)
         rows, refused = [], []
         for k in range(folds):
             path = adapters / f"fold{k}.safetensors"
@@ -291,9 +290,9 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
             if not path.is_file():
                 print(f"no {path.name}: the splits {', '.join(mine)} are left out of the ranker's data", file=sys.stderr)
                 continue
-            qa.reader = SpanReader(resolve_model("m3e-small"), path)
+            reading = qa.with_options(reader=SpanReader(resolve_model("m3e-small"), path))
             for split in mine:
-                got, no = collect(qa, load_items(Path(args.eval_dir), split), split)
+                got, no = collect(reading, load_items(Path(args.eval_dir), split), split)
                 rows += got
                 refused += no
             print(f"fold {k}: {sum(r['split'] in mine for r in rows)} questions read with {path.name}")

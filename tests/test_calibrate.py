@@ -36,3 +36,14 @@ def test_the_threshold_maximises_answered_right_plus_unanswerable_abstained():
     threshold = best_threshold(confidences, correct, unanswerable)
     assert 0.4 < threshold <= 0.8
     assert best_threshold([0.9, 0.2], [False, False], [True, True]) > 0.9
+
+
+def test_with_options_gives_a_changed_copy_and_leaves_the_answerer_as_it_was(small_qa):
+    import pytest
+
+    copy = small_qa.with_options(abstain_below=0.9, top_k=3)
+    assert (copy.abstain_below, copy.top_k) == (0.9, 3) and copy.index is small_qa.index
+    assert (small_qa.abstain_below, small_qa.top_k) == (0.2, 5)
+    assert len(copy.ask("2023年历下将增加学位多少个").passages) == 3
+    with pytest.raises(TypeError, match="unknown options: colour"):
+        small_qa.with_options(colour="red")

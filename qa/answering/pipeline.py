@@ -123,7 +123,21 @@ class QA:
             index, self.retriever.embedder, lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below,
             calibration=self.calibration, top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader,
             ranker=self.ranker, reader_windows=self.reader_windows_read,
+        )  # the same options as with_options keeps, over another index
+
+    def with_options(self, **changes) -> "QA":
+        """A copy of this answerer over the same index and models with some options changed (``lexical_weight``,
+        ``abstain_below``, ``calibration``, ``top_k``, ``evidence_passages``, ``reader``, ``ranker``,
+        ``reader_windows``): how training and evaluation vary it, leaving this one as it is."""
+        options = dict(
+            lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below, calibration=self.calibration,
+            top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader, ranker=self.ranker,
+            reader_windows=self.reader_windows_read,
         )
+        unknown = set(changes) - set(options)
+        if unknown:
+            raise TypeError(f"unknown options: {', '.join(sorted(unknown))}")
+        return QA(self.index, self.retriever.embedder, **{**options, **changes})
 
     @property
     def documents(self) -> tuple[Document, ...]:

@@ -54,21 +54,16 @@ def calibrate(
             at5 += any(found)
         recall[weight] = (at1 / len(prepared), at5 / len(prepared))
     lexical_weight = max(weights, key=lambda w: (recall[w][0], recall[w][1], w))
-    qa.retriever.lexical_weight = lexical_weight
-    saved = (qa.calibration, qa.abstain_below)
-    qa.calibration, qa.abstain_below = None, 0.0
+    raw = qa.with_options(lexical_weight=lexical_weight, calibration=None, abstain_below=0.0)  # the rules' raw signals
     rows, labels, unanswerable = [], [], []
-    try:
-        for item in items:
-            result = qa.ask(item["question"])
-            signals = result.analysis.get("signals")
-            if signals is None:  # abstained before extraction (other district, uncovered year, nothing found)
-                continue
-            rows.append([signals.get(name, 0.0) for name in FEATURES])
-            labels.append(bool(item["answerable"]) and exact_match(result.answer, item["answers"]) == 1.0)
-            unanswerable.append(not item["answerable"])
-    finally:
-        qa.calibration, qa.abstain_below = saved
+    for item in items:
+        result = raw.ask(item["question"])
+        signals = result.analysis.get("signals")
+        if signals is None:  # abstained before extraction (other district, uncovered year, nothing found)
+            continue
+        rows.append([signals.get(name, 0.0) for name in FEATURES])
+        labels.append(bool(item["answerable"]) and exact_match(result.answer, item["answers"]) == 1.0)
+        unanswerable.append(not item["answerable"])
     x, y = np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64)
     w, b = fit_logistic(x, y)
     model = Calibration(tuple(round(float(v), 4) for v in w), round(float(b), 4), 0.5, lexical_weight)
