@@ -96,6 +96,19 @@ def test_the_users_question_is_shown_as_typed_never_as_markup(page):
     assert page.title() != "1"
 
 
+def test_clearing_the_chat_starts_a_new_conversation(page):
+    from playwright.sync_api import expect
+
+    ask(page, "历下2024年新增学位多少")
+    expect(page.locator("[data-testid=bot]")).to_have_count(1)
+    page.get_by_role("button", name="清空对话").click()  # the clear button, as the zh-CN page labels it
+    expect(page.locator("[data-testid=bot]")).to_have_count(0)
+    ask(page, "那2023年呢？")  # with nothing before it, there is nothing to follow up
+    expect(page.locator("[data-testid=bot]")).to_have_count(1)
+    expect(page.locator("[data-testid=user]")).to_have_count(1)
+    expect(page.locator("[data-testid=bot] .qa-resolved")).to_have_count(0)
+
+
 def test_reports_tab_lists_reports_and_shows_text(page):
     from playwright.sync_api import expect
 

@@ -152,6 +152,22 @@ def test_the_chat_keeps_the_conversation_on_the_server_and_answers_follow_ups(se
     assert json.dumps(alone["data"][1], ensure_ascii=False).count("qa-question") == 1
 
 
+def test_clearing_the_chat_forgets_the_conversation_on_the_server(served):
+    fns = next(m.kwargs["fns"] for m in served.app.user_middleware if m.cls.__name__ == "GradioCalls")
+    clear = next(i for i, fn in fns.items() if fn.name == "Conversation")
+    chat_turn(served.url, QUESTION, "cleared1")
+    with httpx.Client(base_url=served.url, timeout=30) as client:
+        joined = client.post("/gradio_api/queue/join", json={"data": [], "fn_index": clear, "trigger_id": 1, "session_hash": "cleared1"})
+        assert joined.status_code == 200
+        with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": "cleared1"}) as stream:
+            for line in stream.iter_lines():
+                if "process_completed" in line:
+                    break
+    after = chat_turn(served.url, "那2023年呢？", "cleared1")
+    shown = json.dumps(after["data"][1], ensure_ascii=False)
+    assert shown.count("qa-question") == 1 and "理解为" not in shown
+
+
 def test_the_question_is_shown_as_text_not_markup(served):
     output = chat_turn(served.url, "<img src=x onerror=alert(1)> **粗体** [链接](http://evil.example)", "markup1")
     user = output["data"][1][0]["content"]

@@ -202,7 +202,7 @@ def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
                 "可以接着追问，如“那2023年呢？”。JSON 接口见 [/docs](docs)。"
             )
             chatbot = gr.Chatbot(
-                label="报告问答", height="62vh", latex_delimiters=[], feedback_options=None,
+                label="报告问答", height="62vh", latex_delimiters=[], feedback_options=None, buttons=["copy", "copy_all"],
                 placeholder="就济南历下区、市中区的政府工作报告提问，答案摘自原文并注明出处。",
             )
             box = gr.Textbox(
@@ -215,6 +215,8 @@ def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
             box.submit(chat_turn, inputs=[box, conversation], outputs=turn, api_visibility="private", concurrency_limit=8)
             examples.click(example_turn, inputs=[examples, conversation], outputs=turn, api_visibility="private",
                            concurrency_limit=8)
+            # the chat's clear button empties the page; the server forgets the conversation with it
+            chatbot.clear(Conversation, outputs=conversation, api_visibility="private")
         with gr.Tab("报告"):
             table = gr.Dataframe(
                 headers=["doc_id", "标题", "区", "年份", "来源", "日期", "字数", "状态", "说明"], interactive=False, wrap=True,
