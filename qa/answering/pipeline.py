@@ -119,21 +119,21 @@ class QA:
             raise IndexMismatchError(
                 f"the new index was built with {index.manifest.embedding_model!r}, this answerer uses {self.index.manifest.embedding_model!r}"
             )
-        return QA(
-            index, self.retriever.embedder, lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below,
-            calibration=self.calibration, top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader,
-            ranker=self.ranker, reader_windows=self.reader_windows_read,
-        )  # the same options as with_options keeps, over another index
+        return QA(index, self.retriever.embedder, **self._options())
+
+    def _options(self) -> dict:
+        """The keyword options this answerer was built with."""
+        return dict(
+            lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below, calibration=self.calibration,
+            top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader, ranker=self.ranker,
+            reader_windows=self.reader_windows_read,
+        )
 
     def with_options(self, **changes) -> "QA":
         """A copy of this answerer over the same index and models with some options changed (``lexical_weight``,
         ``abstain_below``, ``calibration``, ``top_k``, ``evidence_passages``, ``reader``, ``ranker``,
         ``reader_windows``): how training and evaluation vary it, leaving this one as it is."""
-        options = dict(
-            lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below, calibration=self.calibration,
-            top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader, ranker=self.ranker,
-            reader_windows=self.reader_windows_read,
-        )
+        options = self._options()
         unknown = set(changes) - set(options)
         if unknown:
             raise TypeError(f"unknown options: {', '.join(sorted(unknown))}")

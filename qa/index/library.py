@@ -173,10 +173,10 @@ class Library:
                                   f"({self.max_documents}, QA_MAX_DOCUMENTS)")
             return ids, self._apply(writes)
 
-    def holds(self, doc_id: str, data: bytes, filename: str, metadata: dict) -> bool:
-        """Whether the corpus already holds ``doc_id`` as adding ``data`` under ``filename`` with ``metadata`` would
-        leave it: the same bytes under the same suffix and the same sidecar (a change a restart finds done)."""
-        report = self.reports().get(doc_id)
+    @staticmethod
+    def holds(report: Report | None, data: bytes, filename: str, metadata: dict) -> bool:
+        """Whether ``report`` (as ``reports()`` gives it) is what adding ``data`` under ``filename`` with ``metadata``
+        would leave: the same bytes under the same suffix and the same sidecar (a change a restart finds done)."""
         if report is None or report.sha256 != hashlib.sha256(data).hexdigest() or report.sidecar is None:
             return False
         if report.path.suffix.lower() != report_suffix(filename):

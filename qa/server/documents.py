@@ -162,7 +162,7 @@ class DocumentJobs:
         record = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
         data = stem.with_suffix(".bin").read_bytes()
         filename, metadata = job.file or job.doc_id, record.get("metadata") or {}
-        if self._library.holds(job.doc_id, data, filename, metadata) and job.doc_id in {d.doc_id for d in qa.documents}:
+        if self._library.holds(reports.get(job.doc_id), data, filename, metadata) and job.doc_id in {d.doc_id for d in qa.documents}:
             return qa.index  # written, and indexed at start, before a kill interrupted the job
         _, index = self._library.add(data, filename, metadata, doc_id=job.doc_id, replace=job.action == "replace")
         return index

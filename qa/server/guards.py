@@ -1,5 +1,6 @@
 """What guards the app before any route runs: request deadlines on each connection (slow clients), and ASGI middlewares
-for body size, closed Gradio routes, the rate limit, 405s, the Host header and the security headers."""
+for trusted proxies, the Host header and security headers, the allow list of routes, the rate limit, 405s, body size,
+UTF-8 bodies and the chat page's function calls."""
 from __future__ import annotations
 
 import json
@@ -21,9 +22,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from qa.ingest.formats import MAX_FILE_BYTES
 
+# An API call or a chat turn (the page sends only the new question: its conversation is kept on the server).
 API_BODY_LIMIT = 64 * 1024
-# The chat page posts its whole history with every turn, so it gets more room than the API.
-PAGE_BODY_LIMIT = 4 * 1024 * 1024
 
 
 class RequestDeadlines(H11Protocol):
@@ -92,10 +92,8 @@ def is_documents_path(path: str) -> bool:
 
 
 def body_limit(method: str, path: str) -> int:
-    """The largest body a request may send: a report upload, an API call, or a chat turn."""
-    if method in ("POST", "PUT") and is_documents_path(path):
-        return UPLOAD_BODY_LIMIT
-    return API_BODY_LIMIT if path.startswith("/api/") else PAGE_BODY_LIMIT
+    """The largest body a request may send: a report upload, or an API call or chat turn."""
+    return UPLOAD_BODY_LIMIT if method in ("POST", "PUT") and is_documents_path(path) else API_BODY_LIMIT
 
 
 class BodyTooLarge(HTTPException):
@@ -377,13 +375,10 @@ class HostAndHeaders:
         self.app = app
         self.allowed = host_names(allowed_hosts)
 
-    def host_ok(self, host: str) -> bool:
-        return host_allowed(host, self.allowed)
-
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if not self.host_ok(dict(scope["headers"]).get(b"host", b"").decode("latin-1")):
+        if not host_allowed(dict(scope["headers"]).get(b"host", b"").decode("latin-1"), self.allowed):
             return await JSONResponse({"detail": "unknown host"}, status_code=400)(scope, receive, send)
 
         async def send_with_headers(message: dict) -> None:
@@ -412,10 +407,11 @@ class TrustedProxies:
     def __init__(self, app: Any, trusted: Sequence[str], allowed_hosts: Sequence[str]) -> None:
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+        trusted = [t.strip() for t in trusted if t.strip()]
         self.app = app
-        self.networks = [ipaddress.ip_network(t.strip(), strict=False) for t in trusted if t.strip()]
+        self.networks = [ipaddress.ip_network(t, strict=False) for t in trusted]
         self.allowed = host_names(allowed_hosts)
-        self.proxied = ProxyHeadersMiddleware(app, trusted_hosts=[t.strip() for t in trusted if t.strip()] or "")
+        self.proxied = ProxyHeadersMiddleware(app, trusted_hosts=trusted or "")
 
     def trusts(self, address: str) -> bool:
         try:
