@@ -192,25 +192,32 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.training.evaluate import load_items, render_table, run_eval
+    from qa.training.evaluate import HEADLINE_SPLITS, headline_table, load_items, render_table, run_eval
 
+    splits = list(HEADLINE_SPLITS) if args.headline and args.split is None else (args.split or "test").split(",")
     try:
-        items = load_items(Path(args.eval_dir), args.split)
+        items = {split: load_items(Path(args.eval_dir), split) for split in splits}
     except ValueError as exc:
         print(f"qa: {exc}", file=sys.stderr)
         return 2
     qa = _load_qa(args, settings)
-    report = run_eval(qa, items, split=args.split)
     out_dir = Path(args.eval_dir) / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{args.split}.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(render_table(report))
-    if args.failures:
-        for row in report["items"]:
-            if not row["em"]:
-                print(f"✗ {row['id']} [{row['type']}] {row['question']} → {row['predicted']!r} gold={row['answers']} conf={row['confidence']}")
-    print(f"\nwrote {out}")
+    reports = []
+    for split in splits:
+        report = run_eval(qa, items[split], split=split)
+        reports.append(report)
+        out = out_dir / f"{split}.json"
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        if not args.headline:
+            print(render_table(report))
+        if args.failures:
+            for row in report["items"]:
+                if not row["em"]:
+                    print(f"✗ {row['id']} [{row['type']}] {row['question']} → {row['predicted']!r} gold={row['answers']} conf={row['confidence']}")
+        print(f"wrote {out}", file=sys.stderr if args.headline else sys.stdout)
+    if args.headline:
+        print(headline_table(reports))
     return 0
 
 
@@ -369,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run the eval set and write a report to eval/results/")
     common(p)
-    p.add_argument("--split", default="test", help="the name of a <split>.jsonl in the eval folder (default: test)")
+    p.add_argument("--split", default=None, help="the names of <split>.jsonl files in the eval folder, comma-separated (default: test)")
+    p.add_argument("--headline", action="store_true", help="print only the README's table of current numbers (default splits: the unread ones)")
     p.add_argument("--eval-dir", default=str(ROOT / "eval"))
     p.add_argument("--failures", action="store_true", help="list the questions answered wrongly")
     p.set_defaults(func=cmd_eval)

@@ -84,3 +84,20 @@ def test_confidence_report_bins_only_the_answers_given():
     report = confidence_report(rows)
     assert report["at_least_0.9"] == {"n": 2, "right": 0.5}
     assert sum(b["n"] for b in report["bins"]) == 3
+
+
+def test_the_headline_table_is_made_from_eval_reports():
+    from qa.training.evaluate import headline_table
+
+    def item(answerable, abstained, em, confidence):
+        return {"answerable": answerable, "abstained": abstained, "em": em, "confidence": confidence}
+
+    items = [item(True, False, 1.0, 0.97), item(True, False, 0.0, 0.93), item(True, True, 0.0, 0.2), item(False, True, 1.0, 0.1)]
+    report = {"split": "blindX", "items_count": 4, "items": items, "deciders": {"overall": {
+        "hybrid": {"em": 0.5, "f1": 0.625, "unanswerable_abstained": 1.0, "answerable_abstained": 0.3333},
+        "rules": {"em": 0.25, "f1": 0.3}}}}
+    table = headline_table([report, {**report, "split": "blindY"}]).splitlines()
+    assert table[2] == "| blindX (4) | 0.500 (0.625) | 0.250 | 1.00 | 0.33 |"
+    assert table[3].startswith("| blindY (4) |")
+    # the two answers given at 0.9 or more in each report, one right in each
+    assert table[-1] == "Answers given at confidence ≥ 0.9: 4, right 0.500."

@@ -1,5 +1,7 @@
 """Typed span finding and scoring, on literal sentences."""
-from qa.rules.extract import Evidence, copula_subject, extract_spans
+from qa.rules.extract import extract_spans
+from qa.rules.scoring import copula_subject
+from qa.rules.types import Evidence
 from qa.rules.spans import find_date_spans, find_list_spans, find_number_spans
 from qa.rules.question import analyse
 from qa.index.tokenize import Tokenizer
@@ -365,7 +367,8 @@ def test_an_untitled_name_is_marked_for_a_person_question():
     question = analyse("这篇报道的编辑是谁")
     text = "区长杨福涛接受专访时表示，将持续发力"
     spans = extract_spans(question, [_evidence(text)], {"报道": 1.0, "编辑": 2.0}, pos=Tokenizer().tag)
-    assert all(s.signals.get("titled") == 0.0 for s in spans if s.kind == "name")
+    names = [s for s in spans if s.kind == "name"]
+    assert names and all(s.signals.get("titled") == 0.0 for s in names)
 
 
 def test_a_name_keeps_the_category_asked_when_no_quote_closes_it_before():
@@ -464,23 +467,23 @@ def test_a_total_asked_is_not_the_part_after_qizhong():
 
 
 def test_people_and_households_are_counted_in_their_own_measure_words():
-    from qa.rules.extract import _type_fit
+    from qa.rules.scoring import type_fit
 
     households = analyse("老旧小区改造惠及了多少户居民")
-    assert _type_fit(households, "number", "个") < 0.5 <= _type_fit(households, "number", "户")
+    assert type_fit(households, "number", "个") < 0.5 <= type_fit(households, "number", "户")
     projects = analyse("借势的重大工程一共有几项")
-    assert _type_fit(projects, "number", "大") >= 0.5  # 十大工程
+    assert type_fit(projects, "number", "大") >= 0.5  # 十大工程
     trips = analyse("做了几回招商宣传")
-    assert _type_fit(trips, "number", "次") >= 0.5
+    assert type_fit(trips, "number", "次") >= 0.5
     people = analyse("引进的院士共几人")  # printed 院士6名: 名 counts people as 人 does
-    assert _type_fit(people, "number", "名") == _type_fit(people, "number", "人") > 1.0
+    assert type_fit(people, "number", "名") == type_fit(people, "number", "人") > 1.0
 
 
 def test_a_year_on_year_change_is_a_rate_not_an_amount():
-    from qa.rules.extract import _type_fit
+    from qa.rules.scoring import type_fit
 
-    assert _type_fit(analyse("引进的市外投资同比增长了多少"), "amount", "亿元") < 0.5
-    assert _type_fit(analyse("一般性支出压缩了多少"), "amount", "亿元") >= 0.5
+    assert type_fit(analyse("引进的市外投资同比增长了多少"), "amount", "亿元") < 0.5
+    assert type_fit(analyse("一般性支出压缩了多少"), "amount", "亿元") >= 0.5
 
 
 def test_a_name_may_hold_the_district_the_question_names():
@@ -490,7 +493,7 @@ def test_a_name_may_hold_the_district_the_question_names():
 
 
 def test_the_noun_after_the_question_word_is_found_with_the_tagger():
-    from qa.rules.extract import asked_nouns
+    from qa.rules.finding import asked_nouns
 
     tag = Tokenizer().tag
     assert "医院" in asked_nouns(analyse("历下把哪家医院改造好了"), tag)
@@ -515,7 +518,7 @@ def test_a_byline_spells_names_out_between_spaces():
 
 
 def test_the_noun_after_the_question_word_is_read_even_when_tagged_a_numeral():
-    from qa.rules.extract import asked_nouns
+    from qa.rules.finding import asked_nouns
 
     themed = analyse("2024年历下用什么主题年来统领全年项目工作？")
     assert "主题年" in asked_nouns(themed, Tokenizer().tag)  # 年 is tagged a numeral, and still heads 主题年
@@ -592,7 +595,7 @@ def test_figures_given_one_by_one_are_no_sum():
 
 
 def test_a_newer_value_must_stand_with_the_most_specific_terms():
-    from qa.rules.extract import Span
+    from qa.rules.types import Span
     from qa.answering.rule_answer import prefer_latest
 
     def span(text, year, score, anchor):

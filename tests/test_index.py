@@ -178,7 +178,7 @@ def test_a_missing_segment_is_refused_by_name(small_index):
 
 
 def test_folders_of_killed_builds_are_removed_and_a_running_build_is_not(small_index, tmp_path):
-    from qa.index.store import remove_leftovers
+    from qa.index.housekeeping import remove_leftovers
 
     _, index_dir = small_index
     dead = [index_dir.parent / f".{index_dir.name}.building-999999", index_dir.parent / f".{index_dir.name}.old-999998"]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from qa.models.candidates import SentenceFacts, gather
-from qa.rules.extract import Evidence, Span
+from qa.rules.types import Evidence, Span
 from qa.rules.question import analyse
 from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
 from qa.models.reader import Window, window_logits

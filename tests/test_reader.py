@@ -32,13 +32,16 @@ def test_best_span_is_the_outer_product_maximum_mapped_to_document_offsets():
 
 def test_an_end_before_the_start_is_never_decoded():
     piece = _piece(TEXT, {12: 9.0}, {3: 9.0, 14: 1.0})
-    assert all(s.start <= s.end for s in top_spans([piece], n=5))
+    spans = top_spans([piece], n=5)
+    assert spans and all(s.start <= s.end for s in spans)
     assert top_spans([piece], n=1)[0].text == TEXT[12:15]
 
 
 def test_spans_longer_than_the_limit_are_not_proposed():
     piece = _piece(TEXT, {0: 9.0}, {len(TEXT) - 1: 9.0, 3: 1.0})
-    assert all(len(s.text) <= 10 for s in top_spans([piece], n=5, max_chars=10))
+    spans = top_spans([piece], n=5, max_chars=10)
+    assert spans and all(len(s.text) <= 10 for s in spans)
+    assert len(top_spans([piece], n=1)[0].text) > 10  # without the limit, the longest span is the best
 
 
 def test_the_reader_scores_a_span_it_did_not_propose_and_not_one_it_did_not_read():

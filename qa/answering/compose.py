@@ -3,21 +3,24 @@ says what the reports state (and what else they state nearby), and the note when
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Sequence
 
+from qa.answering import messages
 from qa.answering.deliberation import Deliberation
 from qa.answering.evidence import clause_context, distinct
 from qa.answering.scope import Scope
 from qa.answering.view import CorpusView
 from qa.models.candidates import Option
 from qa.models.ranker import Decision
-from qa.rules.extract import Evidence, Span
+from qa.models.reader import DECODING, WindowLogits
+from qa.rules.types import Evidence, Span
 from qa.rules.question import Question
+from qa.rules.signals import Reason
 from qa.rules.spans import split_clauses
 from qa.schema import Candidate, Citation, Result
 
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
-UNSURE = "报告中没有找到可靠的答案；下面是最接近的段落。"
 
 
 def analysis_of(asked: Question) -> dict:
@@ -42,9 +45,9 @@ class Composer:
         rules, shown = seen.rules, seen.shown
         analysis = analysis_of(seen.asked)
         if rules.signals:
-            analysis["signals"] = {k: round(v, 4) for k, v in rules.signals.items()}
+            analysis["signals"] = {str(k): round(v, 4) for k, v in rules.signals.items()}
         if rules.reason is not None:
-            confidence = rules.confidence if rules.reason_kind == "unsure" else 0.0
+            confidence = rules.confidence if rules.reason_kind == Reason.UNSURE else 0.0
             return Result(seen.question, None, True, round(confidence, 4), rules.reason, passages=shown, resolved_question=seen.resolved, analysis=analysis)
         kept = distinct(list(rules.spans))
         candidates = tuple(Candidate(s.text, round(s.score, 4), self.cite(s)) for s in kept)
@@ -69,7 +72,7 @@ class Composer:
         order = sorted(range(len(options)), key=lambda i: -decision.probabilities[i])
         spans = [self.option_span(options[i], decision.probabilities[i]) for i in order]
         if decision.chosen is None:
-            message = seen.rules.reason if seen.rules.reason_kind not in (None, "unsure") else UNSURE
+            message = seen.rules.reason if seen.rules.reason_kind not in (None, Reason.UNSURE) else messages.UNSURE
             return Result(seen.question, None, True, round(decision.confidence, 4), message, passages=seen.shown,
                           resolved_question=seen.resolved, analysis=analysis)
         kept = distinct(spans)
@@ -91,12 +94,12 @@ class Composer:
             analysis=analysis,
         )
 
-    def reader_result(self, seen: Deliberation, options: list[Option]) -> Result:
-        """The reader alone: its best span, or no answer when it scores no answer higher."""
+    def reader_result(self, seen: Deliberation, options: list[Option], pieces: Sequence[WindowLogits]) -> Result:
+        """The reader alone: its best span, or no answer when it scores no answer higher (``DECODING.answers``)."""
         best = next((o for o in options if o.features.get("d_top")), None)
         analysis = {**analysis_of(seen.asked), "decided_by": "reader"}
-        if best is None or best.reader is None or best.reader.null > best.reader.score:
-            return Result(seen.question, None, True, 0.0, "阅读模型认为这些段落中没有答案。", passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
+        if best is None or not DECODING.answers(pieces, best.reader):
+            return Result(seen.question, None, True, 0.0, messages.READER_NONE, passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
         span = self.option_span(best, 1.0)
         candidate = Candidate(span.text, round(best.reader.score, 4), self.cite(span))
         return Result(seen.question, span.text, False, 0.0, self.message(span, [span]), answers=(candidate,), citations=(candidate.citation,),
@@ -110,9 +113,7 @@ class Composer:
         if not rivals:
             return confidence, ""
         analysis["other_districts"] = rivals
-        named = "、".join(rivals[:3]) + ("等" if len(rivals) > 3 else "")
-        own = self.view.docs[best.doc_id].district or "这份报告"
-        note = f"（问题没有说明区县：以上是{own}的；{named}的报告也说到这一项，说法可能不同，请说明区县。）"
+        note = messages.which_district(self.view.docs[best.doc_id].district, rivals)
         return min(confidence, 1.0 / (1 + len(rivals))), note
 
     def option_span(self, option: Option, probability: float) -> Span:
@@ -150,15 +151,9 @@ class Composer:
     def message(self, best: Span, spans: list[Span]) -> str:
         """What the reports state: place, year, plan or result, and the answer's clause; the close other answers of
         the same report after 另."""
-        doc = self.view.docs[best.doc_id]
-        ev = best.evidence
-        when = f"{ev.year}年" if ev.year else ""
-        what = "计划" if ev.stance == "plan" else "实现" if ev.stance == "result" else ""
-        message = f"{doc.district or ''}{when}{what}：{clause_context(best)}"
         others = [
             s for s in [s for s in spans if s is not best][:3]
             if s.score >= ALSO_RATIO * best.score and s.kind == best.kind and s.text != best.text and s.doc_id == best.doc_id
         ]
-        if others:
-            message += "（另：" + "；".join(clause_context(s) for s in others[:2]) + "）"
-        return message
+        ev = best.evidence
+        return messages.stated(self.view.docs[best.doc_id].district, ev.year, ev.stance, clause_context(best), [clause_context(s) for s in others[:2]])

@@ -6,21 +6,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.rules.extract import Span
+from qa.rules.types import Span
 from qa.rules.question import Question
+from qa.rules.signals import Reason
 from qa.schema import Hit
 
 
 @dataclass(frozen=True)
 class RuleOutcome:
-    """What the rules found for a question: spans best first, and why they would not answer (a message and a key:
-    no_terms, nothing, other_year, person, added, members, actual, superlative, contrary, combined, fit, unsure)."""
+    """What the rules found for a question: spans best first, and why they would not answer (a message and its
+    ``Reason``)."""
 
     spans: tuple[Span, ...]
     reason: str | None = None
-    reason_kind: str | None = None
+    reason_kind: Reason | None = None
     confidence: float = 0.0  # the rules' own confidence in their best span (calibration.json)
-    signals: dict = field(default_factory=dict, compare=False, hash=False)
+    signals: dict = field(default_factory=dict, compare=False, hash=False)  # the best span's, by ``Signal``
     missing: float = 0.0  # the share of the question's key-term weight no report holds
     weights: dict = field(default_factory=dict, compare=False, hash=False)  # the question's key terms and their idf
 

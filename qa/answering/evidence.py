@@ -10,7 +10,7 @@ import numpy as np
 from qa.answering.view import CorpusView
 from qa.models.candidates import SentenceFacts
 from qa.models.reader import Window
-from qa.rules.extract import Evidence, Span
+from qa.rules.types import Evidence, Span
 from qa.rules.question import Question
 from qa.schema import Hit
 

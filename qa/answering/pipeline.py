@@ -10,6 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from qa.answering.compose import Composer
 from qa.answering.deliberation import Deliberation, RuleOutcome
 from qa.answering.evidence import EvidenceReader
@@ -25,7 +27,8 @@ from qa.models.candidates import Option, gather
 from qa.models.ranker import Ranker
 from qa.models.reader import Reader, Window, WindowLogits
 from qa.retrieve.retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
-from qa.rules.question import MAX_HISTORY, analyse, resolve_follow_up, validate_question
+from qa.rules.signals import Reason
+from qa.rules.question import MAX_HISTORY, Question, analyse, resolve_follow_up, validate_question
 from qa.schema import Document, Result
 
 logger = logging.getLogger(__name__)
@@ -174,11 +177,11 @@ class QA:
         if "rules" in modes or ("hybrid" in modes and not hybrid):
             out["rules"] = self.composer.rules_result(seen)
         if hybrid and ("hybrid" in modes or "reader" in modes):
-            _, _, options, question_features = self.options(seen)
+            _, pieces, options, question_features = self.options(seen)
             if "hybrid" in modes:
                 out["hybrid"] = self.composer.ranked_result(seen, options, self.ranker.decide(options, question_features))
             if "reader" in modes:
-                out["reader"] = self.composer.reader_result(seen, options)
+                out["reader"] = self.composer.reader_result(seen, options, pieces)
         if "hybrid" in modes and not hybrid:
             out["hybrid"] = out["rules"]
         return {mode: out[mode] for mode in modes if mode in out}
@@ -199,13 +202,21 @@ class QA:
         if refusal is None:
             rules = self.rule_answerer.outcome(asked, hits, scores.query_vector, calibration=self.calibration, abstain_below=self.abstain_below)
         else:
-            rules = RuleOutcome((), refusal, "out_of_scope")
+            rules = RuleOutcome((), refusal, Reason.OUT_OF_SCOPE)
         return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules)
+
+    def passage_boost(self, asked: Question) -> np.ndarray:
+        """Per-passage factors for a question's district and year (``Scope.passage_boost``)."""
+        return self.scope.passage_boost(asked)
+
+    def reader_windows(self, seen: Deliberation, k: int) -> list[Window]:
+        """The passages the reader would read for a question, at most ``k`` (``EvidenceReader.reader_windows``)."""
+        return self.evidence.reader_windows(seen.hits, seen.rules.spans, k)
 
     def options(self, seen: Deliberation) -> tuple[list[Window], list[WindowLogits], list[Option], dict[str, float]]:
         """What the reader reads for a question and the candidates it and the rules give, with their features."""
         rules = seen.rules
-        windows = self.evidence.reader_windows(seen.hits, rules.spans, self.reader_windows_read) if self.reader is not None else []
+        windows = self.reader_windows(seen, self.reader_windows_read) if self.reader is not None else []
         pieces = self.reader.read(seen.resolved, windows) if windows else []
 
         def facts(doc_id: str, start: int, end: int):

@@ -7,8 +7,10 @@ from typing import Sequence
 
 import numpy as np
 
+from qa.answering import messages
 from qa.answering.view import CorpusView
-from qa.rules.question import DISTRICT_NAMES, Question
+from qa.rules.lexicon import DISTRICT_NAMES
+from qa.rules.question import Question
 from qa.schema import Hit
 
 RIVAL_SCORE = 0.9  # a passage of another district this close to the answer's best passage makes the question ambiguous
@@ -71,18 +73,15 @@ class Scope:
         with nothing to quote (how, why, yes or no), another district, a year no report covers."""
         coverage = self.view.coverage
         if asked.answer_type == "chitchat":
-            return "这不是关于报告内容的问题；请问报告中的数字、名称或事项。"
+            return messages.CHITCHAT
         if asked.answer_type == "other":
-            return "这个问题没有可以从报告原文中摘出的具体答案；请问具体的数字、名称、名单或日期。"
+            return messages.NOTHING_TO_QUOTE
         elsewhere = self.foreign_place(asked.text) if asked.district is None else asked.district
         if elsewhere is not None and elsewhere not in coverage:
-            covered = "、".join(sorted(coverage))
-            return f"报告中没有关于{elsewhere}的内容（现有报告只涉及{covered}）。"
+            return messages.other_place(elsewhere, sorted(coverage))
         districts = [asked.district] if asked.district else list(coverage)
         if asked.year is not None and not any(asked.year in coverage[d] for d in districts):
-            place = asked.district or "这些报告"
-            years = "、".join(str(y) for y in sorted(set().union(*(coverage[d] for d in districts))))
-            return f"报告中没有{place}{asked.year}年的内容（涉及的年份：{years}）。"
+            return messages.year_not_covered(asked.district, asked.year, sorted(set().union(*(coverage[d] for d in districts))))
         return None
 
     def rival_districts(self, asked: Question, hits: Sequence[Hit], doc_id: str, answer: str) -> list[str]:

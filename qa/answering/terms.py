@@ -9,7 +9,8 @@ import numpy as np
 
 from qa.answering.scope import PLACE_WORD
 from qa.answering.view import CorpusView
-from qa.rules.question import UNITS, Question
+from qa.rules.lexicon import UNITS
+from qa.rules.question import Question
 
 # The most key terms a question is scored by (questions hold 2 to 10; a pasted page hundreds).
 MAX_KEY_TERMS = 16

@@ -28,7 +28,8 @@ from qa.ingest.corpus import DOC_ID, META_FIELDS, report_paths
 from qa.index.embedding import Embedder
 from qa.errors import CorpusError
 from qa.ingest.formats import base_name, extract_text, report_suffix
-from qa.index.store import Index, build_index, folder_lock, pid_running
+from qa.index.housekeeping import folder_lock, pid_running
+from qa.index.store import Index, build_index
 from qa.ingest.normalize import normalize_report
 
 logger = logging.getLogger(__name__)

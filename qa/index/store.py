@@ -2,27 +2,26 @@
 manifest, loaded with checks, and changed report by report (``Index.change``) at the cost of the reports changed."""
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import re
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
-from qa import __version__
 import qa.index.segments as store
 from qa.index.chunking import make_passages, split_sentences
-from qa.ingest.corpus import combine_digests, corpus_hash
+from qa.ingest.corpus import combine_digests
 from qa.index.dense import DenseIndex
 from qa.index.embedding import Embedder
-from qa.errors import CorpusError, IndexDamagedError, IndexMismatchError, IndexMissingError, QAError, StaleIndexError
+from qa.errors import IndexDamagedError, QAError, StaleIndexError
+from qa.index.housekeeping import folder_lock, release_memory, remove_leftovers
+from qa.index.manifest import Manifest, check, new_manifest, read_manifest, readable
 from qa.index.lexical import BM25
 from qa.index.periods import assign_periods
 from qa.schema import Document, Passage, Sentence
@@ -32,35 +31,11 @@ from qa.index.tokenize import Tokenizer, derive_user_words
 
 logger = logging.getLogger(__name__)
 
-# Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
-# 2: checksums of every part; 3: sources.json, words derived per report; 4: one segment file per report;
-# 5: sentence vectors as float16
-FORMAT_VERSION = 5
 # Sentence vectors only judge how well a sentence answers (a feature among many): half the bytes, the same answers
 # (the 1,278 read questions, five and 2,000 reports; confidences moved by at most 0.0006). Passage vectors, which
 # FAISS ranks, stay float32.
 SENTENCE_DTYPE = np.float16
-__all__ = ["Index", "Manifest", "Source", "build_index", "remove_leftovers"]
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index was built from and with; ``load`` compares it with what the caller expects."""
-
-    format_version: int
-    code_version: str
-    embedding_model: str
-    dimension: int
-    tokenizer: str
-    user_words: int
-    corpus_hash: str
-    documents: int
-    passages: int
-    target_chars: int
-    overlap_chars: int
-    built_at: str
-    build_seconds: float
-    segments: list = field(default_factory=list)  # [doc id, file, SHA-256] per report in corpus order, checked at load
+__all__ = ["Index", "Manifest", "Source", "build_index"]
 
 
 class Index:
@@ -152,7 +127,7 @@ class Index:
         by_id = {doc.doc_id: doc for doc in documents}
         vectors = _embedded([p.text for p in passages], embedder, progress)
         sentence_vectors = _embedded([by_id[s.doc_id].text[s.start : s.end] for s in sentences], embedder, progress)
-        manifest = _manifest(embedder.name, int(vectors.shape[1]), tokenizer, corpus_digest, len(documents), len(passages),
+        manifest = new_manifest(embedder.name, int(vectors.shape[1]), tokenizer, corpus_digest, len(documents), len(passages),
                              target_chars, overlap_chars, started)
         logger.info("built index: %d documents, %d passages in %.1f s", len(documents), len(passages), manifest.build_seconds)
         return cls(
@@ -264,7 +239,7 @@ class Index:
         redone = {passages[i].doc_id for i in retokenised.tolist()}
         saved = {doc_id: ref for doc_id, ref in self.saved.items() if doc_id in sources and doc_id not in fresh and doc_id not in redone}
         all_digests = {doc_id: source.digest for doc_id, source in sources.items()}
-        manifest = _manifest(embedder.name, self.manifest.dimension, tokenizer, combine_digests(all_digests), len(documents),
+        manifest = new_manifest(embedder.name, self.manifest.dimension, tokenizer, combine_digests(all_digests), len(documents),
                              len(passages), target, overlap, started)
         logger.info("changed index: %d documents (%d new or replaced), %d passages (%d tokenised again) in %.2f s",
                     len(documents), len(fresh), len(passages), len(retokenised), manifest.build_seconds)
@@ -313,7 +288,7 @@ class Index:
         directory = Path(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
         with folder_lock(directory):
-            if not fresh and _readable(directory):
+            if not fresh and readable(directory):
                 self._save_in_place(directory)
             else:
                 self._save_aside(directory)
@@ -368,51 +343,12 @@ class Index:
     @staticmethod
     def read_manifest(directory: Path | str) -> Manifest:
         """Read just the manifest; raises ``IndexMissingError`` or ``StaleIndexError`` (unreadable or old format)."""
-        directory = Path(directory)
-        path = directory / "manifest.json"
-        if not path.exists():
-            raise IndexMissingError(f"no index in {directory}: build it with 'qa index'")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format_version") != FORMAT_VERSION:
-                raise StaleIndexError(
-                    f"the index in {directory} has format {data.get('format_version')}, this code reads {FORMAT_VERSION}: "
-                    "rebuild it with 'qa index'"
-                )
-            manifest = Manifest(**data)
-            if not all(isinstance(row, list) and len(row) == 3 and all(isinstance(v, str) for v in row) for row in manifest.segments):
-                raise ValueError("its list of segments is malformed")
-            return manifest
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise StaleIndexError(f"the index manifest in {directory} is unreadable ({exc}): rebuild it with 'qa index'") from None
+        return read_manifest(directory)
 
-    @classmethod
-    def check(cls, directory: Path | str, *, corpus_dir: Path | str | None = None, embedding_model: str | None = None) -> Manifest:
-        """Check an index folder without loading it; returns its manifest.
-
-        Raises ``IndexMissingError`` when there is none, ``StaleIndexError`` when it was built by another code version
-        or from another corpus than ``corpus_dir`` holds now, ``IndexMismatchError`` when built with another model.
-        """
-        manifest = cls.read_manifest(directory)
-        if manifest.code_version != __version__:
-            raise StaleIndexError(
-                f"the index in {directory} was built by qa {manifest.code_version}, this is {__version__}: rebuild it with 'qa index'"
-            )
-        if embedding_model is not None and manifest.embedding_model != embedding_model:
-            raise IndexMismatchError(
-                f"the index in {directory} was built with the embedding model {manifest.embedding_model!r}, "
-                f"not {embedding_model!r}: rebuild it with 'qa index' or choose that model"
-            )
-        if corpus_dir is not None and Path(corpus_dir).is_dir():
-            try:
-                current = corpus_hash(Path(corpus_dir))
-            except CorpusError as exc:
-                raise StaleIndexError(f"the corpus in {corpus_dir} cannot be indexed as it is ({exc})") from None
-            if current != manifest.corpus_hash:
-                raise StaleIndexError(
-                    f"the corpus in {corpus_dir} has changed since the index in {directory} was built: rebuild it with 'qa index'"
-                )
-        return manifest
+    @staticmethod
+    def check(directory: Path | str, *, corpus_dir: Path | str | None = None, embedding_model: str | None = None) -> Manifest:
+        """Check an index folder without loading it; returns its manifest (``qa.index.manifest.check``)."""
+        return check(directory, corpus_dir=corpus_dir, embedding_model=embedding_model)
 
     @classmethod
     def load(
@@ -492,18 +428,6 @@ class Index:
         return index
 
 
-def release_memory() -> None:
-    """Hand the heap memory freed by now back to the system (glibc's ``malloc_trim``; nothing elsewhere). Reading
-    thousands of segments frees as much as it keeps (each file's bytes, per-segment vector copies), and glibc keeps
-    those pages: at 2,000 reports the process held 1.5 GB after a load instead of 1.1."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _spans(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
     out: dict[str, list[list[int]]] = {}
     for rows, column in ((passages, 0), (sentences, 1)):
@@ -522,25 +446,6 @@ def _tokenizer(sources: Mapping[str, Source], previous: Tokenizer | None) -> tup
     if previous is not None and words == previous.user_words_set:
         return previous, set()
     return Tokenizer(words), (words ^ previous.user_words_set if previous is not None else set())
-
-
-def _manifest(model: str, dimension: int, tokenizer: Tokenizer, corpus_digest: str, documents: int, passages: int,
-              target_chars: int, overlap_chars: int, started: float) -> Manifest:
-    return Manifest(
-        format_version=FORMAT_VERSION,
-        code_version=__version__,
-        embedding_model=model,
-        dimension=dimension,
-        tokenizer=f"{tokenizer.name} (jieba cut_for_search, HMM) + user dictionary derived from each report",
-        user_words=len(tokenizer.user_words),
-        corpus_hash=corpus_digest,
-        documents=documents,
-        passages=passages,
-        target_chars=target_chars,
-        overlap_chars=overlap_chars,
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        build_seconds=round(time.perf_counter() - started, 3),
-    )
 
 
 def _sentence_text(documents: Mapping[str, Document], sentence: Sentence) -> str:
@@ -573,59 +478,6 @@ def _renumbered(passage: Passage, shift: int) -> Passage:
     out.__dict__.update(passage.__dict__)
     out.__dict__["passage_id"] = passage.passage_id + shift
     return out
-
-
-@contextmanager
-def folder_lock(directory: Path) -> Iterator[None]:
-    """One writer of a folder (the index, the corpus) at a time, across processes: a lock file beside it."""
-    with open(directory.parent / f".{directory.name}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _readable(directory: Path) -> bool:
-    try:
-        Index.read_manifest(directory)
-    except QAError:
-        return False
-    return True
-
-
-def remove_leftovers(index_dir: Path | str) -> list[Path]:
-    """Remove the folders that builds killed midway left beside ``index_dir`` (``.index.building-<pid>``,
-    ``.index.old-<pid>`` of a process no longer running); returns what was removed."""
-    index_dir = Path(index_dir)
-    removed = []
-    for path in index_dir.parent.glob(f".{index_dir.name}.*-*"):
-        kind, _, pid = path.name[len(index_dir.name) + 2 :].rpartition("-")
-        if kind not in ("building", "old") or not pid.isdigit() or pid_running(int(pid)):
-            continue
-        shutil.rmtree(path, ignore_errors=True)
-        removed.append(path)
-        logger.warning("removed %s, left by a build that did not finish", path.name)
-    if _readable(index_dir):  # segment files a killed save wrote but no manifest lists
-        with folder_lock(index_dir):
-            listed = {file for _, file, _ in Index.read_manifest(index_dir).segments}
-            for name in store.collect_garbage(index_dir / store.FOLDER, listed):
-                removed.append(index_dir / store.FOLDER / name)
-                logger.warning("removed %s, a segment no manifest lists (left by a save that did not finish)", name)
-    return removed
-
-
-def pid_running(pid: int) -> bool:
-    """Whether a process with this id is running (this one counts)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, *, reuse: bool = False,

@@ -7,9 +7,12 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from qa.rules.signals import Signal
+
+# the best span's signals the confidence model reads, in the order of its weights
 FEATURES = (
-    "score", "clause", "near", "slot", "sentence", "similarity", "retrieval", "period", "fit", "missing", "margin",
-    "numeric", "anchor", "gap", "head",
+    Signal.SCORE, Signal.CLAUSE, Signal.NEAR, Signal.SLOT, Signal.SENTENCE, Signal.SIMILARITY, Signal.RETRIEVAL,
+    Signal.PERIOD, Signal.FIT, Signal.MISSING, Signal.MARGIN, Signal.NUMERIC, Signal.ANCHOR, Signal.GAP, Signal.HEAD,
 )
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 
@@ -32,7 +35,7 @@ class Calibration:
 
     def save(self, path: Path = DEFAULT_PATH) -> None:
         data = asdict(self)
-        data["features"] = list(FEATURES)
+        data["features"] = [str(f) for f in FEATURES]
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     @classmethod

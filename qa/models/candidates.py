@@ -11,17 +11,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from qa.rules.extract import Span
+from qa.rules.types import Span
 from qa.rules.question import Question
-from qa.models.reader import ReaderSpan, WindowLogits, span_score, top_spans
+from qa.rules.signals import RANKED_REASONS, SPAN_SIGNALS, feature_value
+from qa.models.reader import DECODING, ReaderSpan, WindowLogits, span_score
 
 RULE_CANDIDATES = 8
-READER_CANDIDATES = 8
-MAX_ANSWER_CHARS = 60
 ANSWER_TYPES = ("number", "amount", "percentage", "date", "list", "name", "organisation", "place")
 RULE_KINDS = ("number", "amount", "percentage", "date", "list", "name")
-REASONS = ("no_terms", "nothing", "other_year", "person", "added", "members", "actual", "superlative", "contrary", "combined", "fit", "unsure")
-RULE_SIGNALS = ("clause", "near", "slot", "sentence", "similarity", "fit", "anchor", "gap", "head", "period")
 _FIGURE = re.compile(r"^[约超近逾达共仅]?[\d０-９.,，]+(?:[%‰]|[万亿千百十]*[\u4e00-\u9fff]{0,3})[余多左右以上内]*$")
 _DIGIT = re.compile(r"[\d０-９一二三四五六七八九十百千万亿两]")
 _EDGE_PUNCT = "，。、；：！？“”‘’（）《》,.;:!?()"
@@ -64,7 +61,7 @@ def question_features(asked: Question, rule_reason: str | None, rule_confidence:
     """Features of the question as a whole: what the no-answer option is scored on."""
     f = {"bias": 1.0, "rules_empty": float(n_rule == 0), "rules_conf": rule_confidence, "missing": missing,
          "search_box": float(asked.search_box), "has_year": float(asked.year is not None)}
-    for reason in REASONS:
+    for reason in RANKED_REASONS:
         f[f"reason_{reason}"] = float(rule_reason == reason)
     for t in ANSWER_TYPES:
         f[f"asks_{t}"] = float(asked.answer_type == t)
@@ -89,8 +86,8 @@ def gather(
     pieces: Sequence[WindowLogits],
     facts: Callable[[str, int, int], SentenceFacts],
 ) -> tuple[list[Option], dict[str, float]]:
-    """The candidates (rules' first ``RULE_CANDIDATES`` distinct offsets, the reader's first ``READER_CANDIDATES``
-    spans) with their features, and the question's features. ``facts(doc_id, start, end)`` describes the sentence
+    """The candidates (rules' first ``RULE_CANDIDATES`` distinct offsets, the reader's ``DECODING.proposals``
+    best spans) with their features, and the question's features. ``facts(doc_id, start, end)`` describes the sentence
     a span stands in. A candidate from another year than the one asked, or a plan where an outcome is asked, is
     dropped."""
     rules: list[Span] = []
@@ -99,7 +96,7 @@ def gather(
             rules.append(span)
         if len(rules) == RULE_CANDIDATES:
             break
-    proposed = top_spans(pieces, n=READER_CANDIDATES, max_chars=MAX_ANSWER_CHARS) if pieces else []
+    proposed = DECODING.spans(pieces) if pieces else []
     reader_best = proposed[0] if proposed else None
     qf = question_features(asked, rule_reason, rule_confidence, missing, len(rules), pieces, reader_best)
 
@@ -152,8 +149,8 @@ def _candidate_features(asked: Question, option: Option, read: ReaderSpan | None
     f["r_top_refused"] = float(rule_rank == 0 and rule_reason is not None)
     for kind in RULE_KINDS:
         f[f"r_kind_{kind}"] = float(rule is not None and rule.kind == kind)
-    for name in RULE_SIGNALS:
-        f[f"r_{name}"] = float(rule.signals.get(name, 0.0)) if rule is not None else 0.0
+    for signal in SPAN_SIGNALS:
+        f[f"r_{signal}"] = feature_value(rule.signals, signal) if rule is not None else 0.0
     f["d_has"] = float(read is not None)
     f["d_score"] = read.score if read is not None else 0.0
     f["d_logprob"] = max(-20.0, read.log_prob) if read is not None else -20.0

@@ -109,7 +109,38 @@ def window_logits(window: Window, offsets: np.ndarray, start: np.ndarray, end: n
     )
 
 
-def top_spans(pieces: Sequence[WindowLogits], *, n: int = 5, max_chars: int = 40, per_piece: int = 20) -> list[ReaderSpan]:
+@dataclass(frozen=True)
+class Decoding:
+    """How answer spans are read off the reader's logits: one configuration for training, evaluation and serving.
+
+    A span is a start token and an end token at or after it whose characters run at most ``max_chars`` (the
+    longest gold answer of the read splits is 52), tried among each piece's ``per_piece`` best starts and ends and
+    scored by start logit + end logit. The question's no-answer score is the lowest [CLS] score over the pieces
+    read (SQuAD 2.0's convention: the piece that most believes an answer is there speaks for the question)."""
+
+    max_chars: int = 60
+    per_piece: int = 20
+    proposals: int = 8  # spans the reader offers the ranker
+
+    def spans(self, pieces: Sequence[WindowLogits], n: int | None = None) -> list[ReaderSpan]:
+        """The best ``n`` (default ``proposals``) distinct spans over all pieces, best first."""
+        return top_spans(pieces, n=self.proposals if n is None else n, max_chars=self.max_chars, per_piece=self.per_piece)
+
+    @staticmethod
+    def no_answer(pieces: Sequence[WindowLogits]) -> float | None:
+        """The question's no-answer score, or None when nothing was read."""
+        return min((p.null for p in pieces), default=None)
+
+    def answers(self, pieces: Sequence[WindowLogits], best: ReaderSpan | None) -> bool:
+        """Whether the reader alone would give ``best`` rather than no answer."""
+        null = self.no_answer(pieces)
+        return best is not None and (null is None or best.score >= null)
+
+
+DECODING = Decoding()
+
+
+def top_spans(pieces: Sequence[WindowLogits], *, n: int = 5, max_chars: int = Decoding.max_chars, per_piece: int = Decoding.per_piece) -> list[ReaderSpan]:
     """The ``n`` best distinct spans over all pieces, best first: start token ``i`` and end token ``j >= i`` whose
     characters run at most ``max_chars``, scored by start logit + end logit (the usual outer-product decoding)."""
     found: dict[tuple[str, int, int], ReaderSpan] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from qa.rules.question import CN_DIGITS
+from qa.rules.lexicon import CN_DIGITS
 from qa.rules.spans import CN_NUMERAL, char_pairs, shared_edge
 
 _BUILD_VERB = re.compile(r"(?:建|建设|新增|新开|改造|提升)$")

@@ -6,35 +6,22 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from qa.errors import QuestionError
+from qa.rules.lexicon import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNITS
 
 MAX_QUESTION_CHARS = 500
 MAX_HISTORY = 20
 
-# Jinan's districts and counties by the names people type; the value is the canonical name.
-DISTRICT_NAMES = {
-    "历下": "历下区", "市中": "市中区", "槐荫": "槐荫区", "天桥": "天桥区", "历城": "历城区", "长清": "长清区",
-    "章丘": "章丘区", "济阳": "济阳区", "莱芜": "莱芜区", "钢城": "钢城区", "平阴": "平阴县", "商河": "商河县",
-    "高新区": "高新区", "起步区": "起步区",
-}
 # 历下区长 is 历下's 区长: the 区 of 区长/区委/区政府 stays with the office
 _DISTRICT = re.compile(r"(历下|市中|槐荫|天桥|历城|长清|章丘|济阳|莱芜|钢城|平阴|商河)(?:区(?!长|委|政府|人大)|县)?|高新区|起步区")
 # A district-like name at the start of a question ("朝阳区…", "青岛市南区…") that the reports never mention.
 _OTHER_PLACE = re.compile(r"^(?:请问)?(?:[\u4e00-\u9fff]{2}市)?([\u4e00-\u9fff]{2,3}(?:区|县|市))")
 _NOT_A_PLACE = re.compile(r"园|试验|商务|片|功能|自贸|城区|社区|景区|街区|校区|园区|新区|开发区|全区|本区|该区|全市|本市")
 
-# Chinese digits (years are written 二〇二四) and 十 (counts and places: 第十项)
-CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-# the titles a report puts before a person's name (区长杨福涛, 记者 夏侯凤超)
-TITLES = "区长|市长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑|美编|责编|主编|摄影|校对|组版"
 _YEAR = re.compile(r"(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(\d\d)年")
 
 _PLAN = re.compile(r"计划|打算|将要|将会|预计|目标|力争|要[^求素]|准备|拟|明年|今年|新的一年|规划")
 _RESULT = re.compile(r"完成了|实现了|去年|过去一年|过去的一年|已经|已|取得|累计|[^除]了(?!解)|获得|达到了")
 
-UNITS = (
-    "万平方米|平方公里|平方米|万人次|亿美元|万美元|美元|亿元|万元|元|万户|户|个|家|所|处|项|套|座|条|名|人|亩|份|场|次|强|"
-    "栋|批|倍|公里|千米|米|吨|台|辆|张|间|类|级|大|连冠|周年|小时|分钟|天|P|%"
-)
 _CURRENCY_UNITS = ("亿元", "万元", "元", "美元", "亿美元", "万美元")
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:个)?({UNITS})")
 # a search-box query ending on a count in a measure word: 层级数 → 级 (三级), 户数 → 户, 人数 → 人
@@ -96,41 +83,6 @@ _FRAME = re.compile(
     r"请问|多少|几|什么时候|什么|哪些|哪几|哪个|哪家|哪里|哪一|哪[所座处位条项套种类款栋片块]|哪|是否|有没有|吗|呢|啊|吧|么|怎样|如何|"
     r"一共|总共|共|分别|大概|大约|具体|情况|方面|报告|政府工作报告|工作报告|提到|提出|说|显示"
 )
-
-
-# Everyday words for what the reports name in the statistical language of government work reports. A question's
-# focus gets the report's term added, so both retrieval and span scoring can find it.
-REPORT_TERMS = {
-    "GDP": "地区生产总值", "gdp": "地区生产总值", "生产总值": "地区生产总值", "经济总量": "地区生产总值",
-    "财政收入": "一般公共预算收入", "地方财政收入": "一般公共预算收入",
-    "财政支出": "一般公共预算支出",
-    "高企": "高新技术企业", "高新企业": "高新技术企业",
-    "营收": "营业收入", "收入规模": "营业收入",
-    "外贸": "进出口",
-    "堵车": "交通拥堵", "拥堵": "交通拥堵",
-    "五百强": "500强",
-    "入学名额": "学位", "上学名额": "学位", "招生名额": "学位",
-    "绿化率": "绿化覆盖率", "绿地": "绿化",
-    "保障房": "保障性租赁住房", "租赁房": "保障性租赁住房",
-    "老小区": "老旧小区", "旧小区": "老旧小区",
-    "写字楼": "楼宇", "办公楼": "楼宇",
-    "退税": "留抵退税",
-    "外商投资": "外资",
-    "国外": "国际", "境外": "国际", "海外": "国际",
-    "外地": "市外", "济南以外": "市外", "济南外": "市外",
-    # everyday words for the reports' own (a general list, not drawn from the eval questions alone)
-    "牌子": "品牌", "国产": "国内", "老百姓": "群众", "市民": "群众", "住户": "居民", "老人": "老年人",
-    "养老院": "养老", "学校": "中小学", "小学": "中小学", "中学": "中小学", "看病": "医疗", "马路": "道路",
-    "房子": "住房", "租房": "租赁", "空气": "空气质量", "网速": "宽带", "纳税": "税收", "交税": "税收",
-    "开支": "支出", "花钱": "支出", "营业额": "营业收入", "销售额": "营业收入", "外企": "外资", "招商": "招商引资",
-    "大楼": "楼宇", "高楼": "楼宇", "旅游": "文旅", "景点": "景区", "老城": "古城", "接着建": "续建",
-    "继续建": "续建", "在建": "续建", "红绿灯": "路口", "找工作": "就业", "工作岗位": "就业",
-    "第三产业": "服务业", "三产": "服务业", "第二产业": "工业", "二产": "工业",
-    "重点工程": "重点项目", "经营主体": "市场主体", "个体户": "市场主体", "个体工商户": "市场主体", "占地": "面积", "人代会": "人民代表大会", "人大": "人民代表大会",
-    "民企": "民营企业", "夺冠": "连冠", "本领": "能力", "本事": "能力", "正在施工": "在建", "施工中": "在建",
-    "上亿": "亿元", "过亿": "亿元", "平米": "平方米",
-    "动工": "开工", "摩天楼": "超高层", "摩天大楼": "超高层", "开发商": "开发企业", "开发方": "开发企业",
-}
 
 
 # A figure written in words (二十万平米, 一百二十个): reports print figures of ten and more in digits. Counts in words
@@ -351,8 +303,6 @@ def _terse_type(text: str) -> str:
     return "amount" if _MONEY.search(text) else "number"
 
 
-# A rank or an ordinal: 排第几, 排名, 第几届, 哪一届, 名次. The answer is printed 全市第一, 第十二届, 15名.
-ORDINAL = "名次"
 _ORDINAL_Q = re.compile(
     r"第几|排名|排位|名次|位次|排在|排第|列第|位列|哪一?[届次]|几届|第多少|老几|(?:处于|位于|位居|处在)(?:什么|哪个|怎样的?)(?:水平|位置|位次)"
 )
@@ -360,7 +310,6 @@ _ORDINAL_Q = re.compile(
 
 # what a question measures without naming the unit, and the unit family it is printed in
 _MEASURED = ((r"面积|占地|空间(?=[^，。？?]{0,4}多大)", "平方米"), (r"多长|长度|多远|里程", "米"), (r"多重|重量", "吨"))
-UNIT_FAMILIES = {"平方米": ("平方米", "平方公里", "亩"), "米": ("米", "公里", "千米"), "吨": ("吨",)}
 
 
 def asked_unit(text: str) -> str | None:
@@ -471,8 +420,6 @@ _STOCK = re.compile(r"总数|总量|总共有|一共有|共有多少|累计|存�
 _RATE_ONLY = re.compile(r"同比|比上年|较上年|增速|增幅|涨幅|降幅|百分")
 _WHOLE = re.compile(r"一共|总共|合计|总计|共计|加起来|加在一起|总数|总量")
 _COUNT_ASKED = re.compile(r"总数|数量|个数|家数|户数|人数|多少家|多少人")
-# a share, in a question (占多大比例) or before a printed rate (占全市46%)
-SHARE = re.compile(r"占|比重|占比")
 
 
 def item_position(text: str) -> int | None:

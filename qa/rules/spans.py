@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from qa.rules.question import TITLES, UNITS
+from qa.rules.lexicon import TITLES, UNITS
 
 _PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
 _NUMBER = re.compile(

@@ -28,7 +28,7 @@ from qa.errors import CorpusError
 from qa.schema import Document
 from qa.ingest.corpus import DOC_ID, META_FIELDS
 from qa.ingest.formats import MAX_FILE_BYTES, TooLarge, WrongKind, check_kind
-from qa.index.store import release_memory
+from qa.index.housekeeping import release_memory
 from qa.index.library import Library, check_metadata, report_id
 from qa.settings import Settings
 from qa.server.guards import is_documents_path

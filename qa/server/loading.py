@@ -41,7 +41,7 @@ def settle() -> None:
     and are freed by reference counting then. Without it each full collection walks them all (0.2-0.3 s at 2,000
     reports), landing on whichever request or change happens to allocate. The heap memory freed by then (the
     index swapped out, what loading or changing left) goes back to the system."""
-    from qa.index.store import release_memory
+    from qa.index.housekeeping import release_memory
 
     gc.freeze()
     release_memory()
@@ -118,7 +118,8 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
     build is there, it keeps answering and ``on_degraded`` is told why; with none, the build's error is raised."""
     from qa.index.embedding import SentenceEmbedder
     from qa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, QAError, StaleIndexError
-    from qa.index.store import Index, build_index, remove_leftovers
+    from qa.index.housekeeping import remove_leftovers
+    from qa.index.store import Index, build_index
     from qa.answering.pipeline import QA, answerer_options
 
     from qa.index.library import recover

@@ -11,6 +11,7 @@ import numpy as np
 from qa.models.calibration import FEATURES, Calibration
 from qa.rules.question import analyse
 from qa.training.evaluate import exact_match, holds_answer
+from qa.answering.protocol import Answerer
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 4000, rate: float = 0.5) -> tuple[np.ndarray, float]:
@@ -38,13 +39,13 @@ def best_threshold(confidences: list[float], correct: list[bool], unanswerable: 
 
 
 def calibrate(
-    qa, items: list[dict], *, weights: tuple[float, ...] = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), splits: Sequence[str] = ("dev",)
+    qa: Answerer, items: list[dict], *, weights: tuple[float, ...] = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), splits: Sequence[str] = ("dev",)
 ) -> Calibration:
     """Measure the fusion weight and fit the confidence model on ``items`` (of ``splits``) with ``qa``'s index."""
     answerable = [item for item in items if item["answerable"]]
     recall: dict[float, tuple[float, float]] = {}
     analysed = [(item, analyse(item["question"])) for item in answerable]
-    prepared = [(item, asked, qa.retriever.scores(asked.focus or asked.text), qa.scope.passage_boost(asked)) for item, asked in analysed]
+    prepared = [(item, asked, qa.retriever.scores(asked.focus or asked.text), qa.passage_boost(asked)) for item, asked in analysed]
     for weight in weights:
         at1 = at5 = 0
         for item, asked, scores, boost in prepared:

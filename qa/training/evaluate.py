@@ -6,9 +6,10 @@ import re
 import statistics
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from qa.rules.question import analyse
+from qa.answering.protocol import Answerer
 
 _REQUIRED = ("id", "question", "answers", "doc_id", "type", "answerable")
 
@@ -98,7 +99,7 @@ def holds_answer(passage_text: str, passage_doc: str, item: dict) -> bool:
     return (bool(evidence) and evidence[:30] in passage_text) or any(a in passage_text for a in item["answers"])
 
 
-def baseline_sentence(qa, question: str, mode: str) -> str | None:
+def baseline_sentence(qa: Answerer, question: str, mode: str) -> str | None:
     """A retrieval-only baseline: the sentence of the top passage (by ``mode``) sharing most question terms."""
     hits = qa.retriever.search(question, 1, mode=mode)
     if not hits:
@@ -109,7 +110,7 @@ def baseline_sentence(qa, question: str, mode: str) -> str | None:
     return max(pieces, key=lambda s: sum(t in s for t in terms), default=None)
 
 
-def run_eval(qa, items: list[dict], *, split: str) -> dict:
+def run_eval(qa: Answerer, items: list[dict], *, split: str) -> dict:
     """Answer every item with ``qa`` and the two baselines; returns the report (overall, by type, per item)."""
     rows = []
     for item in items:
@@ -286,6 +287,29 @@ def render_table(report: dict) -> str:
         lines.append(f"{name:16}" + "".join(cells))
     lines += _render_deciders(report.get("deciders", {}))
     lines += _render_confidence(report.get("confidence"))
+    return "\n".join(lines)
+
+
+HEADLINE_SPLITS = ("holdout", "blind13", "blind14")
+
+
+def headline_table(reports: Sequence[dict]) -> str:
+    """The README's table of current numbers from eval reports (``run_eval``): per split, the hybrid answerer's
+    exact match (F1), the rules' alone, and how often each kind of question was abstained on; then how right the
+    answers given at confidence 0.9 or more were, over all the splits."""
+    lines = ["| split | hybrid EM (F1) | rules alone | unanswerable abstained | answerable abstained |", "|---|---|---|---|---|"]
+    high: list[bool] = []
+    for report in reports:
+        deciders = report.get("deciders", {}).get("overall", {})
+        hybrid, rules = deciders.get("hybrid", {}), deciders.get("rules", {})
+        lines.append(
+            f"| {report['split']} ({report['items_count']}) | {_fmt(hybrid.get('em'), 3)} ({_fmt(hybrid.get('f1'), 3)}) "
+            f"| {_fmt(rules.get('em'), 3)} | {_fmt(hybrid.get('unanswerable_abstained'))} | {_fmt(hybrid.get('answerable_abstained'))} |"
+        )
+        high += [bool(r["em"]) for r in report.get("items", []) if not r["abstained"] and r["confidence"] >= 0.9]
+    share = f"{statistics.fmean(high):.3f}" if high else "-"
+    lines.append("")
+    lines.append(f"Answers given at confidence ≥ 0.9: {len(high)}, right {share}.")
     return "\n".join(lines)
 
 

@@ -16,13 +16,14 @@ import numpy as np
 
 from qa.training.evaluate import exact_match
 from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
+from qa.answering.protocol import Answerer
 
 logger = logging.getLogger(__name__)
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
 
-def collect(qa, items: Sequence[dict], split: str) -> tuple[list[dict], list[dict]]:
+def collect(qa: Answerer, items: Sequence[dict], split: str) -> tuple[list[dict], list[dict]]:
     """One row per question the pipeline does not refuse outright (its candidates with features and rightness),
     and one per question it refuses (chit-chat, another district, a year not covered), which the ranker never sees."""
     rows, refused = [], []

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from qa.models.reader import Window
+from qa.answering.protocol import Answerer
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +44,13 @@ def label_window(window: Window, item: dict, gold: tuple[int, int] | None) -> in
     return -1
 
 
-def bundle_rows(qa, items: Sequence[dict], split: str, k: int = WINDOWS_PER_QUESTION) -> list[dict]:
+def bundle_rows(qa: Answerer, items: Sequence[dict], split: str, k: int = WINDOWS_PER_QUESTION) -> list[dict]:
     """One row per question: the resolved question, its gold forms, and its windows with labels. When none of the
     windows holds the gold answer, the passage that does is added as a training-only window (``added``)."""
     rows = []
     for item in items:
         seen = qa.deliberate(item["question"], history=item.get("history") or [])
-        windows = qa.evidence.reader_windows(seen.hits, seen.rules.spans, k)
+        windows = qa.reader_windows(seen, k)
         doc = qa.index.by_id.get(item.get("doc_id") or "")
         gold = gold_span(doc.text, item) if doc is not None else None
         labelled = [(w, label_window(w, item, gold), False) for w in windows]

@@ -27,7 +27,7 @@ import numpy as np
 
 from qa.training.evaluate import char_f1, exact_match
 from qa.models.reader import (
-    ADAPTER_FORMAT, LORA_TARGETS, Window, base_fingerprint, build_span_model, load_encoder, pieces_from_encoding, reader_question, top_spans,
+    ADAPTER_FORMAT, LORA_TARGETS, Window, base_fingerprint, build_span_model, load_encoder, pieces_from_encoding, reader_question, DECODING,
 )
 
 logger = logging.getLogger(__name__)
@@ -289,7 +289,7 @@ def predict_best(model, tokenizer, examples: Sequence[Example], *, max_length: i
             start, end = model(enc["input_ids"].to(device), enc["attention_mask"].to(device), enc["token_type_ids"].to(device))
         pieces = pieces_from_encoding(enc, windows, start.float().cpu().numpy(), end.float().cpu().numpy())
         for piece in pieces:
-            spans = top_spans([piece], n=1)
+            spans = DECODING.spans([piece], n=1)
             if spans:
                 qid = chunk[piece.window.rank].qid
                 if qid not in best or spans[0].score > best[qid][1]:
