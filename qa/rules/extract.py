@@ -141,6 +141,7 @@ def extract_spans(
             context_match(local, text, clauses, at_clause),
             context_match(bigram_weights, text, clauses, at_clause),
         )
+        measured = measure_window(text, clauses, at_clause) + implied_measure(unit)  # where what a figure measures is named
         signals = {
             Signal.CLAUSE: clause_match,
             Signal.NEAR: proximity(local, subject + ev.text[a:b], len(subject), len(subject) + b - a)
@@ -153,8 +154,8 @@ def extract_spans(
             Signal.PERIOD: period_fit(question, ev),
             Signal.FIT: min(fit, 1.0),
             Signal.ANCHOR: context_match(anchors, text, clauses, at_clause),
-            Signal.GAP: term_gap(weights, measure_window(text, clauses, at_clause) + implied_measure(unit)),
-            Signal.HEAD: head_gap(heads, measure_window(text, clauses, at_clause) + implied_measure(unit)),
+            Signal.GAP: term_gap(weights, measured),
+            Signal.HEAD: head_gap(heads, measured),
         }
         score = sum(SCORE_WEIGHTS[name] * signals[name] for name in SCORE_WEIGHTS)
         if kind in ("name", "list"):
@@ -162,8 +163,8 @@ def extract_spans(
             # is the surest sign: the question was read off that very phrase (a loose match of one shared
             # character pair on each side, at most 0.4, is not)
             score *= _factor(signals, Signal.X_SLOT, 1.0 + SLOT_BONUS * signals[Signal.SLOT] * (signals[Signal.SLOT] > 0.4))
-        _factor(signals, Signal.X_FIT_OVER, 1.0 + 0.1 * (fit > 1.0))
-        score *= min(fit, 1.0) * (1.0 + 0.1 * (fit > 1.0)) * signals[Signal.PERIOD]
+        over = _factor(signals, Signal.X_FIT_OVER, 1.0 + 0.1 * (fit > 1.0))  # the unit asked, printed
+        score *= min(fit, 1.0) * over * signals[Signal.PERIOD]
         score *= 1.0 - 0.6 * signals[Signal.GAP]  # a key term nowhere near: the figure likely measures something else
         score *= 1.0 - HEAD_PENALTY * signals[Signal.HEAD]
         # named in a clause before the figure's own only: it likely counts something said next to it

@@ -66,6 +66,7 @@ MEASURED = (Signal.CLAUSE, Signal.NEAR, Signal.SLOT, Signal.SENTENCE, Signal.SIM
 FLAGS = (Signal.TITLED, Signal.CONTRARY, Signal.COMBINED, Signal.ADDED)
 FACTORS = tuple(s for s in Signal if s.startswith("x_"))
 SPAN_SIGNALS = MEASURED + FLAGS + FACTORS
+_FACTOR_SET = frozenset(FACTORS)
 
 # How much each measured signal counts in a span's base score (they sum to 1); set on the dev split.
 SCORE_WEIGHTS = {Signal.CLAUSE: 0.3, Signal.NEAR: 0.15, Signal.SLOT: 0.1, Signal.SENTENCE: 0.15, Signal.SIMILARITY: 0.15, Signal.RETRIEVAL: 0.15}
@@ -73,8 +74,9 @@ SCORE_WEIGHTS = {Signal.CLAUSE: 0.3, Signal.NEAR: 0.15, Signal.SLOT: 0.1, Signal
 
 def feature_value(signals: dict, signal: Signal) -> float:
     """A signal as a feature: a factor as its logarithm (0 when not applied), anything else as it is (0 when absent)."""
-    value = float(signals.get(signal, 1.0 if signal in FACTORS else 0.0))
-    return math.log(value) if signal in FACTORS else value
+    if signal in _FACTOR_SET:
+        return math.log(float(signals.get(signal, 1.0)))
+    return float(signals.get(signal, 0.0))
 
 
 class Reason(StrEnum):
