@@ -59,6 +59,9 @@ class Settings:
     allowed_hosts: str = field(default_factory=lambda: _env("QA_ALLOWED_HOSTS", "127.0.0.1,localhost,::1"))
     # questions a minute one client address may ask (the API and the chat); 0: no limit (behind a proxy that limits)
     rate_limit: int = field(default_factory=lambda: int(_env("QA_RATE_LIMIT", "120")))
+    # whether clients on this machine (loopback addresses) are limited too: on behind a proxy on the same machine
+    # that is not in QA_TRUSTED_PROXIES (every request then comes from loopback)
+    rate_limit_loopback: bool = field(default_factory=lambda: _env("QA_RATE_LIMIT_LOOPBACK", "0").lower() in ("1", "true", "yes", "on"))
     # seconds a connection may take to send a request's headers, and the whole request with its body (slow clients)
     header_timeout: float = field(default_factory=lambda: float(_env("QA_HEADER_TIMEOUT", "10")))
     body_timeout: float = field(default_factory=lambda: float(_env("QA_BODY_TIMEOUT", "30")))

@@ -239,6 +239,46 @@ def stop_server(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+def bare_embedding(rounds: int = 12) -> dict:
+    """The floor every answer stands on: one question embedded alone, in this process, with the server stopped
+    (``SentenceEmbedder().embed([q])`` over the benchmark's questions, ``rounds`` times: 240 by default)."""
+    from qa.index.embedding import SentenceEmbedder
+
+    embedder = SentenceEmbedder()
+    questions = [q for q, _ in QUESTIONS]
+    for q in questions[:5]:
+        embedder.embed([q])
+    times = []
+    for _ in range(rounds):
+        for q in questions:
+            started = time.perf_counter()
+            embedder.embed([q])
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p50 = percentile(times, 0.50)
+    return {"n": len(times), "p50_ms": round(p50, 1), "p95_ms": round(percentile(times, 0.95), 1), "rate_rps": round(1000 / p50, 1)}
+
+
+# issue 28's targets, as ratios to the bare embedding measured in the same run
+TARGETS = {"p50_1_over_bare": 2.5, "p95_1_over_bare": 5.0, "rps_8_over_bare_rate": 0.6}
+
+
+def ratios(report: dict) -> dict:
+    """The served path against the bare embedding: p50 and p95 at one client over its p50, throughput at 8 clients
+    over its one-at-a-time rate."""
+    bare = report.get("bare_embedding")
+    levels = {level["concurrency"]: level for level in report.get("levels", [])}
+    out: dict = {}
+    if not bare:
+        return out
+    if 1 in levels:
+        out["p50_1_over_bare"] = round(levels[1]["p50_ms"] / bare["p50_ms"], 2)
+        out["p95_1_over_bare"] = round(levels[1]["p95_ms"] / bare["p50_ms"], 2)
+    if 8 in levels:
+        out["rps_8_over_bare_rate"] = round(levels[8]["throughput_rps"] / bare["rate_rps"], 2)
+    return out
+
+
 def markdown(report: dict) -> str:
     lines = []
     if report.get("cold_start_s") is not None:
@@ -260,6 +300,15 @@ def markdown(report: dict) -> str:
             f"| {level['concurrency']} | {level['requests']} | {level['errors']} | {level['throughput_rps']} | "
             f"{level['p50_ms']} | {level['p95_ms']} | {level['p99_ms']} | {level['max_ms']} |"
         )
+    if report.get("bare_embedding"):
+        bare = report["bare_embedding"]
+        lines.append(f"| bare query embedding | {bare['n']} | – | {bare['rate_rps']} (one at a time) | {bare['p50_ms']} | {bare['p95_ms']} | – | – |")
+    if report.get("ratios"):
+        lines.append("")
+        for name, value in report["ratios"].items():
+            target = TARGETS[name]
+            met = value >= target if name.startswith("rps") else value <= target
+            lines.append(f"- {name}: **{value}** (target {'≥' if name.startswith('rps') else '≤'} {target}: {'met' if met else 'not met'})")
     if report.get("under_worst_case"):
         level = report["under_worst_case"]
         lines.append(
@@ -285,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="then measure one normal client while N others send 500-character worst-case questions")
     parser.add_argument("--rate-limit", type=int, default=None, help="with --spawn: QA_RATE_LIMIT for the server (default 0: none)")
     parser.add_argument("--rules-too", action="store_true", help="with --spawn: then measure a server with the rules alone (QA_READER=off)")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare query embedding (and the ratios to it)")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",") if level.strip()]
     if not levels or min(levels) < 1 or args.requests < 1:
@@ -304,6 +354,13 @@ def main(argv: list[str] | None = None) -> int:
             report.update(measured)
         else:
             report["rules_only"] = measured
+    if not args.no_bare:
+        print("the bare query embedding, servers stopped …", file=sys.stderr)
+        report["bare_embedding"] = bare_embedding()
+        report["ratios"] = ratios(report)
+        if "rules_only" in report:
+            report["rules_only"]["bare_embedding"] = report["bare_embedding"]
+            report["rules_only"]["ratios"] = ratios(report["rules_only"])
     print(markdown(report))
     if "rules_only" in report:
         print("\nthe rules alone (QA_READER=off), same run:\n" + markdown(report["rules_only"]))

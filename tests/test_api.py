@@ -496,6 +496,24 @@ def test_a_client_asking_too_fast_gets_429_with_retry_after_and_others_do_not():
     assert client_a.post("/api/ask").status_code == 200
 
 
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"])
+def test_loopback_is_not_limited_unless_asked_and_its_neighbours_are(address):
+    from starlette.responses import PlainTextResponse
+
+    async def downstream(scope, receive, send):
+        await PlainTextResponse("answered")(scope, receive, send)
+
+    def statuses(limited, client_address: str) -> list[int]:
+        client = TestClient(limited, client=(client_address, 5000))
+        return [client.post("/v1/chat/completions").status_code for _ in range(5)]
+
+    frozen = lambda: 0.0  # noqa: E731 - no token comes back during the test
+    assert statuses(RateLimit(downstream, per_minute=12, clock=frozen), address) == [200] * 5
+    assert statuses(RateLimit(downstream, per_minute=12, clock=frozen, limit_loopback=True), address) == [200] * 3 + [429] * 2
+    for outside in ("128.0.0.1", "10.0.0.1", "::2", "::ffff:10.0.0.1", "localhost", "testclient"):
+        assert statuses(RateLimit(downstream, per_minute=12, clock=frozen), outside) == [200] * 3 + [429] * 2
+
+
 def test_the_rate_limit_is_wired_in_and_off_when_zero(client):
     assert any(m.cls is RateLimit for m in client.app.user_middleware)
     assert all(client.post("/api/ask", json={"question": QUESTION}).status_code == 200 for _ in range(40))

@@ -117,3 +117,22 @@ def test_a_client_sending_its_headers_too_slowly_is_cut_off(live_server):
                 sock.sendall(b"a")  # a byte every 2 s does not keep it open
     assert reply.startswith(b"HTTP/1.1 408")
     assert 9.5 < cut_after < 15
+
+
+def test_the_official_openai_client_gets_cited_answers_streamed_and_whole(live_server):
+    openai = pytest.importorskip("openai")
+    sdk = openai.OpenAI(base_url=f"{live_server.url}/v1", api_key="unused", max_retries=0, timeout=60)
+    assert [m.id for m in sdk.models.list()] == ["reportqa"]
+    messages = [{"role": "user", "content": "2019年济南市中区外贸进出口总额是多少？"}, {"role": "assistant", "content": "……"},
+                {"role": "user", "content": QUESTION}]
+    reply = sdk.chat.completions.create(model="reportqa", messages=messages)
+    structured = reply.model_extra["reportqa"]
+    assert structured["answer"] == "7000余个" and "**7000余个**" in reply.choices[0].message.content
+    citation = structured["citations"][0]
+    assert citation["district"] == "历下区" and citation["year"] == 2024 and f"《{citation['title']}》" in reply.choices[0].message.content
+    chunks = list(sdk.chat.completions.create(model="reportqa", messages=messages, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == reply.choices[0].message.content
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    with pytest.raises(openai.BadRequestError) as refused:
+        sdk.chat.completions.create(model="reportqa", messages=[{"role": "user", "content": "问" * 600}])
+    assert "500" in refused.value.body["message"]

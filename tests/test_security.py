@@ -267,7 +267,7 @@ def test_no_anonymous_request_writes_a_byte(served, tmp_path):
 
 @pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
 def test_forwarded_headers_count_only_from_a_trusted_proxy(tmp_path, trusted):
-    served = Served(settings_for(tmp_path, rate_limit=12, trusted_proxies=trusted))  # bursts of 3
+    served = Served(settings_for(tmp_path, rate_limit=12, trusted_proxies=trusted, rate_limit_loopback=True))  # bursts of 3
     try:
         with httpx.Client(base_url=served.url, timeout=10) as client:
             codes = [client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": f"10.0.0.{i}"}).status_code
@@ -281,6 +281,16 @@ def test_forwarded_headers_count_only_from_a_trusted_proxy(tmp_path, trusted):
     else:  # behind a trusted proxy each forwarded client has its own bucket, and a foreign forwarded host is refused
         assert codes == [200] * 6
         assert page.status_code == 400 and "evil.example" not in page.text
+
+
+def test_a_client_on_this_machine_is_not_rate_limited_by_default(tmp_path):
+    served = Served(settings_for(tmp_path, rate_limit=12))  # bursts of 3 for any other address
+    try:
+        with httpx.Client(base_url=served.url, timeout=10) as client:
+            codes = [client.post("/api/ask", json={"question": QUESTION}).status_code for _ in range(8)]
+    finally:
+        served.stop()
+    assert codes == [200] * 8
 
 
 # --- 4. the smaller items ------------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from qa.ingest.formats import MAX_FILE_BYTES
 
 # An API call or a chat turn (the page sends only the new question: its conversation is kept on the server).
 API_BODY_LIMIT = 64 * 1024
+# the JSON APIs: /api/ (the service's own) and /v1/ (OpenAI-compatible)
+API_PREFIXES = ("/api/", "/v1/")
 
 
 class RequestDeadlines(H11Protocol):
@@ -159,7 +161,7 @@ class AllowedRoutes:
     def _allowed(self, scope: dict) -> bool:
         path = scope["path"]
         if path.startswith("/api/") or page_route_allowed(scope["method"], path):
-            return True  # /api/ paths get the API's own 404 and 405 answers
+            return True  # /api/ paths get the API's own 404 and 405 answers (a /v1/ path is open by being declared)
         return any(route.matches({**scope, "type": "http"})[0] != Match.NONE for route in self.routes)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
@@ -171,18 +173,24 @@ class AllowedRoutes:
 
 
 # The routes that cost a question's worth of work; everything else (the page, documents, health) is cheap.
-COSTLY_PATHS = ("/api/ask", "/gradio_api/queue/join")
+COSTLY_PATHS = ("/api/ask", "/v1/chat/completions", "/gradio_api/queue/join")
 
 
 class RateLimit:
     """A token bucket per client address over the costly routes: ``per_minute`` questions a minute, in bursts of up
-    to a quarter of that; beyond it 429 with Retry-After. ``per_minute=0`` lets everything through."""
+    to a quarter of that; beyond it 429 with Retry-After. ``per_minute=0`` lets everything through.
 
-    def __init__(self, app: Any, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    A client on this machine (a loopback address: an eval or batch script, a local chat client) is not limited
+    unless ``limit_loopback``: behind a reverse proxy on the same machine that is not a trusted proxy, every request
+    comes from loopback, so limit at the proxy or set ``limit_loopback`` (``QA_RATE_LIMIT_LOOPBACK=1``). Behind a
+    trusted proxy the address counted is the client's own (``TrustedProxies``), which this sees."""
+
+    def __init__(self, app: Any, per_minute: int, clock: Callable[[], float] = time.monotonic, *, limit_loopback: bool = False) -> None:
         self.app = app
         self.rate = per_minute / 60.0
         self.burst = max(3.0, per_minute / 4.0)
         self.clock = clock
+        self.limit_loopback = limit_loopback
         self.buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, when)
         self._lock = threading.Lock()
 
@@ -200,14 +208,28 @@ class RateLimit:
             self.buckets[address] = (tokens, now)
             return (1.0 - tokens) / self.rate
 
+    def _limited(self, address: str) -> bool:
+        return self.limit_loopback or not is_loopback(address)
+
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if self.rate > 0 and scope["type"] == "http" and scope["path"].startswith(COSTLY_PATHS) and scope["method"] == "POST":
-            wait = self._take((scope.get("client") or ("?",))[0])
+            address = (scope.get("client") or ("?",))[0]
+            wait = self._take(address) if self._limited(address) else 0.0
             if wait:
                 detail = f"too many questions from this address; try again in {math.ceil(wait)} s"
                 response = JSONResponse({"detail": detail}, status_code=429, headers={"Retry-After": str(math.ceil(wait))})
                 return await response(scope, receive, send)
         await self.app(scope, receive, send)
+
+
+def is_loopback(address: str) -> bool:
+    """Whether ``address`` is a loopback IP address (127.0.0.0/8, ::1, an IPv4-mapped 127.x); names are not."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 QUEUE_JOIN = "/gradio_api/queue/join"
@@ -322,10 +344,10 @@ class MethodCheck:
 
     def __init__(self, app: Any, routes: Sequence[Any]) -> None:
         self.app = app
-        self.routes = [r for r in routes if getattr(r, "path", "").startswith("/api/")]
+        self.routes = [r for r in routes if getattr(r, "path", "").startswith(API_PREFIXES)]
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIXES):
             matches = [(route, route.matches(scope)[0]) for route in self.routes]
             if not any(m == Match.FULL for _, m in matches):
                 allowed = sorted({method for route, m in matches if m == Match.PARTIAL for method in route.methods})
@@ -443,7 +465,7 @@ class Utf8Bodies:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if not (scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/api/")
+        if not (scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith(API_PREFIXES)
                 and not is_documents_path(scope["path"])):
             return await self.app(scope, receive, send)
         body = await read_body(scope, receive, send)

@@ -6,6 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from qa.server.guards import API_PREFIXES
 from qa.server.loading import NotReady
 
 
@@ -25,7 +26,7 @@ async def on_validation_error(request: Request, exc: RequestValidationError) -> 
 async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """HTTP errors as JSON; a body that cannot be parsed at all (not UTF-8, nested too deeply) is a 422 like any
     other invalid request, not a 400."""
-    if exc.status_code == 400 and request.url.path.startswith("/api/"):
+    if exc.status_code == 400 and request.url.path.startswith(API_PREFIXES):
         detail = "the request body is not a JSON document in UTF-8 (or it is nested too deeply)"
         return JSONResponse(status_code=422, content={"detail": detail, "errors": [{"loc": ["body"], "msg": detail, "type": "json_invalid"}]})
     return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=getattr(exc, "headers", None))

@@ -25,6 +25,8 @@ from qa.server.loading import Answerer, NotReady, QAHolder, load_qa
 from qa.server.page import CSS, build_ui
 from qa.server.documents import DocumentJobs, DocumentWrites
 from qa.server.documents import router as documents_router
+from qa.server.openai_compat import OpenAIErrors
+from qa.server.openai_compat import router as openai_router
 from qa.server.routes import router
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     app.state.jobs = jobs
     app.include_router(router)
     app.include_router(documents_router)
+    app.include_router(openai_router)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(NotReady, on_not_ready)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
@@ -81,12 +84,13 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     app.add_middleware(Utf8Bodies)
     app.add_middleware(BodyLimit)
     app.add_middleware(DocumentWrites, token=settings.api_token)  # outside the body limit: no token, no body read
-    app.add_middleware(MethodCheck, routes=[*router.routes, *documents_router.routes])
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit)
+    app.add_middleware(MethodCheck, routes=[*router.routes, *documents_router.routes, *openai_router.routes])
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit, limit_loopback=settings.rate_limit_loopback)
     app.add_middleware(AllowedRoutes, routes=own_routes)
     hosts = settings.allowed_hosts.split(",") + [settings.host]
     app.add_middleware(HostAndHeaders, allowed_hosts=hosts)
-    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies.split(","), allowed_hosts=hosts)  # outermost
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies.split(","), allowed_hosts=hosts)
+    app.add_middleware(OpenAIErrors)  # outermost: every error under /v1/, a guard's too, in OpenAI's shape
     # The page makes no files and reads none a client names: Gradio may serve no path at all (its file route is
     # closed by AllowedRoutes as well).
     return gr.mount_gradio_app(app, page, path="/", footer_links=[], css=CSS, allowed_paths=[], blocked_paths=[os.sep])
