@@ -73,7 +73,7 @@ def serve_and_measure(work: Path, questions: list[str]) -> tuple[str, list, floa
     """Start the server on ``work``, read its health, ask every question; returns (status, answers, cold start, log,
     the ids of the reports it serves)."""
     env = {"QA_CORPUS_DIR": str(work / "corpus")}
-    process, url, started, log_path = spawn_server(str(work / "index"), timeout=600, extra_env=env)
+    process, url, started, log_path, _ = spawn_server(str(work / "index"), timeout=600, extra_env=env)
     try:
         health = httpx.get(url + "/api/health", timeout=10).json()
         got = answers(url, questions)
@@ -229,7 +229,7 @@ def kill_during_upload(work: Path) -> str:
     text = (work / "corpus" / "shizhong-2020-report.txt").read_text(encoding="utf-8").replace("市中", "天桥")
     page = "<!DOCTYPE html><html><body>" + "".join(f"<p>{html.escape(b)}</p>" for b in text.split("\n\n") if b.strip()) + "</body></html>"
     env = {"QA_CORPUS_DIR": str(work / "corpus"), "QA_API_TOKEN": "fault-injection"}
-    process, url, _, _ = spawn_server(str(work / "index"), timeout=600, extra_env=env)
+    process, url, _, _, _ = spawn_server(str(work / "index"), timeout=600, extra_env=env)
     try:
         response = httpx.post(url + "/api/documents", files={"file": (UPLOAD_ID + ".html", page.encode())},
                               data={"district": "天桥区", "year": "2020"}, headers={"Authorization": "Bearer fault-injection"})
@@ -346,7 +346,7 @@ def run_bombs(questions: list[str]) -> list[BombOutcome]:
     try:
         shutil.copytree(ROOT / "corpus", work / "corpus")
         env = {"QA_CORPUS_DIR": str(work / "corpus"), "QA_API_TOKEN": "fault-injection"}
-        process, url, _, _ = spawn_server(str(work / "index"), timeout=600, extra_env=env)
+        process, url, _, _, _ = spawn_server(str(work / "index"), timeout=600, extra_env=env)
         try:
             baseline = answers(url, questions)
             for name, filename, make in BOMBS:

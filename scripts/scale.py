@@ -192,7 +192,7 @@ def change_one(corpus: Path, index: Path, work: Path) -> dict:
 
 
 def serve_and_measure(corpus: Path, index: Path, requests: int) -> dict:
-    process, url, cold, _ = spawn_server(str(index), timeout=1800, extra_env={"QA_CORPUS_DIR": str(corpus)})
+    process, url, cold, _, _ = spawn_server(str(index), timeout=1800, extra_env={"QA_CORPUS_DIR": str(corpus)})
     try:
         level = run_level(url, 1, requests, timeout=60)
         rss = memory_kb(process.pid)

@@ -191,3 +191,14 @@ def test_a_named_districts_term_weights_do_not_change_as_other_districts_join(tm
     weights_alone = alone.terms.weights(alone.deliberate(named).asked)
     assert weights_alone[0] and weights_alone == among.terms.weights(among.deliberate(named).asked)
     assert alone.terms.weights(alone.deliberate(vague).asked) != among.terms.weights(among.deliberate(vague).asked)
+
+
+def test_nothing_a_question_needs_is_built_on_the_first_question(small_index, fake_embedder):
+    """The tagger's dictionary (a second to load) and BM25 are ready once the answerer is: /api/health says ok after
+    loading, so the first question must not pay for them."""
+    from qa.answering.pipeline import QA
+
+    index, _ = small_index
+    assert index.tokenizer._tagger is None and index._bm25 is None  # the index alone loads nothing it does not need
+    QA(index, fake_embedder, calibration=False)
+    assert index.tokenizer._tagger is not None and index._bm25 is not None

@@ -85,6 +85,7 @@ class QA:
         self.rule_answerer = RuleAnswerer(self.terms, self.evidence)
         self.composer = Composer(self.view, self.scope)
         self.retriever.index.bm25  # noqa: B018 - BM25 is built on first use: here, by the loader or the document worker, not by the first question
+        index.tokenizer.tag("预热")  # so is the part-of-speech tagger (its dictionary takes about a second to load)
 
     @classmethod
     def load(
