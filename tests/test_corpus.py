@@ -95,3 +95,49 @@ def test_a_report_without_metadata_gets_the_district_its_text_names(tmp_path):
         encoding="utf-8")
     doc = load_document(tmp_path / "shinan-2024.txt")
     assert (doc.district, doc.metadata_origin) == ("市南区", "inferred")
+
+
+# --- metadata from the text alone (issue 26) -------------------------------------------------------------------------
+
+from qa.ingest.corpus import infer_metadata  # noqa: E402
+from qa.ingest.normalize import normalize_report  # noqa: E402
+
+BODY = "各位代表：\n现在，我代表省人民政府向大会报告工作，请予审议。\n一、2024年工作回顾\n过去一年，全省地区生产总值增长5.4%。\n二、2025年主要目标\n到2030年，基本实现现代化。到2035年，全面建成。\n"
+
+
+def meta(text: str) -> dict:
+    return infer_metadata(normalize_report(text))
+
+
+@pytest.mark.parametrize(
+    "top, place, level, year",
+    [
+        ("2025年某省政府工作报告\n2025年1月20日在山东省第十四届人民代表大会第三次会议上\n山东省省长 某某\n", "山东省", "province", 2025),
+        ("政府工作报告\n2025年1月15日某某市长在上海市第十六届人民代表大会第三次会议的政府工作报告\n", "上海市", "province", 2025),
+        ("政府工作报告\n——2025年1月13日在广西壮族自治区第十四届人民代表大会第三次会议上\n", "广西壮族自治区", "province", 2025),
+        ("政府工作报告\n2024年1月9日在青岛市第十七届人民代表大会第三次会议上\n", "青岛市", "city", 2024),
+        ("政府工作报告\n2023年1月5日在济南市历下区第十九届人民代表大会第二次会议上\n", "历下区", "county", 2023),
+        ("政府工作报告\n——2024年3月5日在第十四届全国人民代表大会第二次会议上\n国务院总理 某某\n", "全国", "national", 2024),
+    ],
+)
+def test_the_dateline_gives_place_level_and_year_not_the_farthest_horizon(top, place, level, year):
+    got = meta(top + BODY)
+    assert (got["district"], got["level"], got["year"], got["review_year"]) == (place, level, year, year - 1)
+    assert "政府工作报告" in got["title"] and len(got["title"]) <= 40
+
+
+def test_a_report_without_a_headline_is_titled_by_its_year_and_place():
+    got = meta("各位代表：\n现在，我代表国务院，向第十届全国人民代表大会第一次会议报告过去五年的工作，请予审议。\n一、过去五年的回顾\n1998年以来……2002年……\n")
+    assert (got["district"], got["year"], got["title"]) == ("全国", 2003, "2003年国务院政府工作报告")
+
+
+def test_web_page_furniture_is_never_the_title():
+    got = meta("下载 打印 全屏 收藏\n【字号：大 中 小】\n来源：某某日报\n2025年某某县政府工作报告\n" + BODY)
+    assert got["title"] == "2025年某某县政府工作报告" and got["year"] == 2025
+
+
+def test_years_in_chinese_numerals_and_full_width_digits_count():
+    old = "各位代表：\n我代表国务院报告工作。一九五六年的计划完成了。一九五六年工业增长。一九五七年的计划是……\n"
+    assert meta(old)["year"] == 1957
+    wide = "各位代表：\n现在，我代表国务院向大会作政府工作报告。\n１９９６年国内工作的回顾。１９９６年是……１９９７年要……\n"
+    assert meta(wide)["year"] == 1997

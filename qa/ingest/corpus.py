@@ -13,6 +13,7 @@ from pathlib import Path
 
 from qa.errors import CorpusError
 from qa.ingest.formats import KINDS, extract_text
+from qa.ingest.gazetteer import NATIONAL, gazetteer
 from qa.ingest.normalize import WordModel, normalize_report
 from qa.schema import Document
 
@@ -114,13 +115,148 @@ def infer_year(text: str) -> int | None:
 
 
 def infer_title(text: str, headings: list[str]) -> str:
-    """The headline: the first heading naming a district with a colon, else the first heading, else the first line."""
+    """The headline: the first heading naming a government work report, else the first naming a district with a
+    colon, else the first heading, else the first line; never a web page's furniture (下载 打印 【字号】 来源：)."""
+    dated = _DATED_TITLE.search(text[:_TITLE_ZONE])  # found also where a page's toolbar is glued to it
+    if dated is not None:
+        return re.sub(r"\s+", "", dated.group(0))
+    headings = [h for h in headings if not _FURNITURE.search(h) and not _NOT_A_TITLE.search(h)]
+    for heading in headings[:5]:
+        if "政府工作报告" in heading and len(heading) <= 40:
+            return heading
     for heading in headings:
         if "：" in heading and any(d[:-1] in heading for d in DISTRICTS):
             return heading
     if headings:
         return headings[0]
-    return text.split("\n", 1)[0][:40]
+    lines = [line for line in text.split("\n") if line.strip() and not _FURNITURE.search(line)]
+    return (lines[0] if lines else text)[:40]
+
+
+_NUMBER = "一二三四五六七八九十"
+# the dateline of a report as delivered: 2025年1月20日在山东省第十四届人民代表大会第三次会议上, or 2025年1月15日龚正
+# 市长在上海市第十六届人民代表大会第三次会议的政府工作报告; the place is left out before 全国 (在第十四届全国人民代表
+# 大会第二次会议上). Old reports are printed in traditional characters (會議, 屆, 全國).
+_CONGRESS = re.compile(
+    rf"(?:(?P<year>(?:19|20)\d\d)年\d{{1,2}}月\d{{1,2}}日[^在。\n]{{0,12}})?在\s*(?P<place>[\u4e00-\u9fff]{{2,24}}?)?\s*第[{_NUMBER}]+[届屆]"
+    rf"(?P<national>全[国國])?人民代表大[会會]第[{_NUMBER}]+次(?:全体|全體)?[会會][议議]"
+)
+_NATIONAL_SPEAKER = re.compile(r"代表国务院|受国务院的?委托|国务院总理|代表國務院|國務院總理")
+_TITLE_YEAR = re.compile(r"^((?:19|20)\d\d)年.{0,30}政府工作报告")
+_REVIEW_HEADING = re.compile(r"^[一二三四五六七八九十]+、((?:19|20)\d\d)年(?:国内)?(?:工作)?(?:的)?回顾")
+_PLAN_HEADING = re.compile(r"^[一二三四五六七八九十]+、((?:19|20)\d\d)年(?:经济社会发展|工作)?(?:的)?(?:总体要求|主要目标|主要任务|重点工作|工作安排)")
+_ANY_YEAR = re.compile(r"((?:19|20)\d\d|[一二][九〇○零][一二三四五六七八九〇○零]{2})年")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_YEAR_DIGITS = str.maketrans("一二三四五六七八九〇○零", "123456789000")
+# the National People's Congress: the year of each term's first session (from the fifth, one session a year)
+_NPC_TERM_START = {5: 1978, 6: 1983, 7: 1988, 8: 1993, 9: 1998, 10: 2003, 11: 2008, 12: 2013, 13: 2018, 14: 2023}
+# the session a report is addressed to (向第十届全国人民代表大会第一次会议报告), not one it recalls
+_NPC_SESSION = re.compile(r"向第([一二三四五六七八九十]+)[届屆]全[国國]人民代表大[会會]第([一二三四五六七八九十]+)次")
+_TITLE_ZONE = 300  # a headline stands in the first lines
+_DATED_TITLE = re.compile(r"(?:19|20)\d\d\s*年[\u4e00-\u9fff]{1,20}?政府工作报告")
+# what a web page prints around a report: its toolbar, its counters, where it came from, its licence
+_FURNITURE = re.compile(r"下载|打印|全屏|收藏|字号|分享|关闭窗口|浏览次数|阅读次数|来源[：:]|发布时间|【[大中小]】|Public\s*domain|字库未存字")
+# a heading that is not a title: the salutation, a numbered section
+_NOT_A_TITLE = re.compile(r"^(?:各位代表|同志们)|^[一二三四五六七八九十]+、")
+_WORK_REPORT = re.compile(r"政府工作报告|报告政府工作|作政府工作报告|向大会报告工作|^\W*各位代表")
+_HEAD_CHARS = 1500  # a dateline stands at the top
+
+
+def infer_metadata(canonical) -> dict:
+    """What a report's text says of itself: its title, its place (``district``) and that place's level, the year it
+    was delivered and the year it reviews.
+
+    A report as delivered names the congress it was delivered to (2025年1月20日在山东省第十四届人民代表大会第三次会议上):
+    that dateline gives the place and the year. Without one, a speaker for the State Council makes it national; a
+    ``YYYY年…政府工作报告`` headline or the plan and review headings give the year, else the year the text names most
+    (a report reviews the year before it: that one, plus one, when the text names it too); the place is the
+    district or county the text names most (``infer_district``). A report printed without a headline (it opens with
+    各位代表) is titled by its year and place."""
+    text = canonical.text
+    headings = [re.sub(r"\s+", "", text[p.start : p.end]) for p in canonical.paragraphs if p.kind == "heading"]
+    top = [re.sub(r"\s+", "", text[p.start : p.end]) for p in canonical.paragraphs if p.kind == "heading" and p.start < _TITLE_ZONE]
+    head = text[:_HEAD_CHARS].translate(_FULL_WIDTH_DIGITS)
+    congress = _CONGRESS.search(head)
+    place = year = None
+    if congress is not None:
+        place = NATIONAL if congress.group("national") else _place_named(congress.group("place") or "")
+        year = int(congress.group("year")) if congress.group("year") else None
+    if place is None and _NATIONAL_SPEAKER.search(head):
+        place = NATIONAL
+    if place is None:
+        place = infer_district(text)
+    if year is None and place == NATIONAL:
+        year = _npc_year(head)
+    if year is None:
+        year = _year_from_headings([h.translate(_FULL_WIDTH_DIGITS) for h in headings]) or _most_named_year(text)
+    title = infer_title(text, top)
+    work_report = congress is not None or bool(_WORK_REPORT.search(head))
+    if (title == "政府工作报告" or (work_report and "政府工作报告" not in title)) and year is not None and place is not None:
+        title = f"{year}年{'国务院' if place == NATIONAL else place}政府工作报告"
+    return {"title": title, "district": place, "level": gazetteer().level(place), "year": year,
+            "review_year": year - 1 if year else None}
+
+
+def _year_number(token: str) -> int:
+    return int(token.translate(_YEAR_DIGITS))
+
+
+def _npc_year(head: str) -> int | None:
+    """The year of the National People's Congress session a report names (第十四届全国人民代表大会第二次会议 → 2024)."""
+    m = _NPC_SESSION.search(head)
+    if m is None:
+        return None
+    term, session = (_chinese_number(g) for g in m.groups())
+    start = _NPC_TERM_START.get(term)
+    return start + session - 1 if start is not None and 1 <= session <= 5 else None
+
+
+def _chinese_number(token: str) -> int:
+    """一 … 九十九 as a number."""
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    if "十" not in token:
+        return digits.get(token, 0)
+    tens, _, ones = token.partition("十")
+    return (digits.get(tens, 0) if tens else 1) * 10 + (digits.get(ones, 0) if ones else 0)
+
+
+def _most_named_year(text: str) -> int | None:
+    """The year a report without a dated headline is most likely from: it reviews the year it names most, so that
+    year plus one when the text names that too (its plans), else the year named most."""
+    counts = Counter(_year_number(y) for y in _ANY_YEAR.findall(text.translate(_FULL_WIDTH_DIGITS)))
+    if not counts:
+        return None
+    top = counts.most_common(1)[0][0]
+    return top + 1 if counts.get(top + 1) else top
+
+
+def _place_named(text: str) -> str | None:
+    """The place a congress's name gives: its longest known ending (济南市历下区 → 历下区, 山东省 → 山东省), or a
+    province in short form (广西 → 广西壮族自治区)."""
+    places = gazetteer()
+    for start in range(len(text)):
+        tail = text[start:]
+        if places.level(tail) is not None or tail in DISTRICTS:
+            return tail
+        full = places.province(tail)
+        if full is not None:
+            return full
+    return None
+
+
+def _year_from_headings(headings: list[str]) -> int | None:
+    for heading in headings[:3]:
+        m = _TITLE_YEAR.match(heading)
+        if m:
+            return int(m.group(1))
+    for heading in headings:
+        m = _PLAN_HEADING.match(heading)
+        if m:
+            return int(m.group(1))
+        m = _REVIEW_HEADING.match(heading)
+        if m:
+            return int(m.group(1)) + 1
+    return None
 
 
 def read_metadata(path: Path) -> dict:
@@ -144,17 +280,9 @@ def load_document(path: Path, words: WordModel | None = None) -> Document:
         raise CorpusError(f"{path.name}: document ids may use letters, digits, '-', '_' and '.' only")
     canonical = normalize_report(extract_text(path.read_bytes(), path.name), words)
     text = canonical.text
-    headings = [text[p.start : p.end] for p in canonical.paragraphs if p.kind == "heading"]
     meta_path = path.with_suffix(".json")
     meta = read_metadata(meta_path) if meta_path.exists() else {}
-    inferred = {
-        "title": infer_title(text, headings),
-        "district": infer_district(text),
-        "year": infer_year(text),
-        "source": None,
-        "date": None,
-    }
-    inferred["review_year"] = inferred["year"] - 1 if inferred["year"] else None
+    inferred = {**infer_metadata(canonical), "source": None, "date": None}
     values = {key: meta[key] if key in meta else inferred[key] for key in META_FIELDS}
     if "year" in meta and "review_year" not in meta and meta["year"]:
         values["review_year"] = meta["year"] - 1
