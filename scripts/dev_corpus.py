@@ -5,7 +5,9 @@
 - the 31 provincial government work reports delivered in 2025, as their published Word files:
   GitHub alexzhu0/Jina_Embeddings_v4_RAG, docs/31省区市政府工作报告.zip (MIT);
 - the State Council's government work reports 1954-2025 (the congress's resolutions on them left out):
-  GitHub aldohemsn/chinese-political-corpora, government_work_reports.jsonl (texts from zh.wikisource.org).
+  GitHub aldohemsn/chinese-political-corpora, government_work_reports.jsonl (texts from zh.wikisource.org);
+- city and county reports found in other public repositories, copied with a ``sources.jsonl`` line each (file, repo,
+  path, commit, licence, place, level, year, title): ``--local-sources``.
 
 Each report gets a sidecar with what its *source* says of it (file name, or the record's title and year): title,
 place (``district``: the province, or 全国), year delivered and year reviewed. Nothing is taken from reading the text,
@@ -83,6 +85,22 @@ def national(jsonl: Path) -> list[tuple[str, bytes, str, dict]]:
     return out
 
 
+def local(sources: Path) -> list[tuple[str, bytes, str, dict]]:
+    """Reports copied from other repositories, each described by a line of ``sources`` (a JSON object)."""
+    out = []
+    for line in sources.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        path = sources.parent / record["file"]
+        stem, suffix = path.stem, path.suffix.lower()  # zhumadian-2021
+        meta = {"title": record["title"], "district": record["place"], "level": record["level"], "year": int(record["year"]),
+                "review_year": int(record["year"]) - 1,
+                "source": f"{record['repo']} {record['path']} at {record.get('commit') or 'an unrecorded commit'} (licence: {record['licence']})"}
+        out.append((f"{record['level']}-{stem}", path.read_bytes(), suffix, meta))
+    return out
+
+
 def split(ids: list[str], seed: int) -> dict[str, str]:
     """60/20/20 of ``ids`` into train, dev and test, by a seeded shuffle."""
     order = sorted(ids)
@@ -96,9 +114,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provincial-zip", type=Path, required=True)
     parser.add_argument("--national-jsonl", type=Path, required=True)
+    parser.add_argument("--local-sources", type=Path, help="sources.jsonl of city and county reports copied beside it")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     reports = {"province": provincial(args.provincial_zip), "national": national(args.national_jsonl)}
+    if args.local_sources:
+        # city and county reports are split together: there are few of each
+        reports["local"] = local(args.local_sources)
     args.out.mkdir(parents=True, exist_ok=True)
     splits: dict[str, str] = {}
     for level, items in reports.items():

@@ -1,5 +1,6 @@
 """Merge the blind writers' files (eval/reports/w*.jsonl) into one file per split of the development corpus
-(eval/reports/{train,dev,test}.jsonl), by the split of the report each question is over (data/reports/split.json).
+(eval/reports/{train,dev,test}.jsonl, keeping what was merged there before), by the split of the report each
+question is over (data/reports/split.json).
 
 Prints only counts and the ids of items that fail a mechanical check (an answer or the evidence not in the report's
 canonical text, a split that disagrees with split.json), never a question: the test split stays unread.
@@ -32,13 +33,19 @@ def main() -> int:
     splits = json.loads((CORPUS / "split.json").read_text(encoding="utf-8"))["split"]
     texts = {p.stem: normalize_report(extract_text(p.read_bytes(), p.name)).text for p in report_paths(CORPUS)}
     sources = sorted(EVAL.glob("w*.jsonl"))
+    merged = [EVAL / f"{s}.jsonl" for s in ("train", "dev", "test") if (EVAL / f"{s}.jsonl").exists()]  # merged before
     by_split: dict[str, list[dict]] = {"train": [], "dev": [], "test": []}
     problems: list[str] = []
-    for source in sources:
+    seen: set[str] = set()
+    for source in merged + sources:
         for line in source.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             item = json.loads(line)
+            if item["id"] in seen:
+                problems.append(f"{item['id']}: given twice")
+                continue
+            seen.add(item["id"])
             doc_id = item.get("doc_id")
             split = splits.get(doc_id)
             if split is None or item.get("split") != split:

@@ -101,3 +101,22 @@ def test_the_headline_table_is_made_from_eval_reports():
     assert table[3].startswith("| blindY (4) |")
     # the two answers given at 0.9 or more in each report, one right in each
     assert table[-1] == "Answers given at confidence ≥ 0.9: 4, right 0.500."
+
+
+def test_a_report_splits_follow_ups_from_questions_asked_alone_and_reports_each_level(small_qa):
+    from qa.training.evaluate import render_table, run_eval
+
+    items = [
+        {"id": "a", "question": "历下区2023年新增保障性租赁住房多少套", "answers": ["4100套"], "doc_id": "lixia-2023", "type": "number",
+         "answerable": True, "history": [], "level": "county"},
+        {"id": "b", "question": "那市中区呢", "answers": ["4.46亿元"], "doc_id": "shizhong-2020", "type": "amount",
+         "answerable": True, "history": ["历下区2022年一般公共预算收入多少"], "level": "county"},
+        {"id": "c", "question": "全国粮食产量多少", "answers": [], "doc_id": None, "type": "number", "answerable": False, "history": [],
+         "level": "national"},
+    ]
+    report = run_eval(small_qa, items, split="t")
+    assert (report["alone"]["n"], report["follow_ups"]["n"]) == (2, 1)
+    assert {level: s["n"] for level, s in report["by_level"].items()} == {"county": 2, "national": 1}
+    assert report["alone"]["em"] == sum(r["em"] for r in report["items"] if r["id"] != "b") / 2
+    table = render_table(report)
+    assert "follow-ups" in table and "level national" in table

@@ -27,3 +27,12 @@ def test_relative_words_mean_the_reports_years(small_corpus):
     new = next(v for t, v in shizhong.items() if "新的一年" in t)
     assert past == (2019, "result")
     assert new == (2020, "plan")
+
+
+def test_a_report_of_the_last_century_speaks_for_its_own_years(tmp_path):
+    (tmp_path / "national-1980.txt").write_text(
+        "各位代表：\n我代表国务院向大会作政府工作报告。\n1979年，工农业总产值增长8.5%。\n1981年，要继续调整国民经济。\n", encoding="utf-8")
+    (tmp_path / "national-1980.json").write_text('{"district": "全国", "year": 1980, "review_year": 1979}', encoding="utf-8")
+    periods = _periods(load_corpus(tmp_path)[0])
+    assert next(v for t, v in periods.items() if "8.5%" in t) == (1979, "result")
+    assert next(v for t, v in periods.items() if "继续调整" in t) == (1981, "plan")

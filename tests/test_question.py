@@ -311,3 +311,31 @@ def test_what_the_asker_leaves_out():
 def test_you_na_jia_asks_for_one_and_you_naxie_for_several():
     assert analyse("金融类单位里，有哪家证券公司？").answer_type == "organisation"
     assert analyse("聚拢的金融类单位有哪些？").answer_type == "list"
+
+
+@pytest.mark.parametrize(
+    "question, place",
+    [
+        ("山东2025年GDP增长目标是多少", "山东省"),
+        ("山东省去年粮食产量", "山东省"),
+        ("广西去年外贸增长多少", "广西壮族自治区"),
+        ("内蒙古 2024 新能源装机", "内蒙古自治区"),
+        ("2024年国务院政府工作报告提出的就业目标", "全国"),
+        ("全国2024年粮食产量是多少", "全国"),
+        ("青岛新增多少家企业", "青岛市"),
+        ("芝罘2023年新增学位", "芝罘区"),
+    ],
+)
+def test_a_place_at_any_level_is_found_by_its_full_or_short_name(question, place):
+    from qa.rules.question import Districts
+
+    corpus = Districts.of(["山东省", "广西壮族自治区", "内蒙古自治区", "全国", "青岛市", "芝罘区", "历下区"])
+    assert analyse(question, corpus).district == place
+
+
+@pytest.mark.parametrize("text, year", [("1980年粮食产量", 1980), ("一九八〇年的报告", 1980), ("1999年国务院", 1999),
+                                        ("1980亿元", None), ("辉煌70年", None), ("24年新增", 2024)])
+def test_years_of_the_last_century_need_their_nian(text, year):
+    from qa.rules.question import find_year
+
+    assert find_year(text)[0] == year

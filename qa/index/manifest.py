@@ -15,8 +15,8 @@ from qa.ingest.corpus import corpus_hash
 
 # Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
 # 2: checksums of every part; 3: sources.json, words derived per report; 4: one segment file per report;
-# 5: sentence vectors as float16
-FORMAT_VERSION = 5
+# 5: sentence vectors as float16; 6: a sentence may speak for a year of the last century (19xx年)
+FORMAT_VERSION = 6
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Decide which year each sentence speaks for and whether it states a plan or a result.
 
 A report announces its own year's plans and reviews the year before, often in one text. Cues, strongest first:
-an explicit ``20xx年`` (earlier than the report's year is a result, else a plan); relative words (``今年``,
+an explicit ``19xx年`` or ``20xx年`` (earlier than the report's year is a result, else a plan); relative words (``今年``,
 ``新的一年`` plan the report's year; ``去年``, ``过去一年``, ``回望`` review the year before). Both set the context that
 following sentences inherit, across paragraphs and headings, because reviews and plans run in long blocks.
 Weaker cues (``将``, ``计划``, ``力争`` for a plan; ``已经``, ``累计``, ``荣获`` for a result) mark only their own
@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from qa.schema import Document, Sentence
 
-_EXPLICIT_YEAR = re.compile(r"(20\d\d)年")
+_EXPLICIT_YEAR = re.compile(r"((?:19[4-9]|20\d)\d)年")
 _PLAN_CONTEXT = re.compile(r"今年|新的一年|展望|明年")
 _RESULT_CONTEXT = re.compile(r"去年|过去的?一年|回望|回顾")
 _PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|(?<!年度)(?<!年)计划|力争|确保|预期|要|争取")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from qa.errors import QuestionError
+from qa.ingest.gazetteer import NATIONAL, city_short, gazetteer
 from qa.rules.lexicon import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNITS
 
 MAX_QUESTION_CHARS = 500
@@ -17,7 +18,8 @@ _DISTRICT = re.compile(r"(历下|市中|槐荫|天桥|历城|长清|章丘|济�
 _OTHER_PLACE = re.compile(r"^(?:请问)?(?:[\u4e00-\u9fff]{2}市)?([\u4e00-\u9fff]{2,3}(?:区|县|市))")
 _NOT_A_PLACE = re.compile(r"园|试验|商务|片|功能|自贸|城区|社区|景区|街区|校区|园区|新区|开发区|全区|本区|该区|全市|本市")
 
-_YEAR = re.compile(r"(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(\d\d)年")
+# 2024, 2024年, 二〇二四年, 24年; a year of the last century only with 年 (1980年, 一九八〇年): 1980 alone is a count
+_YEAR = re.compile(r"(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(19[4-9]\d|一九[四五六七八九][〇零一二三四五六七八九])\s*年|(?<!\d)(\d\d)年")
 
 _PLAN = re.compile(r"计划|打算|将要|将会|预计|目标|力争|要[^求素]|准备|拟|明年|今年|新的一年|规划")
 _RESULT = re.compile(r"完成了|实现了|去年|过去一年|过去的一年|已经|已|取得|累计|[^除]了(?!解)|获得|达到了")
@@ -186,32 +188,43 @@ def find_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
     """The first year the text names (``2024年``, ``24年``, ``二〇二四年``) and its span."""
     quoted = [m.span() for m in re.finditer(r"“[^“”]*”", text)]
     for m in _YEAR.finditer(text):
-        token = m.group(1) or m.group(2)
+        token = m.group(1) or m.group(2) or m.group(3)
         year = _parse_year(token)
         if any(a < m.start() < b for a, b in quoted):
             continue  # a title quoted in the question (“辉煌70年 追梦新时代”) names no year
-        if 2000 <= year <= 2099 and (len(token) != 2 or 10 <= int(token) <= 39):
-            # 24年 is 2024, but 70年 or 50年 counts years (辉煌70年), and no report is from before 2010
+        if 1949 <= year <= 2099 and (len(token) != 2 or 10 <= int(token) <= 39):
+            # 24年 is 2024, but 70年 or 50年 counts years (辉煌70年): a two-digit year is this century's
             return year, m.span()
     return None, None
 
 
 @dataclass(frozen=True)
 class Districts:
-    """The districts a corpus's reports belong to (their metadata) beyond Jinan's, as people type them: each by its
-    full name (芝罘区, 东昌府区, 费县) or without its ending when two characters or more remain (芝罘, 东昌府)."""
+    """The places a corpus's reports belong to (their metadata) beyond Jinan's districts, at any level, as people type
+    them: each by its full name (芝罘区, 青岛市, 广西壮族自治区) or its short form when two characters or more remain
+    (芝罘, 青岛, 广西); the State Council's reports (全国) also by 国务院."""
 
     names: dict  # typed name -> full name
     pattern: re.Pattern | None
 
     @classmethod
     def of(cls, districts: Iterable[str | None]) -> "Districts":
+        places = gazetteer()
         names: dict[str, str] = {}
         for district in districts:
             if not district or district in DISTRICT_NAMES.values():
                 continue
             names[district] = district
-            short = re.sub(r"(?:区|县|市|旗)$", "", district)
+            if district == NATIONAL:  # the State Council's reports: 全国, or the body that delivers them
+                names.setdefault("国务院", district)
+                continue
+            level = places.level(district)
+            if level == "province":
+                short = places.provinces[district]  # 广西壮族自治区 → 广西, 北京市 → 北京
+            elif level == "city":
+                short = city_short(district)  # 青岛市 → 青岛
+            else:
+                short = re.sub(r"(?:区|县|市|旗)$", "", district)
             if len(short) >= 2:
                 names.setdefault(short, district)
         pattern = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) if names else None

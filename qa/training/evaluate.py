@@ -151,6 +151,8 @@ def run_eval(qa: Answerer, items: list[dict], *, split: str) -> dict:
                 "id": item["id"],
                 "question": item["question"],
                 "type": item["type"],
+                "level": item.get("level"),
+                "follow_up": bool(history),
                 "answerable": answerable,
                 "paraphrased": bool(item.get("paraphrased")),
                 "answers": item["answers"],
@@ -178,6 +180,9 @@ def run_eval(qa: Answerer, items: list[dict], *, split: str) -> dict:
         "deciders": {"overall": decider_summary(rows), **{t: decider_summary([r for r in rows if r["type"] == t]) for t in sorted({r["type"] for r in rows})}},
         "confidence": confidence_report(rows),
         "paraphrased": summarise([r for r in rows if r["paraphrased"]]),
+        "alone": summarise([r for r in rows if not r["follow_up"]]),
+        "follow_ups": summarise([r for r in rows if r["follow_up"]]),
+        "by_level": {lvl: summarise([r for r in rows if r["level"] == lvl]) for lvl in sorted({r["level"] for r in rows if r["level"]})},
         "items": rows,
     }
 
@@ -278,7 +283,10 @@ def render_table(report: dict) -> str:
         + f"  | pipeline (with district/year boosts) {o['recall_at_1']:.3f}/{o['recall_at_5']:.3f}"
     )
     lines.append(f"{'':16}" + "".join(f"{title:>10}" for _, title in columns))
-    groups = [("overall", report["overall"]), ("paraphrased", report["paraphrased"])] + list(report["by_type"].items())
+    groups = [("overall", report["overall"]), ("paraphrased", report["paraphrased"])]
+    groups += [(name, report[key]) for name, key in (("asked alone", "alone"), ("follow-ups", "follow_ups")) if report.get(key, {}).get("n")]
+    groups += [(f"level {lvl}", summary) for lvl, summary in report.get("by_level", {}).items()]
+    groups += list(report["by_type"].items())
     for name, summary in groups:
         cells = []
         for key, _ in columns:
