@@ -141,3 +141,15 @@ def test_years_in_chinese_numerals_and_full_width_digits_count():
     assert meta(old)["year"] == 1957
     wide = "各位代表：\n现在，我代表国务院向大会作政府工作报告。\n１９９６年国内工作的回顾。１９９６年是……１９９７年要……\n"
     assert meta(wide)["year"] == 1997
+
+
+def test_a_report_without_a_dateline_is_placed_by_the_level_it_speaks_as():
+    city = meta("标题：二00五年政府工作报告年份：2005\n一、2004年政府工作回顾\n" + "全市经济增长，驻马店市民收入提高。" * 3)
+    assert (city["district"], city["level"], city["title"]) == ("驻马店市", "city", "二00五年政府工作报告")
+    country = meta("五年来，我国建设取得成就。1963年工业增长，1963年农业丰收，1964年要继续努力。\n" + "全国粮食增产，全国工业增长。" * 6)
+    assert (country["district"], country["level"]) == ("全国", "national") and "政府工作报告" in country["title"]
+
+
+def test_a_dateline_may_say_adopted_instead_of_delivered():
+    got = meta("政府工作报告\n2015年4月20日驻马店市第三届人民代表大会第六次会议通过\n驻马店市人民政府市长 某某\n" + BODY)
+    assert (got["district"], got["level"], got["year"]) == ("驻马店市", "city", 2015)

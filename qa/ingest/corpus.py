@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qa.errors import CorpusError
 from qa.ingest.formats import KINDS, extract_text
-from qa.ingest.gazetteer import NATIONAL, gazetteer
+from qa.ingest.gazetteer import NATIONAL, city_short, gazetteer
 from qa.ingest.normalize import WordModel, normalize_report
 from qa.schema import Document
 
@@ -122,23 +122,27 @@ def infer_title(text: str, headings: list[str]) -> str:
         return re.sub(r"\s+", "", dated.group(0))
     headings = [h for h in headings if not _FURNITURE.search(h) and not _NOT_A_TITLE.search(h)]
     for heading in headings[:5]:
-        if "政府工作报告" in heading and len(heading) <= 40:
-            return heading
+        named = _NAMED_REPORT.search(heading)
+        if named is not None:  # cut where the name ends: 标题：二00五年政府工作报告年份：2005, 政府工作报告2015年4月20日…
+            return named.group(0)
     for heading in headings:
         if "：" in heading and any(d[:-1] in heading for d in DISTRICTS):
             return heading
     if headings:
         return headings[0]
     lines = [line for line in text.split("\n") if line.strip() and not _FURNITURE.search(line)]
-    return (lines[0] if lines else text)[:40]
+    first = lines[0] if lines else text
+    named = _NAMED_REPORT.search(first[:_TITLE_ZONE])
+    return named.group(0) if named is not None else first[:40]
 
 
 _NUMBER = "一二三四五六七八九十"
 # the dateline of a report as delivered: 2025年1月20日在山东省第十四届人民代表大会第三次会议上, or 2025年1月15日龚正
-# 市长在上海市第十六届人民代表大会第三次会议的政府工作报告; the place is left out before 全国 (在第十四届全国人民代表
-# 大会第二次会议上). Old reports are printed in traditional characters (會議, 屆, 全國).
+# 市长在上海市第十六届人民代表大会第三次会议的政府工作报告, or 2015年4月20日驻马店市第三届人民代表大会第六次会议通过;
+# the place is left out before 全国 (在第十四届全国人民代表大会第二次会议上). Old reports are printed in traditional
+# characters (會議, 屆, 全國).
 _CONGRESS = re.compile(
-    rf"(?:(?P<year>(?:19|20)\d\d)年\d{{1,2}}月\d{{1,2}}日[^在。\n]{{0,12}})?在\s*(?P<place>[\u4e00-\u9fff]{{2,24}}?)?\s*第[{_NUMBER}]+[届屆]"
+    rf"(?:(?P<year>(?:19|20)\d\d)年\d{{1,2}}月\d{{1,2}}日(?:[^在。\n]{{0,12}}在)?|在)\s*(?P<place>[\u4e00-\u9fff]{{2,24}}?)?\s*第[{_NUMBER}]+[届屆]"
     rf"(?P<national>全[国國])?人民代表大[会會]第[{_NUMBER}]+次(?:全体|全體)?[会會][议議]"
 )
 _NATIONAL_SPEAKER = re.compile(r"代表国务院|受国务院的?委托|国务院总理|代表國務院|國務院總理")
@@ -153,6 +157,7 @@ _NPC_TERM_START = {5: 1978, 6: 1983, 7: 1988, 8: 1993, 9: 1998, 10: 2003, 11: 20
 # the session a report is addressed to (向第十届全国人民代表大会第一次会议报告), not one it recalls
 _NPC_SESSION = re.compile(r"向第([一二三四五六七八九十]+)[届屆]全[国國]人民代表大[会會]第([一二三四五六七八九十]+)次")
 _TITLE_ZONE = 300  # a headline stands in the first lines
+_NAMED_REPORT = re.compile(r"(?:(?:19|20)\d\d\s*年|[一二][〇零0OＯ○][〇零0OＯ○一二三四五六七八九]{2}年)?[\u4e00-\u9fff]{0,20}?政府工作报告")
 _DATED_TITLE = re.compile(r"(?:19|20)\d\d\s*年[\u4e00-\u9fff]{1,20}?政府工作报告")
 # what a web page prints around a report: its toolbar, its counters, where it came from, its licence
 _FURNITURE = re.compile(r"下载|打印|全屏|收藏|字号|分享|关闭窗口|浏览次数|阅读次数|来源[：:]|发布时间|【[大中小]】|Public\s*domain|字库未存字")
@@ -184,13 +189,14 @@ def infer_metadata(canonical) -> dict:
     if place is None and _NATIONAL_SPEAKER.search(head):
         place = NATIONAL
     if place is None:
-        place = infer_district(text)
+        place = _place_by_voice(text)
     if year is None and place == NATIONAL:
         year = _npc_year(head)
     if year is None:
         year = _year_from_headings([h.translate(_FULL_WIDTH_DIGITS) for h in headings]) or _most_named_year(text)
     title = infer_title(text, top)
     work_report = congress is not None or bool(_WORK_REPORT.search(head))
+    work_report = work_report or place == NATIONAL  # what the country's government reports on is its work
     if (title == "政府工作报告" or (work_report and "政府工作报告" not in title)) and year is not None and place is not None:
         title = f"{year}年{'国务院' if place == NATIONAL else place}政府工作报告"
     return {"title": title, "district": place, "level": gazetteer().level(place), "year": year,
@@ -228,6 +234,27 @@ def _most_named_year(text: str) -> int | None:
         return None
     top = counts.most_common(1)[0][0]
     return top + 1 if counts.get(top + 1) else top
+
+
+def _place_by_voice(text: str) -> str | None:
+    """The place of a report without a dateline, by the level it speaks as: 全国 most (ten times or more), the
+    country; 全省, the province it names most (by full or short name); 全市, the city; else the district or county
+    it names most (``infer_district``)."""
+    voices = {level: len(re.findall(word, text)) for level, word in
+              (("national", "全[国國]"), ("province", "全省|全区各族"), ("city", "全市"), ("county", "全县|全区"))}
+    level = max(voices, key=voices.get)
+    if level == "national" and voices[level] >= 10:  # the country's report speaks of 全国 above all
+        return NATIONAL
+    if voices[level] >= 3 and level != "county":
+        places = gazetteer()
+        if level == "province":
+            counts = {full: text.count(short) for full, short in places.provinces.items()}
+        else:
+            counts = {city: text.count(city_short(city)) for city in places.cities if len(city_short(city)) >= 2}
+        best = max(counts, key=counts.get)
+        if counts[best] >= 2:
+            return best
+    return infer_district(text)
 
 
 def _place_named(text: str) -> str | None:
