@@ -87,3 +87,13 @@ def test_paragraph_spans_point_into_the_text():
     for p in canonical.paragraphs:
         assert canonical.text[p.start : p.end].strip() == canonical.text[p.start : p.end]
         assert p.end > p.start
+
+
+def test_full_width_figures_become_ordinary_digits_and_chinese_punctuation_stays():
+    from qa.ingest.normalize import half_width_figures
+
+    raw = "全市地区生产总值增长５．１％左右，ＧＤＰ达到１.２万亿元（同比）。"
+    folded = half_width_figures(raw)
+    assert folded == "全市地区生产总值增长5.1%左右，GDP达到1.2万亿元（同比）。"
+    assert len(folded) == len(raw)  # one character for one: offsets keep
+    assert normalize_report(raw).text == folded

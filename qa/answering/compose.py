@@ -2,6 +2,7 @@
 says what the reports state (and what else they state nearby), and the note when other districts' reports compete."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Sequence
 
@@ -21,6 +22,19 @@ from qa.schema import Candidate, Citation, Result
 
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
+
+
+# a growth figure is the figure: 增长5.1%左右 answers 增速是多少 as 5.1%左右 (a fall keeps its verb: 下降11.7%)
+_GROWTH_FIGURE = re.compile(r"增长(?=[约近超逾]?\d[\d.]*%)")
+
+
+def bare_figure(span: Span) -> Span:
+    """The span without a leading 增长 before a percentage: the shortest span that answers."""
+    m = _GROWTH_FIGURE.match(span.text)
+    if m is None:
+        return span
+    cut = m.end()
+    return replace(span, start=span.start + cut, text=span.text[cut:])
 
 
 def analysis_of(asked: Question) -> dict:
@@ -49,7 +63,7 @@ class Composer:
         if rules.reason is not None:
             confidence = rules.confidence if rules.reason_kind == Reason.UNSURE else 0.0
             return Result(seen.question, None, True, round(confidence, 4), rules.reason, passages=shown, resolved_question=seen.resolved, analysis=analysis)
-        kept = distinct(list(rules.spans))
+        kept = [bare_figure(s) for s in distinct(list(rules.spans))]
         candidates = tuple(Candidate(s.text, round(s.score, 4), self.cite(s)) for s in kept)
         confidence, note = self.ambiguity(seen, kept[0], rules.confidence, analysis)
         return Result(
@@ -75,7 +89,7 @@ class Composer:
             message = seen.rules.reason if seen.rules.reason_kind not in (None, Reason.UNSURE) else messages.UNSURE
             return Result(seen.question, None, True, round(decision.confidence, 4), message, passages=seen.shown,
                           resolved_question=seen.resolved, analysis=analysis)
-        kept = distinct(spans)
+        kept = [bare_figure(s) for s in distinct(spans)]
         candidates = tuple(Candidate(s.text, round(s.score, 4), self.cite(s)) for s in kept)
         chosen = options[decision.chosen]
         confidence, note = self.ambiguity(seen, kept[0], decision.confidence, analysis)
@@ -100,7 +114,7 @@ class Composer:
         analysis = {**analysis_of(seen.asked), "decided_by": "reader"}
         if best is None or not DECODING.answers(pieces, best.reader):
             return Result(seen.question, None, True, 0.0, messages.READER_NONE, passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
-        span = self.option_span(best, 1.0)
+        span = bare_figure(self.option_span(best, 1.0))
         candidate = Candidate(span.text, round(best.reader.score, 4), self.cite(span))
         return Result(seen.question, span.text, False, 0.0, self.message(span, [span]), answers=(candidate,), citations=(candidate.citation,),
                       passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)

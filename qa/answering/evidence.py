@@ -45,14 +45,20 @@ class EvidenceReader:
         return list(seen.values())
 
     def _bylines(self, asked: Question) -> list[int]:
+        """The captions naming the asked title before a name (记者 夏侯凤超), and the first lines of a report naming
+        it (山东省省长周乃翔, 国务院总理 李 强): who delivered the report."""
         byline = re.compile(rf"{asked.role}(?:\s|[：:])")
+        speaker = re.compile(rf"{asked.role}\s*[\u4e00-\u9fff]")
         found = []
-        for i in self.view.captions:
-            s = self.view.index.sentences[i]
-            doc = self.view.docs[s.doc_id]
-            if asked.district in (None, doc.district) and asked.year in (None, s.year) and byline.search(doc.text, s.start, s.end):
-                found.append(i)
-        return found
+        for lines, pattern, opening in ((self.view.captions, byline, False), (self.view.openings, speaker, True)):
+            for i in lines:
+                s = self.view.index.sentences[i]
+                doc = self.view.docs[s.doc_id]
+                # a report's first lines speak for the year it was delivered, whatever year their dateline names
+                years = (None, s.year, doc.year) if opening else (None, s.year)
+                if asked.district in (None, doc.district) and asked.year in years and pattern.search(doc.text, s.start, s.end):
+                    found.append(i)
+        return list(dict.fromkeys(found))
 
     def sentence_evidence(self, i: int, retrieval: float, query_vector: np.ndarray) -> Evidence:
         """Sentence ``i`` as evidence: its text, the two sentences before as context, the one after, its year and

@@ -13,6 +13,9 @@ from qa.rules.question import Districts
 from qa.schema import Document
 
 
+OPENING_CHARS = 300
+
+
 class CorpusView:
     """Read-only lookups over one ``Index`` that the answering parts share."""
 
@@ -44,6 +47,8 @@ class CorpusView:
         self.tag = lru_cache(maxsize=4096)(index.tokenizer.tag)
         self._sentence_starts = {doc_id: (starts[doc_id], ids) for doc_id, ids in by_doc.items()}
         self.captions = [i for i, sentence in enumerate(index.sentences) if sentence.kind == "caption"]  # bylines among them
+        # the sentences of a report's first lines, where a report as delivered names its speaker (山东省省长 周乃翔)
+        self.openings = [i for i, sentence in enumerate(index.sentences) if sentence.start < OPENING_CHARS]
 
     def sentence_at(self, doc_id: str, offset: int) -> int:
         """The number of the sentence of ``doc_id`` that holds the character ``offset``."""

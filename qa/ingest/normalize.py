@@ -192,6 +192,19 @@ class JiebaWords:
         return self._jieba.FREQ.get(word) or 0
 
 
+# full-width digits, Latin letters and the per cent sign, as old reports and some Word files print them (１９.９８％,
+# ＧＤＰ); Chinese punctuation (，：（）) stays full-width as Chinese text has it
+_HALF_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
+                             **{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)},
+                             **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}, "％": "%"})
+_WIDE_POINT = re.compile(r"(?<=\d)．(?=\d)")
+
+
+def half_width_figures(text: str) -> str:
+    """Figures in ordinary digits: ``１９．９８％`` → ``19.98%``; one character for one, so offsets keep."""
+    return _WIDE_POINT.sub(".", text.translate(_HALF_WIDTH))
+
+
 def normalize_report(raw: str, words: WordModel | None = None) -> Canonical:
     """Clean a report's raw text into canonical text.
 
@@ -201,6 +214,7 @@ def normalize_report(raw: str, words: WordModel | None = None) -> Canonical:
     words = words or JiebaWords()
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     raw = raw.replace("\u3000", " ").replace("\xa0", " ").replace("\u200b", "")
+    raw = half_width_figures(raw)
     blocks: list[_Block] = []
     for chunk in re.split(r"\n[ \t]*\n", raw):
         lines = [collapse_doubled_characters(join_letter_spacing(line.strip())) for line in chunk.split("\n")]

@@ -383,7 +383,8 @@ def name_category(text: str) -> str:
 
 
 _NTH = re.compile(r"第([一二三四五六七八九十])(?:项|个|条|大|位|点|是|种|类)|排(?:在)?第一|打头|头一[个项条]|最前面|首先")
-_ROLE = re.compile(rf"({TITLES})(?:人|者)?(?:是谁|叫什么|的名字|姓名|是哪位)")
+# 区长是谁, 记者叫什么; 哪位省长, 谁是总理
+_ROLE = re.compile(rf"({TITLES})(?:人|者)?(?:是谁|叫什么|的名字|姓名|是哪位)|(?:哪位|哪一位|哪个|谁是|谁任)({TITLES})")
 
 
 # 最大, 最多, 最好: a comparison (最后, 最底下 and 最新 are places in an order or in time, not comparisons)
@@ -454,6 +455,8 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
     focus."""
     text = text.strip()
     district, district_span = find_district(text, districts)
+    if district is None and "总理" in text and NATIONAL in districts.names.values():
+        district = NATIONAL  # the premier speaks for the country: 哪位总理作的报告 asks about the State Council's reports
     year, year_span = find_year(text)
     plan, result = _PLAN.search(text), _RESULT.search(text)
     stance = "plan" if plan and not result else "result" if result and not plan else None
@@ -504,7 +507,7 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
         items=item_count(text) if kind == "list" else None,
         stock=bool(_STOCK.search(text)) and not re.search(r"新增|新建|新认定|新引进|新开|增加了", text),
         nth=item_position(text) if kind in ("name", "organisation", "place") else None,
-        role=next((m.group(1) for m in _ROLE.finditer(text)), ""),
+        role=next((m.group(1) or m.group(2) for m in _ROLE.finditer(text)), ""),
         # 哪位艺术大师的场馆 asks for the 场馆, not for the person
         person=bool(re.search(r"谁|哪位(?![^，。？?]{0,8}的)|(?:长|书记|主任|记者|人)(?:叫|的名字|姓名)", text)),
         rate_only=bool(_RATE_ONLY.search(text)),
