@@ -286,6 +286,42 @@ def ratios(report: dict) -> dict:
     return out
 
 
+INGEST_REPORT = ROOT / "data" / "reports" / "prov-2025-shandong.docx"  # a real Word file, 18,000 characters
+
+
+def measure_ingest(timeout: float, path: Path = INGEST_REPORT) -> dict:
+    """Upload one real report to a server of its own (a copy of the corpus and index in a temporary folder) and
+    time it from the upload to its listing as ready."""
+    import shutil
+
+    token = "benchmark-token"
+    with tempfile.TemporaryDirectory(prefix="benchmark-ingest-") as work:
+        corpus, index = Path(work, "corpus"), Path(work, "index")
+        shutil.copytree(ROOT / "corpus", corpus)
+        if (ROOT / "index").is_dir():
+            shutil.copytree(ROOT / "index", index)
+        env = {"QA_CORPUS_DIR": str(corpus), "QA_API_TOKEN": token}
+        process, url, _, _, _ = spawn_server(str(index), timeout, env)
+        try:
+            with httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as client:
+                started = time.perf_counter()
+                response = client.post("/api/documents", files={"file": (path.name, path.read_bytes())})
+                if response.status_code != 202:
+                    raise SystemExit(f"the upload answered {response.status_code}: {response.text[:200]}")
+                doc_id = response.json()["doc_id"]
+                while time.perf_counter() - started < timeout:
+                    listed = {d["doc_id"]: d for d in client.get("/api/documents").json()}
+                    status = listed.get(doc_id, {}).get("status")
+                    if status == "ready":
+                        return {"file": path.name, "chars": listed[doc_id]["chars"], "ready_s": round(time.perf_counter() - started, 2)}
+                    if status == "failed":
+                        raise SystemExit(f"the report failed: {listed[doc_id].get('reason')}")
+                    time.sleep(0.1)
+                raise SystemExit(f"the report was not ready within {timeout:.0f} s")
+        finally:
+            stop_server(process)
+
+
 def markdown(report: dict) -> str:
     lines = []
     if report.get("cold_start_s") is not None:
@@ -317,6 +353,9 @@ def markdown(report: dict) -> str:
             target = TARGETS[name]
             met = value >= target if name.startswith("rps") else value <= target
             lines.append(f"- {name}: **{value}** (target {'≥' if name.startswith('rps') else '≤'} {target}: {'met' if met else 'not met'})")
+    if report.get("ingest"):
+        ingest = report["ingest"]
+        lines.append(f"\nOne report uploaded alone ({ingest['file']}, {ingest['chars']} characters): ready after **{ingest['ready_s']} s**")
     if report.get("under_worst_case"):
         level = report["under_worst_case"]
         lines.append(
@@ -343,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=int, default=None, help="with --spawn: QA_RATE_LIMIT for the server (default 0: none)")
     parser.add_argument("--rules-too", action="store_true", help="with --spawn: then measure a server with the rules alone (QA_READER=off)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare query embedding (and the ratios to it)")
+    parser.add_argument("--ingest", action="store_true", help="then time one real report uploaded to a server of its own")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",") if level.strip()]
     if not levels or min(levels) < 1 or args.requests < 1:
@@ -362,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
             report.update(measured)
         else:
             report["rules_only"] = measured
+    if args.ingest:
+        print(f"uploading {INGEST_REPORT.name} to a server of its own …", file=sys.stderr)
+        report["ingest"] = measure_ingest(args.start_timeout)
     if not args.no_bare:
         print("the bare query embedding, servers stopped …", file=sys.stderr)
         report["bare_embedding"] = bare_embedding()

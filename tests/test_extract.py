@@ -867,3 +867,13 @@ def test_what_a_question_names_to_leave_out_is_left_out_of_the_answer():
     weights = {"环境": 2.0, "大局": 3.7, "观念": 4.2, "增强": 2.7, "理念": 2.6}
     assert _top("2022年历下营造好环境，除了大局观念还要让干部增强什么理念？", text, weights, year=2022) == "亲商理念"
     assert _top("2022年历下要让干部增强哪两种理念？", text, weights, year=2022) == "大局观念和亲商理念"
+
+
+def test_figures_printed_in_words_are_figures_and_counts_stay_counts():
+    def found(text):
+        return [(text[a:b], kind) for a, b, kind, _ in find_number_spans(text)]
+
+    assert found("粮食总产量达到五千四百零一亿斤，增长百分之十三点四") == [("五千四百零一亿斤", "number"), ("百分之十三点四", "percentage")]
+    assert found("工业部门分到二百四十八亿五千万元") == [("二百四十八亿五千万元", "amount")]
+    assert found("人口自然增长率降到千分之十左右") == [("千分之十左右", "percentage")]
+    assert found("实施十四五规划，抓好三个统筹") == [("三个", "number")]  # a plan's name is no figure; a count stays one

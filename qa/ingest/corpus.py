@@ -114,22 +114,26 @@ def infer_year(text: str) -> int | None:
     return max(years) if years else None
 
 
-def infer_title(text: str, headings: list[str]) -> str:
-    """The headline: the first heading naming a government work report, else the first naming a district with a
-    colon, else the first heading, else the first line; never a web page's furniture (下载 打印 【字号】 来源：)."""
-    dated = _DATED_TITLE.search(text[:_TITLE_ZONE])  # found also where a page's toolbar is glued to it
-    if dated is not None:
-        return re.sub(r"\s+", "", dated.group(0))
+def infer_title(text: str, headings: list[str], top: list[str] | None = None) -> str:
+    """The headline, never a web page's furniture (下载 打印 【字号】 来源：) nor the salutation: the first heading
+    naming a district with a colon (a newspaper's page: 历下：向国际化一流中心城区阔步前行); else a dated report's name
+    on the first line (also where a page's toolbar is glued to it); else the name of a government work report in one
+    of the first headings ``top`` (cut where the name ends); else the first of them, else the first heading, else the
+    first line."""
     headings = [h for h in headings if not _FURNITURE.search(h) and not _NOT_A_TITLE.search(h)]
-    for heading in headings[:5]:
-        named = _NAMED_REPORT.search(heading)
-        if named is not None:  # cut where the name ends: 标题：二00五年政府工作报告年份：2005, 政府工作报告2015年4月20日…
-            return named.group(0)
+    top = headings[:5] if top is None else [h for h in top if not _FURNITURE.search(h) and not _NOT_A_TITLE.search(h)]
     for heading in headings:
         if "：" in heading and any(d[:-1] in heading for d in DISTRICTS):
             return heading
-    if headings:
-        return headings[0]
+    dated = _DATED_TITLE.search(text.split("\n", 1)[0][:_TITLE_ZONE])
+    if dated is not None:
+        return re.sub(r"\s+", "", dated.group(0))
+    for heading in top[:5]:
+        named = _NAMED_REPORT.search(heading)
+        if named is not None:  # cut where the name ends: 标题：二00五年政府工作报告年份：2005, 政府工作报告2015年4月20日…
+            return named.group(0)
+    if top or headings:
+        return (top or headings)[0]
     lines = [line for line in text.split("\n") if line.strip() and not _FURNITURE.search(line)]
     first = lines[0] if lines else text
     named = _NAMED_REPORT.search(first[:_TITLE_ZONE])
@@ -163,7 +167,6 @@ _DATED_TITLE = re.compile(r"(?:19|20)\d\d\s*年[\u4e00-\u9fff]{1,20}?政府工�
 _FURNITURE = re.compile(r"下载|打印|全屏|收藏|字号|分享|关闭窗口|浏览次数|阅读次数|来源[：:]|发布时间|【[大中小]】|Public\s*domain|字库未存字")
 # a heading that is not a title: the salutation, a numbered section
 _NOT_A_TITLE = re.compile(r"^(?:各位代表|同志们)|^[一二三四五六七八九十]+、")
-_WORK_REPORT = re.compile(r"政府工作报告|报告政府工作|作政府工作报告|向大会报告工作|^\W*各位代表")
 _HEAD_CHARS = 1500  # a dateline stands at the top
 
 
@@ -194,9 +197,10 @@ def infer_metadata(canonical) -> dict:
         year = _npc_year(head)
     if year is None:
         year = _year_from_headings([h.translate(_FULL_WIDTH_DIGITS) for h in headings]) or _most_named_year(text)
-    title = infer_title(text, top)
-    work_report = congress is not None or bool(_WORK_REPORT.search(head))
-    work_report = work_report or place == NATIONAL  # what the country's government reports on is its work
+    title = infer_title(text, headings, top)
+    # a report delivered to a congress, or the country's, is its government's work report: named so when its own
+    # headline is missing or bare; a newspaper's page keeps its own headline
+    work_report = congress is not None or place == NATIONAL or _NOT_A_TITLE.search(title) is not None
     if (title == "政府工作报告" or (work_report and "政府工作报告" not in title)) and year is not None and place is not None:
         title = f"{year}年{'国务院' if place == NATIONAL else place}政府工作报告"
     return {"title": title, "district": place, "level": gazetteer().level(place), "year": year,
@@ -236,6 +240,9 @@ def _most_named_year(text: str) -> int | None:
     return top + 1 if counts.get(top + 1) else top
 
 
+_VOICE = 10  # a report speaking for a province or city says 全省 or 全市 this often at least
+
+
 def _place_by_voice(text: str) -> str | None:
     """The place of a report without a dateline, by the level it speaks as: 全国 most (ten times or more), the
     country; 全省, the province it names most (by full or short name); 全市, the city; else the district or county
@@ -245,6 +252,9 @@ def _place_by_voice(text: str) -> str | None:
     level = max(voices, key=voices.get)
     if level == "national" and voices[level] >= 10:  # the country's report speaks of 全国 above all
         return NATIONAL
+    named = infer_district(text)
+    if named is not None and voices[level] < _VOICE:
+        return named  # a district's report quoting the province (全省) now and then is still the district's
     if voices[level] >= 3 and level != "county":
         places = gazetteer()
         if level == "province":
@@ -254,7 +264,7 @@ def _place_by_voice(text: str) -> str | None:
         best = max(counts, key=counts.get)
         if counts[best] >= 2:
             return best
-    return infer_district(text)
+    return named
 
 
 def _place_named(text: str) -> str | None:

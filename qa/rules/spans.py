@@ -17,6 +17,13 @@ _NUMBER = re.compile(
 )
 CN_NUMERAL = r"(?:[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)"
 CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千万亿]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|种|条|批|届|次|名|座|链)")
+# a figure in words: 五千四百零一亿斤, 二百四十八亿五千万元, 百分之十三点四, 千分之十 (a count of a classifier is CN_NUMBER's)
+_CN_DIGITS = "零〇一二三四五六七八九十两百千万亿"
+CN_FIGURE = re.compile(
+    rf"(?P<pre>{_PRE})(?:(?P<per>[百千]分之[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)"
+    rf"|(?P<num>[一二三四五六七八九十两百千][{_CN_DIGITS}]*(?:点[{_CN_DIGITS}]+)?[万亿]?)(?P<unit>亿元|万元|元|亿斤|万斤|斤|万吨|吨|公斤|万人|人|万户|户|万亩|亩|公里|千米|平方公里|万平方米|平方米|辆|台))"
+    r"(?P<tail>以上|左右|以内)?"
+)
 # Ranks and ordinals with the scope they are counted in: 全市第一, 第十二届, 首位
 ORDINAL_SPAN = re.compile(
     r"(?:全国|全省|全市|全区|省会城市|主城区)?(?:第[一二三四五六七八九十百两0-9]+(?:名|位|届|次|批|期|个|家|位次)?|首位|首家|首个|首批|前列|榜首|领先)"
@@ -84,6 +91,12 @@ def find_number_spans(text: str, *, with_growth_verb: bool = False) -> list[tupl
         spans.append((start, end, number_kind(unit), unit))
     for m in CN_NUMBER.finditer(text):
         spans.append((m.start(), m.end(), "number", m.group("unit")))
+    for m in CN_FIGURE.finditer(text):  # figures printed in words, as older reports print them
+        if m.group("per"):
+            spans.append((m.start(), m.end(), "percentage", "%"))
+        elif m.group("unit") and any(c in m.group("num") for c in "十百千万亿"):
+            unit = m.group("unit")
+            spans.append((m.start(), m.end(), number_kind("元" if unit.endswith("元") else unit), unit))
     return spans
 
 
