@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 # Jinan's districts and counties; a report is about the one it names most often.
 DISTRICTS = ("历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区", "莱芜区", "钢城区", "平阴县", "商河县")
-_YEAR = re.compile(r"(20\d\d)年")
 META_FIELDS = ("title", "district", "year", "review_year", "source", "date")
 
 
@@ -108,20 +107,14 @@ def _most_named_county(text: str) -> tuple[str | None, int]:
     return (best, count) if (count, full) > runner else (None, 0)
 
 
-def infer_year(text: str) -> int | None:
-    """The year whose plans the report announces: the latest year it mentions as ``20xx年``, or None."""
-    years = [int(y) for y in _YEAR.findall(text)]
-    return max(years) if years else None
-
-
-def infer_title(text: str, headings: list[str], top: list[str] | None = None) -> str:
+def infer_title(text: str, headings: list[str], top: list[str]) -> str:
     """The headline, never a web page's furniture (下载 打印 【字号】 来源：) nor the salutation: the first heading
     naming a district with a colon (a newspaper's page: 历下：向国际化一流中心城区阔步前行); else a dated report's name
     on the first line (also where a page's toolbar is glued to it); else the name of a government work report in one
     of the first headings ``top`` (cut where the name ends); else the first of them, else the first heading, else the
     first line."""
     headings = [h for h in headings if not _FURNITURE.search(h) and not _NOT_A_TITLE.search(h)]
-    top = headings[:5] if top is None else [h for h in top if not _FURNITURE.search(h) and not _NOT_A_TITLE.search(h)]
+    top = [h for h in top if not _FURNITURE.search(h) and not _NOT_A_TITLE.search(h)]
     for heading in headings:
         if "：" in heading and any(d[:-1] in heading for d in DISTRICTS):
             return heading
@@ -154,7 +147,6 @@ _TITLE_YEAR = re.compile(r"^((?:19|20)\d\d)年.{0,30}政府工作报告")
 _REVIEW_HEADING = re.compile(r"^[一二三四五六七八九十]+、((?:19|20)\d\d)年(?:国内)?(?:工作)?(?:的)?回顾")
 _PLAN_HEADING = re.compile(r"^[一二三四五六七八九十]+、((?:19|20)\d\d)年(?:经济社会发展|工作)?(?:的)?(?:总体要求|主要目标|主要任务|重点工作|工作安排)")
 _ANY_YEAR = re.compile(r"((?:19|20)\d\d|[一二][九〇○零][一二三四五六七八九〇○零]{2})年")
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _YEAR_DIGITS = str.maketrans("一二三四五六七八九〇○零", "123456789000")
 # the National People's Congress: the year of each term's first session (from the fifth, one session a year)
 _NPC_TERM_START = {5: 1978, 6: 1983, 7: 1988, 8: 1993, 9: 1998, 10: 2003, 11: 2008, 12: 2013, 13: 2018, 14: 2023}
@@ -177,13 +169,14 @@ def infer_metadata(canonical) -> dict:
     A report as delivered names the congress it was delivered to (2025年1月20日在山东省第十四届人民代表大会第三次会议上):
     that dateline gives the place and the year. Without one, a speaker for the State Council makes it national; a
     ``YYYY年…政府工作报告`` headline or the plan and review headings give the year, else the year the text names most
-    (a report reviews the year before it: that one, plus one, when the text names it too); the place is the
-    district or county the text names most (``infer_district``). A report printed without a headline (it opens with
-    各位代表) is titled by its year and place."""
+    (``infer_year``: a report reviews the year before it); the place comes from the level the text speaks as
+    (``_place_by_voice``). A report printed without a headline (it opens with 各位代表) is titled by its year and
+    place."""
     text = canonical.text
-    headings = [re.sub(r"\s+", "", text[p.start : p.end]) for p in canonical.paragraphs if p.kind == "heading"]
-    top = [re.sub(r"\s+", "", text[p.start : p.end]) for p in canonical.paragraphs if p.kind == "heading" and p.start < _TITLE_ZONE]
-    head = text[:_HEAD_CHARS].translate(_FULL_WIDTH_DIGITS)
+    found = [(p.start, re.sub(r"\s+", "", text[p.start : p.end])) for p in canonical.paragraphs if p.kind == "heading"]
+    headings = [h for _, h in found]
+    top = [h for start, h in found if start < _TITLE_ZONE]
+    head = text[:_HEAD_CHARS]
     congress = _CONGRESS.search(head)
     place = year = None
     if congress is not None:
@@ -196,7 +189,7 @@ def infer_metadata(canonical) -> dict:
     if year is None and place == NATIONAL:
         year = _npc_year(head)
     if year is None:
-        year = _year_from_headings([h.translate(_FULL_WIDTH_DIGITS) for h in headings]) or _most_named_year(text)
+        year = _year_from_headings(headings) or infer_year(text)
     title = infer_title(text, headings, top)
     # a report delivered to a congress, or the country's, is its government's work report: named so when its own
     # headline is missing or bare; a newspaper's page keeps its own headline
@@ -230,10 +223,11 @@ def _chinese_number(token: str) -> int:
     return (digits.get(tens, 0) if tens else 1) * 10 + (digits.get(ones, 0) if ones else 0)
 
 
-def _most_named_year(text: str) -> int | None:
+def infer_year(text: str) -> int | None:
     """The year a report without a dated headline is most likely from: it reviews the year it names most, so that
-    year plus one when the text names that too (its plans), else the year named most."""
-    counts = Counter(_year_number(y) for y in _ANY_YEAR.findall(text.translate(_FULL_WIDTH_DIGITS)))
+    year plus one when the text names that too (its plans), else the year named most; None when it names none.
+    Takes canonical text (its figures already in ordinary digits)."""
+    counts = Counter(_year_number(y) for y in _ANY_YEAR.findall(text))
     if not counts:
         return None
     top = counts.most_common(1)[0][0]
