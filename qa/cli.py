@@ -195,6 +195,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa.training.evaluate import HEADLINE_SPLITS, headline_table, load_items, render_table, run_eval
 
     splits = list(HEADLINE_SPLITS) if args.headline and args.split is None else (args.split or "test").split(",")
+    if args.conversations:
+        return _eval_conversations(args, settings, splits)
     try:
         items = {split: load_items(Path(args.eval_dir), split) for split in splits}
     except ValueError as exc:
@@ -218,6 +220,30 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(f"wrote {out}", file=sys.stderr if args.headline else sys.stdout)
     if args.headline:
         print(headline_table(reports))
+    return 0
+
+
+def _eval_conversations(args: argparse.Namespace, settings: Settings, splits: list[str]) -> int:
+    from qa.training.conversations import load_conversations, render_conversations, run_conversations
+
+    try:
+        conversations = {split: load_conversations(Path(args.eval_dir), split) for split in splits}
+    except ValueError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 2
+    qa = _load_qa(args, settings)
+    out_dir = Path(args.eval_dir) / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for split in splits:
+        report = run_conversations(qa, conversations[split], split=split)
+        out = out_dir / f"conversations-{split}.json"
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(render_conversations(report))
+        if args.failures:
+            for row in report["items"]:
+                if not row["em"]:
+                    print(f"✗ {row['id']} [{row['kind']}] {row['question']} ⇒ {row['resolved']} → {row['predicted']!r} gold={row['answers']}")
+        print(f"wrote {out}")
     return 0
 
 
@@ -380,6 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headline", action="store_true", help="print only the README's table of current numbers (default splits: the unread ones)")
     p.add_argument("--eval-dir", default=str(ROOT / "eval"))
     p.add_argument("--failures", action="store_true", help="list the questions answered wrongly")
+    p.add_argument("--conversations", action="store_true",
+                   help="ask the conversations of <eval-dir>/conversations/<split>.jsonl turn by turn (follow-ups by kind)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("calibrate", help="measure the fusion weight and fit the confidence model on the dev split")

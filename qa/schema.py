@@ -91,6 +91,18 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """An earlier turn of a chat: the question as asked and, when known, the answer given and where it stands
+    (character offsets into ``doc_id``'s canonical text), which a follow-up may refer to."""
+
+    question: str
+    answer: str | None = None
+    doc_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     """What ``QA.ask`` returns: the best answer (or none), its candidates, citations and the passages seen."""
 
@@ -105,3 +117,12 @@ class Result:
     latency_ms: float = 0.0
     resolved_question: str = ""
     analysis: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def answered_turn(question: str, result: Result) -> Turn:
+    """The turn a question and its result make for the next question to refer to: the answer and where it stands,
+    or the question alone when it was abstained on."""
+    if result.abstained or not result.answer or not result.citations:
+        return Turn(question)
+    citation = result.citations[0]
+    return Turn(question, result.answer, citation.doc_id, citation.start, citation.end)

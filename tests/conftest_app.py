@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from qa.errors import QuestionError
-from qa.schema import Candidate, Citation, Document, Hit, Passage, Result
+from qa.schema import Candidate, Citation, Document, Hit, Passage, Result, Turn
 
 ROOT = Path(__file__).resolve().parent.parent
 # app.py lives at the repository root, outside the installed package
@@ -78,14 +78,17 @@ class FakeQA:
             for line_start, line in _lines(doc.text):
                 passages.append(Passage(len(passages), doc.doc_id, line_start, line_start + len(line), line, "正文"))
         self.index = FakeIndex(tuple(passages))
-        self.calls: list[tuple[str, int | None, tuple[str, ...]]] = []
+        self.calls: list[tuple[str, int | None, tuple[str, ...]]] = []  # the earlier turns' questions
+        self.turns: list[tuple[Turn, ...]] = []  # the earlier turns as received
 
-    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Result:
+    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Result:
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty")
         if len(question.strip()) > 500:
             raise QuestionError("the question is longer than 500 characters")
         question = question.strip()
+        self.turns.append(tuple(h if isinstance(h, Turn) else Turn(h) for h in history))
+        history = [h.question if isinstance(h, Turn) else h for h in history]
         self.calls.append((question, top_k, tuple(history)))
         k = 5 if top_k is None else top_k
         hits = tuple(Hit(p, 1.0 / (i + 1), 2.0, 0.5) for i, p in enumerate(self.index.passages[:k]))

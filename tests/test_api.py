@@ -10,6 +10,7 @@ from qa.server.guards import AllowedRoutes, RateLimit
 from qa.server.loading import get_qa, public_reason
 from qa.server.main import create_app
 from qa.server.page import Conversation, format_result
+from qa.schema import Turn, answered_turn
 from conftest_app import ROOT, FakeQA, client, fake_qa, served_fake, wait_until_ready  # noqa: F401  (fixtures)
 from qa.errors import QuestionError
 
@@ -78,6 +79,19 @@ def test_question_is_trimmed_and_options_reach_the_library(client, fake_qa):
     assert response.json()["question"] == "那2023年呢？"
     assert len(response.json()["passages"]) == 3
     assert fake_qa.calls[-1] == ("那2023年呢？", 3, (QUESTION,))
+
+
+def test_history_as_role_messages_reaches_the_library_as_turns_with_the_answers_and_their_places(client, fake_qa):
+    first = client.post("/api/ask", json={"question": QUESTION}).json()
+    citation = first["citations"][0]
+    place = {"doc_id": citation["doc_id"], "start": citation["start"], "end": citation["end"]}
+    history = ["更早的问题",
+               {"role": "user", "content": QUESTION}, {"role": "assistant", "content": first["answer"], "citation": place},
+               {"role": "user", "content": "没答上的问题"}, {"role": "assistant", "content": "报告中没有找到这个问题的答案。\n\n可信度：低"}]
+    response = client.post("/api/ask", json={"question": "那2023年呢？", "history": history})
+    assert response.status_code == 200
+    assert fake_qa.turns[-1] == (Turn("更早的问题"), Turn(QUESTION, first["answer"], place["doc_id"], place["start"], place["end"]),
+                                 Turn("没答上的问题"))
 
 
 def test_defaults_are_five_passages_and_no_history(client, fake_qa):
@@ -154,7 +168,12 @@ def test_openapi_docs_and_chat_page_are_served(client):
         ({"question": QUESTION, "top_k": 2.5}, "top_k"),
         ({"question": QUESTION, "history": "x"}, "history"),
         ({"question": QUESTION, "history": [1, 2]}, "history"),
-        ({"question": QUESTION, "history": [QUESTION] * 21}, "history"),
+        ({"question": QUESTION, "history": [QUESTION] * 41}, "history"),  # 20 turns of question and answer at most
+        ({"question": QUESTION, "history": [{"role": "system", "content": "x"}]}, "history"),
+        ({"question": QUESTION, "history": [{"role": "user"}]}, "history"),
+        ({"question": QUESTION, "history": [{"role": "user", "content": "x", "name": "y"}]}, "history"),
+        ({"question": QUESTION, "history": [{"role": "assistant", "content": "x", "citation": {"doc_id": "d", "start": -1, "end": 2}}]}, "history"),
+        ({"question": QUESTION, "history": [{"role": "assistant", "content": "长" * 4001}]}, "history"),
         ({"question": QUESTION, "history": ["问" * 501]}, "history"),
         ({"question": QUESTION, "topk": 3}, "topk"),
         ([QUESTION], "body"),
@@ -310,15 +329,26 @@ def test_chat_message_escapes_html_and_says_when_it_abstains():
     assert "报告中没有找到这个问题的答案" in message and "<strong>" not in message
 
 
-def test_a_conversation_keeps_its_questions_and_shows_them_as_plain_text():
-    conversation = Conversation().then(QUESTION, "<p>7000余个</p>").then("<img src=x onerror=alert(1)>\n\n**那2023年呢？**", "<p>6630个</p>")
-    assert conversation.earlier_questions() == [QUESTION, "<img src=x onerror=alert(1)>\n\n**那2023年呢？**"]
+def test_a_conversation_keeps_its_turns_and_shows_them_as_plain_text():
+    conversation = Conversation().then(Turn(QUESTION, "7000余个", "lixia-2025", 10, 16), "<p>7000余个</p>")
+    conversation = conversation.then(Turn("<img src=x onerror=alert(1)>\n\n**那2023年呢？**"), "<p>6630个</p>")
+    assert conversation.earlier_turns() == [Turn(QUESTION, "7000余个", "lixia-2025", 10, 16),
+                                            Turn("<img src=x onerror=alert(1)>\n\n**那2023年呢？**")]
     shown = conversation.messages[2]["content"]
     assert shown.startswith('<p class="qa-question">') and "<img" not in shown and "\n\n" not in shown
     assert "&lt;img src=x onerror=alert(1)&gt;" in shown
     for _ in range(30):
-        conversation = conversation.then("问", "答")
-    assert len(conversation.questions) == 20 and len(conversation.messages) == 40
+        conversation = conversation.then(Turn("问"), "答")
+    assert len(conversation.turns) == 20 and len(conversation.messages) == 40
+
+
+def test_an_answered_turn_keeps_the_answer_and_its_place_and_an_abstention_keeps_the_question_only():
+    answered = FakeQA().ask(QUESTION)
+    turn = answered_turn(QUESTION, answered)
+    citation = answered.citations[0]
+    assert turn == Turn(QUESTION, answered.answer, citation.doc_id, citation.start, citation.end)
+    abstained = FakeQA().ask("<script>alert(1)</script>有没有？")
+    assert abstained.abstained and answered_turn("有没有？", abstained) == Turn("有没有？")
 
 
 # --- slow: the real QA behind the same routes --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from conftest_app import client, fake_qa, served_fake  # noqa: F401  (fixtures)
+from qa.schema import Turn
 from qa.server.guards import API_BODY_LIMIT
 
 QUESTION = "历下2024年新增学位多少"
@@ -47,7 +48,16 @@ def test_a_completion_is_the_answer_with_its_source_and_the_structured_answer_be
     assert fake_qa.calls[0] == (QUESTION, None, ())
 
 
-def test_the_user_turns_before_the_last_are_its_history_and_the_rest_is_not_read(client, fake_qa):
+def test_our_reply_sent_back_gives_the_next_turn_the_answer_and_where_it_stands(client, fake_qa):
+    reply = completion(client, [user(QUESTION)]).json()
+    content = reply["choices"][0]["message"]["content"]
+    cited = reply["reportqa"]["citations"][0]
+    messages = [user(QUESTION), {"role": "assistant", "content": content}, user("那2023年呢？")]
+    assert completion(client, messages).status_code == 200
+    assert fake_qa.turns[-1] == (Turn(QUESTION, reply["reportqa"]["answer"], cited["doc_id"], cited["start"], cited["end"]),)
+
+
+def test_the_turns_before_the_last_are_its_history_and_system_messages_are_not_read(client, fake_qa):
     messages = [
         {"role": "system", "content": "忽略"},
         user("2019年市中区外贸进出口总额是多少"),
@@ -58,6 +68,7 @@ def test_the_user_turns_before_the_last_are_its_history_and_the_rest_is_not_read
     ]
     assert completion(client, messages).status_code == 200
     assert fake_qa.calls[-1] == ("那去年呢", None, ("2019年市中区外贸进出口总额是多少", QUESTION))
+    assert fake_qa.turns[-1] == (Turn("2019年市中区外贸进出口总额是多少", "41.89亿元"), Turn(QUESTION))
 
 
 def test_a_long_conversation_keeps_its_newest_turns(client, fake_qa):

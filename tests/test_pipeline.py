@@ -2,6 +2,7 @@
 import pytest
 
 from qa.errors import QuestionError
+from qa.schema import Turn, answered_turn
 
 
 def test_answer_span_matches_document_text(small_qa):
@@ -53,6 +54,29 @@ def test_follow_up_uses_history(small_qa):
     result = small_qa.ask("那2022年呢？", history=["2023年历下新建、改扩建几处中小学幼儿园？"])
     assert result.resolved_question == "2022年历下新建、改扩建几处中小学幼儿园？"
     assert result.answer == "12所"
+
+
+def test_an_ordinal_follow_up_is_answered_by_the_item_of_the_list_just_answered(small_qa):
+    first = small_qa.ask("市中区要加快集聚哪些金融机构？")
+    turn = answered_turn("市中区要加快集聚哪些金融机构？", first)
+    second = small_qa.ask("第二个是什么？", history=[turn])
+    assert second.answer == "山东人才普惠金融" and second.analysis["decided_by"] == "conversation"
+    citation = second.citations[0]
+    text = small_qa.document(citation.doc_id).text
+    assert text[citation.start : citation.end] == "山东人才普惠金融"
+    assert citation.quote_start <= citation.start and citation.end <= citation.quote_end
+    assert small_qa.ask("最后一个呢", history=[turn]).answer == "齐鲁银行理财子公司"
+    # the same question with only the earlier question (no answer given back) is asked of the reports instead
+    assert small_qa.ask("第二个是什么？", history=["市中区要加快集聚哪些金融机构？"]).analysis.get("decided_by") != "conversation"
+
+
+def test_an_earlier_answer_whose_place_does_not_hold_it_is_kept_as_text_only(small_qa):
+    first = small_qa.ask("市中区要加快集聚哪些金融机构？")
+    turn = answered_turn("市中区要加快集聚哪些金融机构？", first)
+    moved = Turn(turn.question, turn.answer, turn.doc_id, turn.start + 1, turn.end + 1)
+    unknown = Turn(turn.question, turn.answer, "no-such-report", turn.start, turn.end)
+    for bad in (moved, unknown):
+        assert small_qa.ask("第二个是什么？", history=[bad]).analysis.get("decided_by") != "conversation"
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "问" * 501, 7])

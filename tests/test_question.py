@@ -2,7 +2,7 @@
 import pytest
 
 from qa.errors import QuestionError
-from qa.rules.question import analyse, arabic_numbers, is_follow_up, resolve_follow_up, validate_question
+from qa.rules.question import analyse, arabic_numbers, validate_question
 
 
 @pytest.mark.parametrize(
@@ -90,29 +90,6 @@ def test_plan_or_result():
 
 def test_focus_drops_district_year_and_question_words():
     assert analyse("历下2024年新增学位多少").focus == "新增学位"
-
-
-@pytest.mark.parametrize(
-    "follow_up, expected",
-    [
-        ("那2023年呢？", "历下2023年新增学位多少"),
-        ("市中区呢？", "市中区2024年新增学位多少"),
-        ("那么幼儿园呢", "历下2024年幼儿园新增学位多少"),
-    ],
-)
-def test_follow_ups_are_resolved_from_history(follow_up, expected):
-    assert resolve_follow_up(follow_up, ["历下2024年新增学位多少"]) == expected
-
-
-def test_follow_up_of_a_follow_up_uses_the_resolved_frame():
-    history = ["历下2024年新增学位多少", "那2023年呢？"]
-    assert resolve_follow_up("市中区呢？", history) == "市中区2023年新增学位多少"
-
-
-def test_full_questions_are_not_follow_ups():
-    assert not is_follow_up("历下2023年新增学位多少")
-    assert resolve_follow_up("历下2023年新增学位多少", ["市中区2019年税收多少"]) == "历下2023年新增学位多少"
-    assert resolve_follow_up("那2023年呢？", []) == "那2023年呢？"
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "问" * 501, None, 42, ["历下"]])

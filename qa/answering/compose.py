@@ -135,15 +135,29 @@ class Composer:
         sentence it stands in as its evidence."""
         if option.rule is not None:
             return replace(option.rule, score=probability)
-        i = self.view.sentence_at(option.doc_id, option.start)
+        return self.span_at(option.doc_id, option.start, option.end, "reader", probability)
+
+    def span_at(self, doc_id: str, start: int, end: int, kind: str, score: float) -> Span:
+        """The report's text at ``start``..``end`` as a span, with the sentence it stands in as its evidence."""
+        i = self.view.sentence_at(doc_id, start)
         sentence = self.view.index.sentences[i]
-        doc = self.view.docs[option.doc_id]
-        end = max(sentence.end, option.end)
-        text = doc.text[sentence.start : end]
-        a, b = option.start - sentence.start, option.end - sentence.start
+        doc = self.view.docs[doc_id]
+        end_of = max(sentence.end, end)
+        text = doc.text[sentence.start : end_of]
+        a, b = start - sentence.start, end - sentence.start
         clause = next((text[x:y] for x, y in split_clauses(text) if x <= a and b <= y), text[a:b])
-        evidence = Evidence(option.doc_id, sentence.start, text, sentence.section, sentence.year, sentence.stance, 0.0)
-        return Span(option.doc_id, option.start, option.end, option.text, "reader", probability, evidence, clause)
+        evidence = Evidence(doc_id, sentence.start, text, sentence.section, sentence.year, sentence.stance, 0.0)
+        return Span(doc_id, start, end, doc.text[start:end], kind, score, evidence, clause)
+
+    def item_result(self, seen: Deliberation, confidence: float) -> Result:
+        """The answer to an ordinal follow-up (第二个是什么): the item of the list just answered, cited where it
+        stands in that answer's sentence."""
+        doc_id, start, end = seen.item
+        span = self.span_at(doc_id, start, end, "list", confidence)
+        candidate = Candidate(span.text, round(confidence, 4), self.cite(span))
+        analysis = {**analysis_of(seen.asked), "decided_by": "conversation"}
+        return Result(seen.question, span.text, False, round(confidence, 4), self.message(span, [span]), answers=(candidate,),
+                      citations=(candidate.citation,), passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
 
     def cite(self, span: Span) -> Citation:
         """The citation of a span: its report, offsets, and the sentence it stands in."""

@@ -28,13 +28,17 @@ from qa.models.ranker import Ranker
 from qa.models.reader import Reader, Window, WindowLogits
 from qa.retrieve.retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from qa.rules.signals import Reason
-from qa.rules.question import MAX_HISTORY, Question, analyse, resolve_follow_up, validate_question
-from qa.schema import Document, Result
+from qa.rules.conversation import read_conversation
+from qa.rules.question import MAX_HISTORY, MAX_QUESTION_CHARS, Question, analyse, validate_question
+from qa.schema import Document, Result, Turn
 
 logger = logging.getLogger(__name__)
 
 # Used only when no calibration file is shipped: below this raw score the pipeline abstains.
 FALLBACK_ABSTAIN_BELOW = 0.42
+# The confidence of an ordinal follow-up answered from the list just given (第二个是什么): the share of such answers
+# that were right on the train conversations (eval/reports/conversations/train.jsonl: 12 of 17; see docs/conversation.md).
+ITEM_CONFIDENCE = 0.7
 
 
 class UnknownDocumentError(KeyError):
@@ -154,7 +158,7 @@ class QA:
         except KeyError:
             raise UnknownDocumentError(doc_id) from None
 
-    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Result:
+    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Result:
         """Answer ``question`` (resolved against the earlier questions in ``history``, oldest first).
 
         Returns a ``Result``; raises ``QuestionError`` for a question that is not text of 1 to 500 characters, a
@@ -164,7 +168,7 @@ class QA:
         result = self.compare(question, top_k=top_k, history=history, modes=("hybrid",))["hybrid"]
         return replace(result, latency_ms=round((time.perf_counter() - started) * 1000, 2))
 
-    def compare(self, question: str, *, top_k: int | None = None, history: Sequence[str] = (),
+    def compare(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = (),
                 modes: Sequence[str] = ("hybrid", "rules", "reader")) -> dict[str, Result]:
         """The answers of several deciders to one question, from one reading of it: ``hybrid`` (the ranker over the
         rules' and the reader's candidates; the rules alone when no reader or ranker is loaded), ``rules`` (the rules'
@@ -173,6 +177,9 @@ class QA:
         if seen.refusal is not None:
             refused = self.composer.refused(seen)
             return {mode: refused for mode in modes}
+        if seen.item is not None:  # 第二个是什么: the item of the list just answered
+            item = self.composer.item_result(seen, ITEM_CONFIDENCE)
+            return {mode: item for mode in modes}
         out: dict[str, Result] = {}
         hybrid = self.ranker is not None and self.reader is not None
         if "rules" in modes or ("hybrid" in modes and not hybrid):
@@ -187,24 +194,49 @@ class QA:
             out["hybrid"] = out["rules"]
         return {mode: out[mode] for mode in modes if mode in out}
 
-    def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Deliberation:
+    def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Deliberation:
         """Everything known about a question before an answer is chosen: what it asks, the passages found, and
         either why no report can answer it or what the rules find. Raises ``QuestionError`` as ``ask`` does."""
         text = validate_question(question)
         top_k = self.top_k if top_k is None else top_k
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
             raise QuestionError("top_k must be a whole number from 1 to 50")
-        resolved = resolve_follow_up(text, _checked_history(history), self.view.districts)
+        reading = read_conversation(text, self._checked_history(history), self.view.districts)
+        resolved = reading.resolved
         asked = analyse(resolved, self.view.districts)
         # district and year filter and boost the passages; searching with them would favour any passage naming them
         scores = self.retriever.scores(asked.focus or resolved)
-        hits = self.retriever.rank(scores, max(top_k, self.evidence_passages), boost=self.scope.passage_boost(asked))
+        boost = self.scope.passage_boost(asked, reading.anchor)
+        hits = self.retriever.rank(scores, max(top_k, self.evidence_passages), boost=boost)
         refusal = self.scope.out_of_scope(asked)
         if refusal is None:
             rules = self.rule_answerer.outcome(asked, hits, scores.query_vector, calibration=self.calibration, abstain_below=self.abstain_below)
         else:
             rules = RuleOutcome((), refusal, Reason.OUT_OF_SCOPE)
-        return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules)
+        return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules,
+                            reading.kind, reading.item)
+
+    def _checked_history(self, history: Sequence[str | Turn]) -> list[Turn]:
+        """The earlier turns, oldest first, each validated: a question (text) or a ``Turn``. ``QuestionError`` for a
+        history that is not a list of at most ``MAX_HISTORY`` of them; an answer's place that is not in the index
+        (a report since removed, offsets past its end) is dropped and its text kept."""
+        if isinstance(history, str) or not isinstance(history, (list, tuple)):
+            raise QuestionError("history must be a list of earlier questions")
+        if len(history) > MAX_HISTORY:
+            raise QuestionError(f"history may hold at most {MAX_HISTORY} earlier questions")
+        turns = []
+        for item in history:
+            if not isinstance(item, Turn):
+                turns.append(Turn(validate_question(item)))
+                continue
+            answer = item.answer if isinstance(item.answer, str) and item.answer.strip() else None
+            doc = self.view.docs.get(item.doc_id) if isinstance(item.doc_id, str) else None
+            placed = (doc is not None and answer is not None
+                      and all(isinstance(x, int) and not isinstance(x, bool) for x in (item.start, item.end))
+                      and 0 <= item.start < item.end <= len(doc.text) and doc.text[item.start : item.end] == answer.strip())
+            turns.append(Turn(validate_question(item.question), answer and answer.strip()[:MAX_QUESTION_CHARS],
+                              *((item.doc_id, item.start, item.end) if placed else (None, None, None))))
+        return turns
 
     def passage_boost(self, asked: Question) -> np.ndarray:
         """Per-passage factors for a question's district and year (``Scope.passage_boost``)."""
@@ -227,14 +259,7 @@ class QA:
         return windows, pieces, options, question_features
 
 
-def _checked_history(history: Sequence[str]) -> list[str]:
-    """The earlier questions, each validated; ``QuestionError`` for a history that is not a list of at most
-    ``MAX_HISTORY`` questions."""
-    if isinstance(history, str) or not isinstance(history, (list, tuple)):
-        raise QuestionError("history must be a list of earlier questions")
-    if len(history) > MAX_HISTORY:
-        raise QuestionError(f"history may hold at most {MAX_HISTORY} earlier questions")
-    return [validate_question(h) for h in history]
+
 
 
 def answerer_options(reader: str) -> dict:

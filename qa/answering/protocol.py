@@ -12,7 +12,7 @@ from qa.models.candidates import Option
 from qa.models.reader import Window, WindowLogits
 from qa.retrieve.retrieval import Retriever
 from qa.rules.question import Question
-from qa.schema import Document, Result
+from qa.schema import Document, Result, Turn
 
 
 class Answerer(Protocol):
@@ -24,12 +24,12 @@ class Answerer(Protocol):
     @property
     def retriever(self) -> Retriever: ...  # passages for a question, by each retriever alone or fused
 
-    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Result: ...
+    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Result: ...
 
-    def compare(self, question: str, *, top_k: int | None = None, history: Sequence[str] = (),
+    def compare(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = (),
                 modes: Sequence[str] = ("hybrid", "rules", "reader")) -> dict[str, Result]: ...
 
-    def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Deliberation: ...
+    def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Deliberation: ...
 
     def options(self, seen: Deliberation) -> tuple[list[Window], list[WindowLogits], list[Option], dict[str, float]]: ...
 

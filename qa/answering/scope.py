@@ -11,9 +11,10 @@ from qa.answering import messages
 from qa.answering.view import CorpusView
 from qa.rules.lexicon import DISTRICT_NAMES
 from qa.rules.question import Question
-from qa.schema import Hit
+from qa.schema import Hit, Turn
 
 RIVAL_SCORE = 0.9  # a passage of another district this close to the answer's best passage makes the question ambiguous
+ANCHOR_BOOST = 1.5  # the passage of the answer a follow-up refers to (its sentence is evidence for the next turn)
 _YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year are kept, but lowered
 # an administrative name (张店区, 潍坊市, 滨海新区, 南部山区) ends in one of these
 _ADMIN_END = re.compile(r"[区县市省州旗]$")
@@ -27,9 +28,12 @@ class Scope:
         self.view = view
         self._year_cache: dict[int, np.ndarray] = {}
 
-    def passage_boost(self, asked: Question) -> np.ndarray:
-        """Per-passage factors: 0 for another district's reports, lowered for passages speaking for no sentence of the asked year."""
+    def passage_boost(self, asked: Question, anchor: Turn | None = None) -> np.ndarray:
+        """Per-passage factors: 0 for another district's reports, lowered for passages speaking for no sentence of the
+        asked year, raised for the passages holding the earlier answer a follow-up refers to (``anchor``)."""
         boost = np.ones(len(self.view.index.passages), dtype=np.float64)
+        if anchor is not None and anchor.doc_id is not None and anchor.start is not None and anchor.end is not None:
+            boost[self.view.passages_holding(anchor.doc_id, anchor.start, anchor.end)] = ANCHOR_BOOST
         district = self.view.district_mask(asked.district)
         if district is not None:
             boost *= district

@@ -44,6 +44,9 @@ class CorpusView:
         self.district_code = {district: code for code, district in enumerate(sorted(self.coverage))}
         doc_code = {doc.doc_id: self.district_code.get(doc.district, -1) for doc in index.documents}
         self.passage_district = np.array([doc_code[p.doc_id] for p in index.passages], dtype=np.int32)
+        self.doc_passages: dict[str, list[int]] = defaultdict(list)  # a report's passages in order
+        for i, passage in enumerate(index.passages):
+            self.doc_passages[passage.doc_id].append(i)
         self.tag = lru_cache(maxsize=4096)(index.tokenizer.tag)
         self._sentence_starts = {doc_id: (starts[doc_id], ids) for doc_id, ids in by_doc.items()}
         self.captions = [i for i, sentence in enumerate(index.sentences) if sentence.kind == "caption"]  # bylines among them
@@ -54,6 +57,11 @@ class CorpusView:
         """The number of the sentence of ``doc_id`` that holds the character ``offset``."""
         starts, ids = self._sentence_starts[doc_id]
         return ids[max(0, bisect.bisect_right(starts, offset) - 1)]
+
+    def passages_holding(self, doc_id: str, start: int, end: int) -> list[int]:
+        """The passages of ``doc_id`` that hold the whole span ``start``..``end`` (passages overlap)."""
+        passages = self.index.passages
+        return [i for i in self.doc_passages.get(doc_id, ()) if passages[i].start <= start and end <= passages[i].end]
 
     def district_mask(self, district: str | None) -> np.ndarray | None:
         """True for the passages of ``district``; None when the corpus knows no such district."""

@@ -1,9 +1,9 @@
-"""Question analysis: district, year, plan-or-result, expected answer type and unit, key terms; follow-up resolution."""
+"""Question analysis: district, year, plan-or-result, expected answer type and unit, key terms."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from qa.errors import QuestionError
 from qa.ingest.gazetteer import NATIONAL, city_short, gazetteer
@@ -534,54 +534,3 @@ def validate_question(question: object) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(f"the question has {len(question)} characters; at most {MAX_QUESTION_CHARS} are allowed")
     return question
-
-
-_ASKS = re.compile(r"多少|几|什么|哪|谁|是否|有没有|吗|如何|怎么|怎样")
-_FOLLOW_UP_LEAD = re.compile(r"^(?:那么?|那|还有|再问一下|另外|换成|如果是|要是)")
-
-
-def is_follow_up(text: str) -> bool:
-    """An elliptical question that only makes sense after an earlier one: ``那2023年呢？``, ``市中区呢``."""
-    core = re.sub(r"[？?！!。，,\s]", "", text)
-    return bool(core) and (core.endswith("呢") or _FOLLOW_UP_LEAD.match(core) is not None) and not _ASKS.search(core)
-
-
-def resolve_follow_up(question: str, history: Sequence[str] = (), districts: Districts = NO_DISTRICTS) -> str:
-    """Rewrite an elliptical follow-up into a full question using the earlier questions (oldest first).
-
-    The latest full question is taken as the frame; the follow-up's year and district replace the frame's (or are
-    put in front when the frame had none), and any other words it carries are put in after them. A question that
-    is not a follow-up, or has nothing before it, is returned unchanged.
-    """
-    if not is_follow_up(question) or not history:
-        return question
-    frame = resolve_follow_up(history[-1], history[:-1], districts)
-    if is_follow_up(frame):
-        return question
-    year, year_span = find_year(question)
-    district, district_span = find_district(question, districts)
-    rest = question
-    for span in sorted((s for s in (year_span, district_span) if s), reverse=True):
-        rest = rest[: span[0]] + rest[span[1] :]
-    rest = _FOLLOW_UP_LEAD.sub("", re.sub(r"[？?！!。，,\s]|呢$", "", rest)).removesuffix("呢").strip("的和")
-    resolved = frame
-    old_year, old_year_span = find_year(resolved)
-    if year is not None:
-        if old_year_span:
-            resolved = resolved[: old_year_span[0]] + f"{year}年" + resolved[old_year_span[1] :]
-        else:
-            resolved = f"{year}年" + resolved
-    if district is not None:
-        old_district, old_span = find_district(resolved, districts)
-        if old_span:
-            resolved = resolved[: old_span[0]] + district + resolved[old_span[1] :]
-        else:
-            resolved = district + resolved
-    if rest:
-        # put the new words after the leading district and year, where a topic word goes in a Chinese question
-        _, lead = find_district(resolved, districts)
-        cut = lead[1] if lead and lead[0] == 0 else 0
-        year_lead = re.match(r"\d{4}年", resolved[cut:])
-        cut += year_lead.end() if year_lead else 0
-        resolved = resolved[:cut] + rest + resolved[cut:]
-    return resolved

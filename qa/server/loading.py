@@ -11,7 +11,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 from fastapi import Request
 
-from qa.schema import Document, Result
+from qa.schema import Document, Result, Turn
 from qa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ class Answerer(Protocol):
     documents: Sequence[Document]
     index: Any  # .manifest.embedding_model, .passages
 
-    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Result: ...
+    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Result: ...
 
 
 class NotReady(Exception):

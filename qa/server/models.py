@@ -5,11 +5,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from qa.schema import Document, Result
+from qa.schema import Document, Result, Turn
+from qa.server.history import turns_from_messages
 from qa.answering.serialize import result_to_dict
 
 MAX_QUESTION_CHARS = 500
 MAX_HISTORY = 20
+MAX_MESSAGE_CHARS = 8 * MAX_QUESTION_CHARS  # an earlier turn (an answer shown back) may be longer than a question
 
 
 def _stripped(text: str) -> str:
@@ -29,15 +31,40 @@ HistoryItem = Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS), A
 TopK = Annotated[int, BeforeValidator(_whole_number)]
 
 
+class AnswerPlace(BaseModel):
+    """Where an earlier answer stands, as ``/api/ask`` gave it (``answer.citation``'s doc_id, start and end)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+    doc_id: str = Field(max_length=200)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class HistoryMessage(BaseModel):
+    """An earlier message of the chat: the user's question or the assistant's answer (with its place, optionally)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MAX_MESSAGE_CHARS)
+    citation: AnswerPlace | None = None
+
+
 class AskRequest(BaseModel):
-    """A question, how many passages to retrieve, and the earlier questions of the same chat (oldest first)."""
+    """A question, how many passages to retrieve, and the chat before it (oldest first): earlier questions as
+    strings, or messages with roles so that a follow-up can refer to the answers given."""
 
     # strict: 123 is not a question and "5" is not a top_k; forbid: a misspelt field is an error, not ignored
     model_config = ConfigDict(strict=True, extra="forbid")
 
     question: QuestionText
     top_k: TopK = Field(5, ge=1, le=20)
-    history: list[HistoryItem] = Field(default_factory=list, max_length=MAX_HISTORY)
+    history: list[HistoryItem | HistoryMessage] = Field(default_factory=list, max_length=2 * MAX_HISTORY)
+
+    def turns(self) -> list[Turn]:
+        """The earlier turns, the newest ``MAX_HISTORY``."""
+        messages = [("user", h, None) if isinstance(h, str) else (h.role, h.content, h.citation.model_dump() if h.citation else None)
+                    for h in self.history]
+        return turns_from_messages(messages, MAX_HISTORY)
 
 
 class CitationOut(BaseModel):

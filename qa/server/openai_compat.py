@@ -3,8 +3,8 @@ use (Open WebUI, LobeChat, ChatBox, Cherry Studio, NextChat) and code written ag
 reports.
 
 The conversation is ``messages``: the last message is the question and must be the user's; the user turns before it
-are its history (as ``history`` in ``/api/ask``: the newest ``MAX_HISTORY``). System, developer and assistant turns are
-accepted and not read. The reply's content is the answer with its source in readable Markdown (the quote with the
+are its history, each with the assistant's answer after it (``qa.server.history``: the newest ``MAX_HISTORY``), so a
+follow-up can refer to the last answer and its sentence. System and developer messages are accepted and not read. The reply's content is the answer with its source in readable Markdown (the quote with the
 answer in bold, the report, place and year, the confidence); an abstention says what the reports do not state. The
 structured answer (``/api/ask``'s response: citations with offsets, confidence, passages) travels in ``reportqa``, a
 field OpenAI clients ignore. Errors have OpenAI's shape (``OpenAIErrors``). Parameters that steer generation
@@ -23,14 +23,14 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa.errors import QuestionError
-from qa.schema import Citation, Result
+from qa.schema import Citation, Result, Turn
 from qa.server.loading import Answerer, get_qa
-from qa.server.models import MAX_HISTORY, MAX_QUESTION_CHARS, ask_response
+from qa.server.history import turns_from_messages
+from qa.server.models import MAX_HISTORY, MAX_MESSAGE_CHARS, ask_response
 from qa.server.page import confidence_cue
 
 MODEL_ID = "reportqa"
 MAX_MESSAGES = 64
-MAX_MESSAGE_CHARS = 8 * MAX_QUESTION_CHARS  # an earlier turn (an answer shown back) may be longer than a question
 _STARTED = int(time.time())
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -74,15 +74,14 @@ class ChatRequest(BaseModel):
     n: int = Field(1, ge=1, le=1)
 
 
-def question_and_history(messages: list[ChatMessage]) -> tuple[str, list[str]]:
-    """The question (the last message, which must be the user's) and the user turns before it, newest
-    ``MAX_HISTORY``, oldest first; ``QuestionError`` when the last message is not a user's."""
+def question_and_history(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    """The question (the last message, which must be the user's) and the turns before it (each user message with
+    the assistant's answer after it), newest ``MAX_HISTORY``, oldest first; ``QuestionError`` when the last message
+    is not a user's."""
     last = messages[-1]
     if last.role != "user":
         raise QuestionError("the last message must be the user's question (role \"user\")")
-    earlier = [m.text().strip() for m in messages[:-1] if m.role == "user"]
-    history = [q for q in earlier if q and len(q) <= MAX_QUESTION_CHARS][-MAX_HISTORY:]
-    return last.text(), history
+    return last.text(), turns_from_messages(((m.role, m.text(), None) for m in messages[:-1]), MAX_HISTORY)
 
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~"})
@@ -130,9 +129,9 @@ def reply_text(result: Result) -> str:
     return "\n\n".join(lines)
 
 
-def _usage(question: str, history: list[str], content: str) -> dict:
+def _usage(question: str, history: list[Turn], content: str) -> dict:
     """Sizes in characters (there are no tokens: nothing is generated)."""
-    prompt = len(question) + sum(len(h) for h in history)
+    prompt = len(question) + sum(len(t.question) + len(t.answer or "") for t in history)
     return {"prompt_tokens": prompt, "completion_tokens": len(content), "total_tokens": prompt + len(content)}
 
 

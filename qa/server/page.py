@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import QuestionError
-from qa.schema import Citation, Result
+from qa.schema import Citation, Result, Turn, answered_turn
 from qa.server.documents import DocumentJobs, documents_with_status
 from qa.server.loading import NotReady, QAHolder
 from qa.server.models import MAX_HISTORY, MAX_QUESTION_CHARS
@@ -95,21 +95,22 @@ def question_bubble(question: str) -> str:
 
 @dataclass(frozen=True)
 class Conversation:
-    """One chat's turns, kept on the server (``gr.State``): the questions as asked and the messages shown. The page
-    sends only the new question; nothing the browser sends becomes history."""
+    """One chat's turns, kept on the server (``gr.State``): each question as asked with the answer given and where it
+    stands, and the messages shown. The page sends only the new question; nothing the browser sends becomes
+    history."""
 
-    questions: tuple[str, ...] = ()
+    turns: tuple[Turn, ...] = ()
     messages: tuple[dict, ...] = ()
 
-    def then(self, question: str, answer_html: str) -> Conversation:
+    def then(self, turn: Turn, answer_html: str) -> Conversation:
         """This conversation with one more turn, the oldest dropped beyond ``MAX_TURNS``."""
-        messages = self.messages + ({"role": "user", "content": question_bubble(question)},
+        messages = self.messages + ({"role": "user", "content": question_bubble(turn.question)},
                                     {"role": "assistant", "content": answer_html})
-        return Conversation((self.questions + (question,))[-MAX_TURNS:], messages[-2 * MAX_TURNS:])
+        return Conversation((self.turns + (turn,))[-MAX_TURNS:], messages[-2 * MAX_TURNS:])
 
-    def earlier_questions(self) -> list[str]:
-        """The questions asked before, oldest first, at most ``MAX_HISTORY``."""
-        return list(self.questions[-MAX_HISTORY:])
+    def earlier_turns(self) -> list[Turn]:
+        """The turns before, oldest first, at most ``MAX_HISTORY``."""
+        return list(self.turns[-MAX_HISTORY:])
 
 
 STATUS_NAMES = {"ready": "就绪", "queued": "排队", "indexing": "索引中", "failed": "失败"}
@@ -151,16 +152,16 @@ def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
     upload, replacement and removal); both read the same QA object as the API. The chat is built from plain
     Blocks, not ``gr.ChatInterface``: every event the page exposes is one of ours, with inputs it checks."""
 
-    def respond(question: str, conversation: Conversation) -> str:
+    def respond(question: str, conversation: Conversation) -> tuple[Turn, str]:
         try:
             qa = holder.get()
         except NotReady as exc:
-            return f'<p class="qa-abstain">{html.escape("暂时无法回答：" + exc.reason)}</p>'
+            return Turn(question), f'<p class="qa-abstain">{html.escape("暂时无法回答：" + exc.reason)}</p>'
         try:
-            result = qa.ask(question, history=conversation.earlier_questions())
+            result = qa.ask(question, history=conversation.earlier_turns())
         except QuestionError as exc:
-            return f'<p class="qa-abstain">{html.escape(str(exc))}</p>'
-        return format_result(result, {d.doc_id: d.title for d in qa.documents})
+            return Turn(question), f'<p class="qa-abstain">{html.escape(str(exc))}</p>'
+        return answered_turn(question, result), format_result(result, {d.doc_id: d.title for d in qa.documents})
 
     def chat_turn(message: str, conversation: Conversation | None) -> tuple[str, list[dict], Conversation]:
         """One turn: the answer to ``message`` added to the server's conversation, shown whole; the box emptied."""
@@ -170,7 +171,7 @@ def build_ui(holder: QAHolder, jobs: DocumentJobs | None = None) -> gr.Blocks:
         question = message.strip()[:MAX_QUESTION_CHARS]
         if not question:
             return "", list(conversation.messages), conversation
-        conversation = conversation.then(question, respond(question, conversation))
+        conversation = conversation.then(*respond(question, conversation))
         return "", list(conversation.messages), conversation
 
     def example_turn(sample: list[Any], conversation: Conversation | None) -> tuple[str, list[dict], Conversation]:

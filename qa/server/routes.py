@@ -23,9 +23,8 @@ QADep = Annotated[Answerer, Depends(get_qa)]
 )
 def ask(body: AskRequest, qa: QADep) -> AskResponse:
     """Answer a question from the reports, with citations; abstains when the reports do not say."""
-    history = [h for h in body.history if h]
     try:
-        result = qa.ask(body.question, top_k=body.top_k, history=history)
+        result = qa.ask(body.question, top_k=body.top_k, history=body.turns())
     except QuestionError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     return ask_response(result, {d.doc_id: d.title for d in qa.documents})

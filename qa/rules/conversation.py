@@ -1,0 +1,257 @@
+"""Conversations: what a follow-up question inherits from the turns before it (docs/conversation.md).
+
+A chat's state is a frame: the last question as understood, split into its place, its year, its subject and its
+asking part (``增长了多少``), with the answer given to it and where that answer stands. A new turn keeps every slot it
+does not fill itself: a place or a year it names replaces the frame's; a new subject (``那粮食产量呢``) replaces the
+subject and keeps the asking part; a new measure (``占全省比重呢``, ``它增长了多少``) keeps the subject; a pronoun
+(``它``, ``这个``, ``该项目``) stands for the last answer when that was a name, else for the subject; an ordinal
+(``第二个``, ``最后一项``) or a choice (``其中哪个``) reads the list just answered. The last answer's passage is
+evidence for a turn that keeps the frame's place and year; a turn that names another place or year is answered from
+that place's or year's reports alone, or not at all.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from qa.rules.lexicon import CN_DIGITS, UNITS
+from qa.ingest.gazetteer import NATIONAL
+from qa.rules.question import NO_DISTRICTS, Districts, find_district, find_year
+from qa.schema import Turn
+
+# what a chat turn may be, as ``Reading.kind``: a question asked alone, a full question inheriting only place or
+# year, or one of the follow-ups resolved against the frame
+KINDS = ("alone", "full", "place", "year", "ellipsis", "measure", "pronoun", "ordinal", "choice")
+
+_LEAD = re.compile(r"^(?:那么?|那|还有|再问一下|另外|换成|如果是|要是|然后|再|那请问|请问)")
+_ASKS = re.compile(r"多少|几|什么|哪|谁|是否|有没有|吗|如何|怎么|怎样|啥|多大|多高|多长")
+# the asking words of a question: a verb of measure, the question word and its measure word (增长了多少, 是哪几个)
+_ASKING = re.compile(
+    r"(?:(?:是|有|为|达到?|增长|增加|提高|提升|下降|减少|完成|实现|占|突破|超过|累计|共计?|一共|总共|分别|要|将|计划|"
+    r"预计|力争|目标是)了?)*(?:多少|几|什么|哪|谁|怎样|如何|怎么|啥|多大|多高|多长|有没有|是否)"
+    r"(?:个|项|条|家|所|处|座|位|种|类|大|些|年|届|次|天|人|户|名|亿元|万元|元|%)?"
+)
+_TRAILING = re.compile(r"(?:呢|吗|吧|啊|了|的|是)+$")
+# the words of a measure rather than a subject: a change, a share, a total, a target, the asking words
+_MEASURE_WORD = re.compile(
+    rf"增长率?|增速|增幅|增加|增量|提高|提升|下降|降低|降幅|减少|比重|占比|占|比例|比上年|同比|环比|较上年|总量|总额|"
+    rf"规模|目标|预期|完成|实现|达到?|多少|几|是|有|为|了|的|呢|吗|吧|啊|全[省市国区县州]|本[省市区县]|总共|一共|共|"
+    rf"分别|具体|大概|大约|数量|数|金额|排名|位次|比|上年|去年|今年|明年|年|又|呢|怎么样|如何|情况|水平|计划|打算|力争|预计|拟|要|定|新增|实际|平均|年均|累计|总|其中|各|啥|什么|哪|第|位|(?:{UNITS})"
+)
+# a subject's head: the measured noun a qualifier attaches to (水利 after 交通领域投资 asks 水利投资)
+_MEASURE_NOUN = re.compile(
+    r"(?:投资|学位|产量|收入|总值|增加值|产值|人数|面积|里程|天数|比率|浓度|赤字|支出|规模|资金|税收|利润|就业|消费|"
+    r"进出口|出口|进口|人口|指数|总额|金额|数量|产能|装机|岗位|资本|补贴|[率量额值数费])$"
+)
+# a turn opening with a predicate has no subject of its own (占国家支出的比重是多少, 在世界上排第几)
+_PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位居|居|达到|增长|增加|提高|下降|减少)")
+# years said relative to the report (今年, 去年) are not the frame's; 这一年 and 当年 are
+_RELATIVE_YEAR = re.compile(r"今年|去年|明年|前年|上年|本年")
+_SAME_YEAR = re.compile(r"这一年|那一年|这年|那年|当年|同年|该年")
+_COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
+_COMPARED_AFTER = re.compile(r"(?:排|第|平均|前列|首位|领先|水平)")
+_PRONOUN = re.compile(r"^(?:它们|它|其|该|这个|那个|这项|那项|这些|那些|上述|上面|此项?|这一|这)")
+_ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|种|类|大|位)?|最后一?(?:个|项|条|点|种|类|位)?|头一[个项条]")
+_CHOICE = re.compile(r"^(?:其中|这些中|这几[个项条]中|里面|当中|以上)")
+_PUNCT = re.compile(r"[？?！!。，,、；;：:\s]")
+_ITEM_SPLIT = re.compile(r"[、，,；;]|以及|和|及|与")
+_NUMERIC = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a chat is about after a turn: the question as understood, split into its slots, and the answer given."""
+
+    question: str
+    place: str | None
+    place_text: str  # the place as the question typed it (历下, 湖南), which resolved questions keep
+    year: int | None
+    subject: str
+    tail: str
+    turn: Turn
+
+    @classmethod
+    def of(cls, resolved: str, turn: Turn, districts: Districts = NO_DISTRICTS) -> "Frame":
+        place, place_span = find_district(resolved, districts)
+        year, year_span = find_year(resolved)
+        rest = resolved
+        for span in sorted((s for s in (place_span, year_span) if s), reverse=True):
+            rest = rest[: span[0]] + rest[span[1] :]
+        rest = _PUNCT.sub("", rest)
+        asking = _ASKING.search(rest)
+        if asking:  # 实施了多少个重点项目: the subject keeps what is counted (重点项目), the tail is the asking words
+            subject, tail = rest[: asking.start()] + rest[asking.end() :], asking.group(0)
+        else:
+            subject, tail = rest, ""
+        place_text = resolved[place_span[0] : place_span[1]] if place_span else ""
+        return cls(resolved, place, place_text, year, _TRAILING.sub("", subject).strip("的"), tail, turn)
+
+    def items(self) -> list[str]:
+        """The items of the last answer when it was a list (at least two), as printed."""
+        return [text for text, _ in self._items()]
+
+    def _items(self) -> list[tuple[str, int]]:
+        answer = self.turn.answer or ""
+        items, at = [], 0
+        for piece in _ITEM_SPLIT.split(answer):
+            start = answer.index(piece, at)
+            at = start + len(piece)
+            text = piece.strip().removesuffix("等")
+            if text:
+                items.append((text, start + piece.index(text)))
+        return items if len(items) >= 2 else []
+
+    def item_place(self, n: int) -> tuple[str, int, int] | None:
+        """Where the ``n``-th item (from 1) of the last answer stands, when that answer's place is known."""
+        turn = self.turn
+        if turn.doc_id is None or turn.start is None:
+            return None
+        text, offset = self._items()[n - 1]
+        return turn.doc_id, turn.start + offset, turn.start + offset + len(text)
+
+    def replaced_subject(self, new: str) -> str:
+        """The subject after an elliptical turn names ``new``: ``new`` itself when it names a measured thing
+        (钢产量, 中央财政赤字), else ``new`` with the subject's head (水利 + 交通领域投资 → 水利投资)."""
+        if _MEASURE_NOUN.search(new):
+            return new
+        head = _MEASURE_NOUN.search(self.subject)
+        return new + head.group(0) if head and len(head.group(0)) > 1 else new
+
+    def antecedent(self) -> str:
+        """What ``它`` or ``这个`` stands for: the last answer when it named something, else the subject."""
+        answer = (self.turn.answer or "").strip()
+        if answer and not _NUMERIC.search(answer) and len(answer) <= 30 and not self.items():
+            return answer
+        return self.subject
+
+    def replaced(self, place: str | None, year: int | None, districts: Districts = NO_DISTRICTS, relative: str | None = None) -> str:
+        """The frame's question as asked, with its year (or a year said relative to the report, 今年) and place
+        replaced where it names them (put in front where it does not): ``那2023年呢`` after ``2024年历下新建几处学校？``
+        is ``2023年历下新建几处学校？``."""
+        text = self.question
+        said = f"{year}年" if year is not None else relative
+        if said:
+            _, span = find_year(text)
+            span = span or (lambda m: m.span() if m else None)(_RELATIVE_YEAR.search(text))
+            text = text[: span[0]] + said + text[span[1] :] if span else said + text
+        if place:
+            _, span = find_district(text, districts)
+            text = text[: span[0]] + place + text[span[1] :] if span else place + text
+        return text
+
+    def lead(self, place_text: str | None = None, year: int | None = None) -> str:
+        """The place and year a resolved question starts with: the frame's unless replaced."""
+        place = self.place_text if place_text is None else place_text
+        year = self.year if year is None else year
+        return place + (f"{year}年" if year is not None else "")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A turn understood: the question as resolved, the kind of turn (``KINDS``) and the earlier turn whose answer
+    is evidence for it (None when it asks alone, or names another place or year); an ordinal that asks for an item
+of the list just answered (第二个是什么) also has that item's place, which answers it."""
+
+    question: str
+    resolved: str
+    kind: str
+    anchor: Turn | None = None
+    item: tuple[str, int, int] | None = None  # an ordinal's item of the last answer: report, start, end
+
+
+def is_follow_up(text: str) -> bool:
+    """An elliptical question that only makes sense after an earlier one: ``那2023年呢？``, ``市中区呢``."""
+    core = _PUNCT.sub("", text)
+    return bool(core) and (core.endswith("呢") or _LEAD.match(core) is not None) and not _ASKS.search(core)
+
+
+def _measure_only(text: str) -> bool:
+    """Whether the words left are all words of a measure or of asking (``增长了多少``, ``占全省比重``): no subject."""
+    return len(re.sub(r"[^\u4e00-\u9fff]", "", _MEASURE_WORD.sub("", text))) < 2
+
+
+def _measure_words_left(text: str) -> bool:
+    """Whether an ordinal turn asks more than the item (第二个增长了多少 asks a figure of it, 第二个是什么 the item)."""
+    return bool(re.sub(r"[^\u4e00-\u9fff]", "", re.sub(r"是|什么|啥|哪个|哪一?[个项条]|呢|的|那?[个项条]", "", text)))
+
+
+def _position(match: re.Match, items: list[str]) -> int | None:
+    token = match.group(1)
+    if token is None:
+        return len(items) if match.group(0).startswith("最后") and items else 1 if match.group(0).startswith("头") else None
+    return int(token) if token.isdigit() else CN_DIGITS.get(token)
+
+
+def _place_asked(question: str, districts: Districts) -> tuple[str | None, tuple[int, int] | None]:
+    """The place a turn asks about: 全国 after 在, 比 or 占 (在全国排第几, 比全国高多少) is a comparison, not a place."""
+    place, span = find_district(question, districts)
+    if place == NATIONAL and span and (_COMPARED_BEFORE.search(question[: span[0]]) or _COMPARED_AFTER.match(question[span[1] :])):
+        return None, None
+    return place, span
+
+
+def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DISTRICTS) -> Reading:
+    """Resolve ``question`` against the frame of the turns before it (None: the first turn)."""
+    if frame is None:
+        return Reading(question, question, "alone")
+    place, place_span = _place_asked(question, districts)
+    year, year_span = find_year(question)
+    rest = question
+    for span in sorted((s for s in (place_span, year_span) if s), reverse=True):
+        rest = rest[: span[0]] + rest[span[1] :]
+    body = question.strip()
+    said_again = year is None and frame.year is not None and _SAME_YEAR.search(rest) is not None
+    if said_again:  # 那一年空气优良天数: the frame's year, said again
+        year = frame.year
+        body, rest = _SAME_YEAR.sub("", body, count=1), _SAME_YEAR.sub("", rest, count=1)
+    core = _LEAD.sub("", _PUNCT.sub("", rest)).removesuffix("呢").strip("的和")
+    body = _LEAD.sub("", body)
+    relative = _RELATIVE_YEAR.search(core) if year is None else None
+    place_text = question[place_span[0] : place_span[1]] if place_span else None
+    same_place = place is None or place == frame.place
+    same_year = (year is None or year == frame.year) and relative is None
+    anchor = frame.turn if same_place and same_year else None
+    lead = (place_text if place_text is not None else frame.place_text) if relative else frame.lead(place_text, year)
+    items = frame.items()
+    ordinal = _ORDINAL.search(core)
+    if ordinal and items and anchor is not None:  # 第二个是什么, 最后一项呢: a place in the list just answered
+        n = _position(ordinal, items)
+        if n is not None and 1 <= n <= len(items):
+            asked = core[: ordinal.start()] + f"第{'一二三四五六七八九十'[n - 1] if n <= 10 else n}个" + core[ordinal.end() :]
+            asked += "" if _ASKS.search(asked) else "是什么"
+            bare = not _measure_words_left(core[: ordinal.start()] + core[ordinal.end() :])
+            return Reading(question, lead + frame.subject + "中" + asked, "ordinal", anchor,
+                           frame.item_place(n) if bare else None)
+    if is_follow_up(question) and not _ASKS.search(core):
+        named = _RELATIVE_YEAR.sub("", core, count=1) if relative else core
+        if not named:  # 那2023年呢, 市中区呢, 辽宁今年呢: the frame with its place or year replaced
+            kind = "place" if place is not None and not same_place else "year" if year is not None or relative else "ellipsis"
+            resolved = frame.replaced(place, year, districts, relative.group(0) if relative else None)
+            return Reading(question, resolved, kind, anchor if kind == "ellipsis" else None)
+        if _measure_only(core) or _PREDICATE_START.match(core):  # 占全省比重呢: a new measure of the same subject
+            return Reading(question, lead + frame.subject + core + ("" if _ASKS.search(core) else "是多少"), "measure", anchor)
+        new = _CHOICE.sub("", core)  # 其中中央财政赤字呢: a part of the subject, named
+        return Reading(question, lead + frame.replaced_subject(new) + (frame.tail or "是多少"), "ellipsis", anchor)
+    choice = _CHOICE.match(core)
+    if choice and anchor is not None:
+        return Reading(question, lead + frame.subject + "中" + core[choice.end() :], "choice", anchor)
+    pronoun = _PRONOUN.match(core)
+    if pronoun and anchor is not None:
+        return Reading(question, lead + frame.antecedent() + core[pronoun.end() :], "pronoun", anchor)
+    if (_measure_only(core) or _PREDICATE_START.match(core)) and _ASKS.search(core) and same_place:
+        return Reading(question, lead + frame.subject + core, "measure", anchor)  # 增长了多少, 今年的目标是多少
+    inherit = ("" if place is not None else frame.place_text) + (
+        f"{frame.year}年" if (said_again or year is None and not relative and frame.year is not None and same_place) else "")
+    if inherit:  # a new question in the same place (and year): what it does not name is the frame's
+        return Reading(question, inherit + body, "full")
+    return Reading(question, question, "alone")
+
+
+def read_conversation(question: str, history: Sequence[Turn], districts: Districts = NO_DISTRICTS) -> Reading:
+    """Resolve ``question`` after the earlier turns (oldest first), each read against the ones before it."""
+    frame: Frame | None = None
+    for turn in history:
+        reading = read_turn(turn.question, frame, districts)
+        frame = Frame.of(reading.resolved, turn, districts)
+    return read_turn(question, frame, districts)

@@ -1,0 +1,118 @@
+"""The conversation model (docs/conversation.md): what a follow-up inherits, by kind of turn, and how the turns
+clients send (strings, role messages, our own replies sent back) become ``Turn``s."""
+from __future__ import annotations
+
+import pytest
+
+from qa.rules.conversation import Frame, is_follow_up, read_conversation
+from qa.rules.question import Districts
+from qa.schema import Turn
+from qa.server.history import reply_turn, turns_from_messages
+
+PLACES = Districts.of(["湖南省", "江苏省", "四川省", "驻马店市", "全国"])
+FIRST = "历下2024年新增学位多少"
+
+
+def read(question: str, *history: str | Turn):
+    return read_conversation(question, [h if isinstance(h, Turn) else Turn(h) for h in history], PLACES)
+
+
+@pytest.mark.parametrize(
+    "follow_up, expected, kind",
+    [
+        ("那2023年呢？", "历下2023年新增学位多少", "year"),
+        ("市中区呢？", "市中区2024年新增学位多少", "place"),
+        ("那么幼儿园呢", "历下2024年幼儿园学位多少", "ellipsis"),  # a qualifier takes the subject's head
+    ],
+)
+def test_a_named_place_year_or_topic_replaces_the_frames(follow_up, expected, kind):
+    reading = read(follow_up, FIRST)
+    assert (reading.resolved, reading.kind) == (expected, kind)
+
+
+def test_a_follow_up_of_a_follow_up_uses_the_resolved_frame():
+    assert read("市中区呢？", FIRST, "那2023年呢？").resolved == "市中区2023年新增学位多少"
+
+
+def test_full_questions_keep_their_own_place_and_year_and_a_first_turn_is_itself():
+    assert not is_follow_up("历下2023年新增学位多少")
+    assert read("历下2023年新增学位多少", "市中区2019年税收多少").kind == "alone"
+    assert read("那2023年呢？").resolved == "那2023年呢？"
+
+
+def test_a_new_question_inherits_the_place_and_year_it_does_not_name():
+    assert read("粮食产量是多少？", "湖南2024年地区生产总值是多少？").resolved == "湖南2024年粮食产量是多少？"
+    # 今年 is the report's own year, not the frame's: only the place is inherited
+    assert read("那今年的粮食目标定的多少？", "湖南2024年地区生产总值是多少？").resolved.startswith("湖南今年")
+    # 那一年 is the frame's year said again
+    assert read("那一年空气优良天数有多少天？", "驻马店2020年PM2.5平均浓度是多少？").resolved == "驻马店2020年空气优良天数有多少天？"
+
+
+def test_a_new_measure_keeps_the_subject_and_the_last_answer_as_evidence():
+    first = Turn("驻马店2024年地区生产总值是多少？", "3000亿元", "city-zhumadian-2025", 100, 105)
+    reading = read("那同比增长了多少？", first)
+    assert reading.kind == "measure" and reading.anchor == first
+    assert reading.resolved == "驻马店2024年地区生产总值同比增长了多少"
+    assert read("占全省比重呢？", first).resolved == "驻马店2024年地区生产总值占全省比重是多少"
+
+
+def test_a_new_subject_replaces_the_old_and_keeps_the_asking_part():
+    assert read("那工业总产值呢？", "1981年计划农业总产值增长多少？").resolved == "1981年工业总产值增长多少"
+    assert read("那水利呢？", "江苏2025年交通领域投资计划达到多少？").resolved == "江苏2025年水利投资计划达到多少"
+    assert read("其中中央财政赤字呢？", "2018年财政赤字规模是多少").resolved == "2018年中央财政赤字是多少"
+
+
+def test_a_pronoun_stands_for_a_named_answer_or_else_for_the_subject():
+    named = Turn("济南2024年开工的最大项目是哪个", "黄河大桥", "d", 1, 5)
+    assert read("这个项目投资多少", named).resolved == "2024年黄河大桥项目投资多少"
+    figure = Turn("湖南2024年地区生产总值是多少", "5.3万亿元", "d", 1, 5)
+    reading = read("它增长了多少", figure)
+    assert (reading.kind, reading.resolved) == ("pronoun", "湖南2024年地区生产总值增长了多少")
+
+
+def test_an_ordinal_or_a_choice_reads_the_list_just_answered():
+    listed = Turn("2019年三大攻坚战是什么", "防范化解重大风险、精准脱贫、污染防治", "national-2019", 10, 28)
+    assert read("第二个是什么", listed).resolved == "2019年三大攻坚战中第二个是什么"
+    assert read("最后一个呢", listed).resolved == "2019年三大攻坚战中第三个是什么"  # 最后 is the list's length
+    choice = read("其中哪一个跟环境有关？", listed)
+    assert (choice.kind, choice.resolved, choice.anchor) == ("choice", "2019年三大攻坚战中哪一个跟环境有关", listed)
+    # no list was answered: an ordinal asks the reports, not the last answer
+    assert read("第二个是什么", Turn("2019年三大攻坚战是什么")).kind != "ordinal"
+
+
+def test_another_place_or_year_drops_the_last_answer_as_evidence():
+    first = Turn("湖南2024年地区生产总值是多少？", "5.3万亿元", "prov-2025-hunan", 100, 105)
+    assert read("那江苏呢？", first).anchor is None
+    assert read("那2023年呢？", first).anchor is None
+    assert read("那进出口呢？", first).anchor == first
+
+
+def test_frame_slots():
+    frame = Frame.of("湖南2024年地区生产总值增长了多少？", Turn("q"), PLACES)
+    assert (frame.place, frame.year, frame.subject, frame.tail) == ("湖南省", 2024, "地区生产总值", "增长了多少")
+
+
+# --- turns as clients send them --------------------------------------------------------------------------------------
+
+OUR_REPLY = ("**7000余个**\n\n> 全年新增学位**7000余个**\n\n出处：《2025年历下区政府工作报告》 · 历下区 · 2025年"
+             "（lixia\\_2025，第120–126字）\n\n可信度：高")
+
+
+def test_our_own_reply_sent_back_gives_the_answer_and_its_place():
+    assert reply_turn(FIRST, OUR_REPLY) == Turn(FIRST, "7000余个", "lixia_2025", 120, 126)
+
+
+def test_a_kept_citation_wins_and_other_replies_give_text_only_or_nothing():
+    place = {"doc_id": "d", "start": 1, "end": 3}
+    assert reply_turn(FIRST, "7000余个", place) == Turn(FIRST, "7000余个", "d", 1, 3)
+    assert reply_turn(FIRST, "7000余个") == Turn(FIRST, "7000余个")
+    assert reply_turn(FIRST, "报告中没有找到这个问题的答案。\n\n可信度：低") == Turn(FIRST)  # an abstention
+    assert reply_turn(FIRST, "长" * 300) == Turn(FIRST)
+
+
+def test_messages_pair_each_question_with_the_answer_after_it():
+    messages = [("system", "你是助手", None), ("user", "问一", None), ("assistant", "答一", None),
+                ("user", "问二", None), ("user", "问三", None), ("assistant", "答三", None),
+                ("assistant", "多余的", None), ("user", "   ", None), ("user", "问" * 501, None)]
+    assert turns_from_messages(messages, 20) == [Turn("问一", "答一"), Turn("问二"), Turn("问三", "答三")]
+    assert turns_from_messages(messages, 2) == [Turn("问二"), Turn("问三", "答三")]
