@@ -9,7 +9,7 @@ from qa.rules.question import Districts
 from qa.schema import Turn
 from qa.server.history import reply_turn, turns_from_messages
 
-PLACES = Districts.of(["湖南省", "江苏省", "四川省", "驻马店市", "全国"])
+PLACES = Districts.of(["湖南省", "江苏省", "四川省", "贵州省", "驻马店市", "全国"])
 FIRST = "历下2024年新增学位多少"
 
 
@@ -116,3 +116,19 @@ def test_messages_pair_each_question_with_the_answer_after_it():
                 ("assistant", "多余的", None), ("user", "   ", None), ("user", "问" * 501, None)]
     assert turns_from_messages(messages, 20) == [Turn("问一", "答一"), Turn("问二"), Turn("问三", "答三")]
     assert turns_from_messages(messages, 2) == [Turn("问二"), Turn("问三", "答三")]
+
+
+def test_a_year_said_relative_to_the_report_is_a_slot_of_its_own():
+    first = "贵州今年常住人口城镇化率打算到多少？"
+    frame = Frame.of(first, Turn(first), PLACES)
+    assert (frame.year, frame.when, frame.subject) == (None, "今年", "常住人口城镇化率打算到")
+    assert read("去年是多少", first).resolved == "贵州常住人口城镇化率打算到去年是多少"
+    assert read("增长多少", first).resolved.startswith("贵州今年常住人口城镇化率")  # inherited when not replaced
+
+
+def test_a_compared_year_or_a_compared_country_is_not_the_year_or_place_asked():
+    frame = Frame.of("湖南2024年工农业总产值比2020年增长多少", Turn("q"), PLACES)
+    assert frame.year == 2024
+    assert Frame.of("工农业总产值比1978年增长多少", Turn("q"), PLACES).year is None
+    reading = read("在全国排第几？", "湖南2024年地区生产总值是多少？")
+    assert reading.kind == "measure" and reading.resolved.startswith("湖南2024年地区生产总值")

@@ -49,6 +49,7 @@ _PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位�
 # years said relative to the report (今年, 去年) are not the frame's; 这一年 and 当年 are
 _RELATIVE_YEAR = re.compile(r"今年|去年|明年|前年|上年|本年")
 _SAME_YEAR = re.compile(r"这一年|那一年|这年|那年|当年|同年|该年")
+_COMPARED_YEAR = re.compile(r"(?:比|较|相比|同比|比上|低于|高于)$")
 _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
 _COMPARED_AFTER = re.compile(r"(?:排|第|平均|前列|首位|领先|水平)")
 _PRONOUN = re.compile(r"^(?:它们|它|其|该|这个|那个|这项|那项|这些|那些|上述|上面|此项?|这一|这)")
@@ -71,21 +72,26 @@ class Frame:
     tail: str
     turn: Turn
 
+    when: str = ""  # the year as the question said it: 2024年, or 今年 said relative to the report
+
     @classmethod
     def of(cls, resolved: str, turn: Turn, districts: Districts = NO_DISTRICTS) -> "Frame":
-        place, place_span = find_district(resolved, districts)
-        year, year_span = find_year(resolved)
+        place, place_span = _place_asked(resolved, districts)
+        year, year_span = asked_year(resolved)
         rest = resolved
         for span in sorted((s for s in (place_span, year_span) if s), reverse=True):
             rest = rest[: span[0]] + rest[span[1] :]
         rest = _PUNCT.sub("", rest)
+        relative = _RELATIVE_YEAR.search(rest) if year is None else None
+        when = f"{year}年" if year is not None else relative.group(0) if relative else ""
+        rest = _RELATIVE_YEAR.sub("", rest) if relative else rest
         asking = _ASKING.search(rest)
         if asking:  # 实施了多少个重点项目: the subject keeps what is counted (重点项目), the tail is the asking words
             subject, tail = rest[: asking.start()] + rest[asking.end() :], asking.group(0)
         else:
             subject, tail = rest, ""
         place_text = resolved[place_span[0] : place_span[1]] if place_span else ""
-        return cls(resolved, place, place_text, year, _TRAILING.sub("", subject).strip("的"), tail, turn)
+        return cls(resolved, place, place_text, year, _TRAILING.sub("", subject).strip("的"), tail, turn, when)
 
     def items(self) -> list[str]:
         """The items of the last answer when it was a list (at least two), as printed."""
@@ -132,7 +138,7 @@ class Frame:
         text = self.question
         said = f"{year}年" if year is not None else relative
         if said:
-            _, span = find_year(text)
+            _, span = asked_year(text)
             span = span or (lambda m: m.span() if m else None)(_RELATIVE_YEAR.search(text))
             text = text[: span[0]] + said + text[span[1] :] if span else said + text
         if place:
@@ -143,8 +149,7 @@ class Frame:
     def lead(self, place_text: str | None = None, year: int | None = None) -> str:
         """The place and year a resolved question starts with: the frame's unless replaced."""
         place = self.place_text if place_text is None else place_text
-        year = self.year if year is None else year
-        return place + (f"{year}年" if year is not None else "")
+        return place + (f"{year}年" if year is not None else self.when)
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,19 @@ def _position(match: re.Match, items: list[str]) -> int | None:
     return int(token) if token.isdigit() else CN_DIGITS.get(token)
 
 
+def asked_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
+    """The year a question asks about: the first it names that is not a comparison (比1978年增长多少 asks no 1978)."""
+    at = 0
+    while True:
+        year, span = find_year(text[at:])
+        if span is None:
+            return None, None
+        span = (span[0] + at, span[1] + at)
+        if not _COMPARED_YEAR.search(text[: span[0]]):
+            return year, span
+        at = span[1]
+
+
 def _place_asked(question: str, districts: Districts) -> tuple[str | None, tuple[int, int] | None]:
     """The place a turn asks about: 全国 after 在, 比 or 占 (在全国排第几, 比全国高多少) is a comparison, not a place."""
     place, span = find_district(question, districts)
@@ -196,7 +214,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
     if frame is None:
         return Reading(question, question, "alone")
     place, place_span = _place_asked(question, districts)
-    year, year_span = find_year(question)
+    year, year_span = asked_year(question)
     rest = question
     for span in sorted((s for s in (place_span, year_span) if s), reverse=True):
         rest = rest[: span[0]] + rest[span[1] :]
@@ -242,7 +260,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
     if (_measure_only(core) or _PREDICATE_START.match(core)) and _ASKS.search(core) and same_place:
         return Reading(question, lead + frame.subject + core, "measure", anchor)  # 增长了多少, 今年的目标是多少
     inherit = ("" if place is not None else frame.place_text) + (
-        f"{frame.year}年" if (said_again or year is None and not relative and frame.year is not None and same_place) else "")
+        frame.when if (said_again or year is None and not relative and same_place) else "")
     if inherit:  # a new question in the same place (and year): what it does not name is the frame's
         return Reading(question, inherit + body, "full")
     return Reading(question, question, "alone")
