@@ -47,11 +47,11 @@ _MEASURE_NOUN = re.compile(
 # a turn opening with a predicate has no subject of its own (占国家支出的比重是多少, 在世界上排第几)
 _PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位居|居|达到|增长|增加|提高|下降|减少)")
 # years said relative to the report (今年, 去年) are not the frame's; 这一年 and 当年 are
-_RELATIVE_YEAR = re.compile(r"今年|去年|明年|前年|上年|本年")
+_RELATIVE_YEAR = re.compile(r"今年|去年|明年|前年")
 _SAME_YEAR = re.compile(r"这一年|那一年|这年|那年|当年|同年|该年")
 _COMPARED_YEAR = re.compile(r"(?:比|较|相比|同比|比上|低于|高于)$")
 _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
-_COMPARED_AFTER = re.compile(r"(?:排|第|平均|前列|首位|领先|水平)")
+_COMPARED_AFTER = re.compile(r"(?:排|第[一二三四五六七八九十\d]+位|平均水平|前列|首位|领先)")
 _PRONOUN = re.compile(r"^(?:它们|它|其|该|这个|那个|这项|那项|这些|那些|上述|上面|此项?|这一|这)")
 _ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|种|类|大|位)?|最后一?(?:个|项|条|点|种|类|位)?|头一[个项条]")
 _CHOICE = re.compile(r"^(?:其中|这些中|这几[个项条]中|里面|当中|以上)")
@@ -84,7 +84,7 @@ class Frame:
         rest = _PUNCT.sub("", rest)
         relative = _RELATIVE_YEAR.search(rest) if year is None else None
         when = f"{year}年" if year is not None else relative.group(0) if relative else ""
-        rest = _RELATIVE_YEAR.sub("", rest) if relative else rest
+        rest = rest[: relative.start()] + rest[relative.end() :] if relative else rest
         asking = _ASKING.search(rest)
         if asking:  # 实施了多少个重点项目: the subject keeps what is counted (重点项目), the tail is the asking words
             subject, tail = rest[: asking.start()] + rest[asking.end() :], asking.group(0)
