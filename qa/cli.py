@@ -192,13 +192,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.training.evaluate import HEADLINE_SPLITS, headline_table, load_items, render_table, run_eval
+    from qa.training import conversations, evaluate
 
-    splits = list(HEADLINE_SPLITS) if args.headline and args.split is None else (args.split or "test").split(",")
-    if args.conversations:
-        return _eval_conversations(args, settings, splits)
+    splits = list(evaluate.HEADLINE_SPLITS) if args.headline and args.split is None else (args.split or "test").split(",")
+    if args.conversations:  # each turn asked after the earlier ones, with this system's answers sent back
+        load, run, render, prefix = (conversations.load_conversations, conversations.run_conversations,
+                                     conversations.render_conversations, "conversations-")
+
+        def failure(r: dict) -> str:
+            return f"✗ {r['id']} [{r['kind']}] {r['question']} ⇒ {r['resolved']} → {r['predicted']!r} gold={r['answers']}"
+    else:
+        load, run, render, prefix = evaluate.load_items, evaluate.run_eval, evaluate.render_table, ""
+
+        def failure(r: dict) -> str:
+            return f"✗ {r['id']} [{r['type']}] {r['question']} → {r['predicted']!r} gold={r['answers']} conf={r['confidence']}"
     try:
-        items = {split: load_items(Path(args.eval_dir), split) for split in splits}
+        data = {split: load(Path(args.eval_dir), split) for split in splits}
     except ValueError as exc:
         print(f"qa: {exc}", file=sys.stderr)
         return 2
@@ -206,44 +215,21 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     out_dir = Path(args.eval_dir) / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     reports = []
+    headline = args.headline and not args.conversations
     for split in splits:
-        report = run_eval(qa, items[split], split=split)
+        report = run(qa, data[split], split=split)
         reports.append(report)
-        out = out_dir / f"{split}.json"
+        out = out_dir / f"{prefix}{split}.json"
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-        if not args.headline:
-            print(render_table(report))
+        if not headline:
+            print(render(report))
         if args.failures:
             for row in report["items"]:
                 if not row["em"]:
-                    print(f"✗ {row['id']} [{row['type']}] {row['question']} → {row['predicted']!r} gold={row['answers']} conf={row['confidence']}")
-        print(f"wrote {out}", file=sys.stderr if args.headline else sys.stdout)
-    if args.headline:
-        print(headline_table(reports))
-    return 0
-
-
-def _eval_conversations(args: argparse.Namespace, settings: Settings, splits: list[str]) -> int:
-    from qa.training.conversations import load_conversations, render_conversations, run_conversations
-
-    try:
-        conversations = {split: load_conversations(Path(args.eval_dir), split) for split in splits}
-    except ValueError as exc:
-        print(f"qa: {exc}", file=sys.stderr)
-        return 2
-    qa = _load_qa(args, settings)
-    out_dir = Path(args.eval_dir) / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for split in splits:
-        report = run_conversations(qa, conversations[split], split=split)
-        out = out_dir / f"conversations-{split}.json"
-        out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(render_conversations(report))
-        if args.failures:
-            for row in report["items"]:
-                if not row["em"]:
-                    print(f"✗ {row['id']} [{row['kind']}] {row['question']} ⇒ {row['resolved']} → {row['predicted']!r} gold={row['answers']}")
-        print(f"wrote {out}")
+                    print(failure(row))
+        print(f"wrote {out}", file=sys.stderr if headline else sys.stdout)
+    if headline:
+        print(evaluate.headline_table(reports))
     return 0
 
 
