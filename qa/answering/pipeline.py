@@ -23,6 +23,7 @@ from qa.errors import IndexMismatchError, QuestionError
 from qa.index.embedding import Embedder, SentenceEmbedder
 from qa.index.store import Index
 from qa.models.calibration import Calibration
+from qa.models.recalibration import Recalibration
 from qa.models.candidates import Option, gather
 from qa.models.ranker import Ranker
 from qa.models.reader import Reader, Window, WindowLogits
@@ -61,9 +62,12 @@ class QA:
         reader: Reader | None = None,
         ranker: Ranker | None = None,
         reader_windows: int = 1,
+        recalibration: Recalibration | None | bool = True,
     ) -> None:
         # ``calibration=True`` means the file shipped with the package; False or None means raw scores
         self.calibration = Calibration.load() if calibration is True else (calibration or None)
+        # the confidence an answer states (recalibration.json: fitted on reports the models were not built on)
+        self.recalibration = Recalibration.load() if recalibration is True else (recalibration or None)
         if abstain_below is None:
             abstain_below = self.calibration.threshold if self.calibration else FALLBACK_ABSTAIN_BELOW
         if lexical_weight is None:
@@ -134,13 +138,13 @@ class QA:
         return dict(
             lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below, calibration=self.calibration,
             top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader, ranker=self.ranker,
-            reader_windows=self.reader_windows_read,
+            reader_windows=self.reader_windows_read, recalibration=self.recalibration,
         )
 
     def with_options(self, **changes) -> "QA":
         """A copy of this answerer over the same index and models with some options changed (``lexical_weight``,
         ``abstain_below``, ``calibration``, ``top_k``, ``evidence_passages``, ``reader``, ``ranker``,
-        ``reader_windows``): how training and evaluation vary it, leaving this one as it is."""
+        ``reader_windows``, ``recalibration``): how training and evaluation vary it, leaving this one as it is."""
         options = self._options()
         unknown = set(changes) - set(options)
         if unknown:
@@ -177,7 +181,7 @@ class QA:
         if seen.refusal is not None:
             refused = self.composer.refused(seen)
             return {mode: refused for mode in modes}
-        if seen.item is not None:  # 第二个是什么: the item of the list just answered
+        if seen.item is not None:  # 第二个是什么: the item of the list just answered (its confidence measured as stated)
             item = self.composer.item_result(seen, ITEM_CONFIDENCE)
             return {mode: item for mode in modes}
         out: dict[str, Result] = {}
@@ -192,7 +196,13 @@ class QA:
                 out["reader"] = self.composer.reader_result(seen, options, pieces)
         if "hybrid" in modes and not hybrid:
             out["hybrid"] = out["rules"]
-        return {mode: out[mode] for mode in modes if mode in out}
+        return {mode: self._stated(out[mode]) for mode in modes if mode in out}
+
+    def _stated(self, result: Result) -> Result:
+        """The result with the confidence it states: an answer's, recalibrated (``Recalibration``)."""
+        if self.recalibration is None or result.abstained or not result.confidence:
+            return result
+        return replace(result, confidence=self.recalibration(result.confidence))
 
     def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Deliberation:
         """Everything known about a question before an answer is chosen: what it asks, the passages found, and
