@@ -38,5 +38,4 @@ class Deliberation:
     query_vector: np.ndarray = field(compare=False, hash=False)
     refusal: str | None  # why no report can answer it (chit-chat, another district, a year not covered)
     rules: RuleOutcome
-    turn_kind: str = "alone"  # what kind of chat turn it is (``qa.rules.conversation.KINDS``)
     item: tuple[str, int, int] | None = None  # an ordinal's item of the last answer (report, start, end), which answers it

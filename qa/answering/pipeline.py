@@ -224,7 +224,7 @@ class QA:
         else:
             rules = RuleOutcome((), refusal, Reason.OUT_OF_SCOPE)
         return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules,
-                            reading.kind, reading.item)
+                            item=reading.item)
 
     def _checked_history(self, history: Sequence[str | Turn]) -> list[Turn]:
         """The earlier turns, oldest first, each validated: a question (text) or a ``Turn``. ``QuestionError`` for a

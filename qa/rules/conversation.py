@@ -37,7 +37,8 @@ _TRAILING = re.compile(r"(?:呢|吗|吧|啊|了|的|是)+$")
 _MEASURE_WORD = re.compile(
     rf"增长率?|增速|增幅|增加|增量|提高|提升|下降|降低|降幅|减少|比重|占比|占|比例|比上年|同比|环比|较上年|总量|总额|"
     rf"规模|目标|预期|完成|实现|达到?|多少|几|是|有|为|了|的|呢|吗|吧|啊|全[省市国区县州]|本[省市区县]|总共|一共|共|"
-    rf"分别|具体|大概|大约|数量|数|金额|排名|位次|比|上年|去年|今年|明年|年|又|呢|怎么样|如何|情况|水平|计划|打算|力争|预计|拟|要|定|新增|实际|平均|年均|累计|总|其中|各|啥|什么|哪|第|位|(?:{UNITS})"
+    rf"分别|具体|大概|大约|数量|数|金额|排名|位次|比|上年|去年|今年|明年|年|又|怎么样|如何|情况|水平|计划|打算|力争|"
+    rf"预计|拟|要|定|新增|实际|平均|年均|累计|总|其中|各|啥|什么|哪|第|位|(?:{UNITS})"
 )
 # a subject's head: the measured noun a qualifier attaches to (水利 after 交通领域投资 asks 水利投资)
 _MEASURE_NOUN = re.compile(
@@ -78,10 +79,7 @@ class Frame:
     def of(cls, resolved: str, turn: Turn, districts: Districts = NO_DISTRICTS) -> "Frame":
         place, place_span = _place_asked(resolved, districts)
         year, year_span = asked_year(resolved)
-        rest = resolved
-        for span in sorted((s for s in (place_span, year_span) if s), reverse=True):
-            rest = rest[: span[0]] + rest[span[1] :]
-        rest = _PUNCT.sub("", rest)
+        rest = _PUNCT.sub("", _without(resolved, place_span, year_span))
         relative = _RELATIVE_YEAR.search(rest) if year is None else None
         when = f"{year}年" if year is not None else relative.group(0) if relative else ""
         rest = rest[: relative.start()] + rest[relative.end() :] if relative else rest
@@ -139,7 +137,8 @@ class Frame:
         said = f"{year}年" if year is not None else relative
         if said:
             _, span = asked_year(text)
-            span = span or (lambda m: m.span() if m else None)(_RELATIVE_YEAR.search(text))
+            if span is None and (named := _RELATIVE_YEAR.search(text)):
+                span = named.span()
             text = text[: span[0]] + said + text[span[1] :] if span else said + text
         if place:
             _, span = find_district(text, districts)
@@ -169,6 +168,13 @@ def is_follow_up(text: str) -> bool:
     """An elliptical question that only makes sense after an earlier one: ``那2023年呢？``, ``市中区呢``."""
     core = _PUNCT.sub("", text)
     return bool(core) and (core.endswith("呢") or _LEAD.match(core) is not None) and not _ASKS.search(core)
+
+
+def _without(text: str, *spans: tuple[int, int] | None) -> str:
+    """``text`` with the given spans (a place, a year) cut out."""
+    for span in sorted((s for s in spans if s), reverse=True):
+        text = text[: span[0]] + text[span[1] :]
+    return text
 
 
 def _measure_only(text: str) -> bool:
@@ -215,9 +221,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         return Reading(question, question, "alone")
     place, place_span = _place_asked(question, districts)
     year, year_span = asked_year(question)
-    rest = question
-    for span in sorted((s for s in (place_span, year_span) if s), reverse=True):
-        rest = rest[: span[0]] + rest[span[1] :]
+    rest = _without(question, place_span, year_span)
     body = question.strip()
     said_again = year is None and frame.year is not None and _SAME_YEAR.search(rest) is not None
     if said_again:  # 那一年空气优良天数: the frame's year, said again
