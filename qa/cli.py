@@ -283,16 +283,22 @@ def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
     from qa.index.embedding import resolve_model
     from qa.training.evaluate import available_splits, load_items
-    from qa.models.ranker import DEFAULT_PATH
+    from qa.models.ranker import Ranker
     from qa.training.ranker_data import collect, read_rows, train_ranker, write_rows
     from qa.models.reader import SpanReader
     from qa.training.reader_data import read_splits
     from qa.training.reader_train import Recipe, fold_of
 
+    folds = Recipe().folds
+    prior = Ranker.load(Path(args.prior)) if args.prior else None
+    if args.prior and prior is None:
+        print(f"qa: no ranker at {args.prior}", file=sys.stderr)
+        return 2
+    if args.split:
+        return _train_ranker_on_split(args, settings, prior, folds)
     adapters = Path(args.adapters)
     rows_path = adapters / "ranker_rows.jsonl"
     splits = read_splits(available_splits(Path(args.eval_dir)))
-    folds = Recipe().folds
 
     def fold(split: str) -> int:
         return fold_of(split, splits, folds)
@@ -316,14 +322,54 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
                 refused += no
             print(f"fold {k}: {sum(r['split'] in mine for r in rows)} questions read with {path.name}")
         write_rows(rows + refused, rows_path)
-    ranker, report = train_ranker(rows, refused, fold, log=print)
+    ranker, report = train_ranker(rows, refused, fold, prior=prior, penalties=args.l2, l2_new=args.l2_new, new=args.new_features, log=print)
+    _save_ranker(ranker, report, args)
+    return 0
+
+
+def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, folds: int) -> int:
+    """The ranker fitted on a development corpus's read split (its questions and its conversations' turns, asked
+    after this system's own answers to the turns before), read by the loaded reader, which was never trained on
+    these reports; folds group the questions by report (a conversation by its first turn's)."""
+    from qa.training.conversations import load_conversations, turn_items
+    from qa.training.evaluate import load_items
+    from qa.training.ranker_data import collect, read_rows, train_ranker, write_rows
+
+    eval_dir = Path(args.eval_dir)
+    rows_path = Path(args.rows) if args.rows else ROOT / "build" / f"ranker-{args.split}" / "ranker_rows.jsonl"
+    if args.reuse and rows_path.is_file():
+        data = read_rows(rows_path)
+    else:
+        qa = _load_qa(args, settings).with_options(reader_windows=args.windows)
+        items = load_items(eval_dir, args.split)
+        if (eval_dir / "conversations" / f"{args.split}.jsonl").is_file():
+            turns = turn_items(qa, load_conversations(eval_dir, args.split))
+            first = {t["conversation"]: t["doc_id"] for t in turns if t["kind"] == "first"}
+            items += [{**t, "doc_id": first[t["conversation"]]} for t in turns]
+        rows, refused = [], []
+        for doc_id in sorted({item["doc_id"] for item in items}):
+            got, no = collect(qa, [i for i in items if i["doc_id"] == doc_id], f"{args.split}/{doc_id}")
+            rows += got
+            refused += no
+        data = rows + refused
+        write_rows(data, rows_path)
+        print(f"{len(items)} questions and turns of {args.split} read → {rows_path}")
+    rows, refused = [r for r in data if "options" in r], [r for r in data if "options" not in r]
+    labels = sorted({r["split"] for r in data})
+    ranker, report = train_ranker(rows, refused, lambda label: labels.index(label) % folds, prior=prior, penalties=args.l2, l2_new=args.l2_new, new=args.new_features, log=print)
+    _save_ranker(ranker, report, args)
+    return 0
+
+
+def _save_ranker(ranker, report: dict, args: argparse.Namespace) -> None:
+    from qa.models.ranker import DEFAULT_PATH
+
     out = Path(args.out) if args.out else DEFAULT_PATH
     ranker.save(out)
     print(json.dumps({k: report[k] for k in ("l2", "out_of_fold", "ece_cross_fitted")}, ensure_ascii=False))
     for row in report["reliability_cross_fitted"]:
         print(f"  confidence {row['from']:.2f}–{row['to']:.2f}: {row['n']:4d} answers, mean {row['confidence']}, right {row['right']}")
     print(f"wrote {out}")
-    return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -425,6 +471,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--windows", type=int, default=1, help="passages the reader reads per question")
     p.add_argument("--reuse", action="store_true", help="reuse the candidates collected last time")
     p.add_argument("--out", help="where the ranker goes (default: qa/models/ranker.json)")
+    p.add_argument("--split", help="fit on this read split of --eval-dir (a development corpus the loaded reader never saw), "
+                                   "its questions and conversations, folds by report, instead of the per-fold adapters' rows")
+    p.add_argument("--prior", help="a ranker whose weights the fit is pulled towards instead of towards 0 (e.g. the shipped one)")
+    p.add_argument("--l2", type=float, nargs="+", help="the penalties cross-validation chooses among (default: a grid)")
+    p.add_argument("--l2-new", type=float, help="with --prior: the penalty of the features the prior does not know (default: --l2's)")
+    p.add_argument("--new-features", nargs="+", default=[""], metavar="PREFIX",
+                   help="with --prior: fit only those features it does not know whose names start so (default: all)")
+    p.add_argument("--rows", help="where the collected rows go with --split (default: build/ranker-<split>/ranker_rows.jsonl)")
     p.set_defaults(func=cmd_train_ranker)
 
     p = sub.add_parser("serve", help="serve the chat page and the JSON API")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from qa.training.conversations import load_conversations, render_conversations, run_conversations
+from qa.training.conversations import load_conversations, render_conversations, run_conversations, turn_items
 
 CONVERSATION = {
     "id": "c-1", "split": "dev",
@@ -29,6 +29,17 @@ def test_each_turn_is_asked_after_the_answers_given_and_scored_by_kind(small_qa)
     assert report["first_turns"]["n"] == 1 and report["follow_ups"]["n"] == 2
     assert report["by_kind"]["ordinal"]["right"] == 1.0
     assert "ordinal" in render_conversations(report)
+
+
+def test_turns_become_questions_with_the_answers_given_to_the_turns_before(small_qa):
+    items = turn_items(small_qa, [CONVERSATION])
+    assert [i["id"] for i in items] == ["c-1#1", "c-1#2", "c-1#3"] and {i["conversation"] for i in items} == {"c-1"}
+    assert [i["kind"] for i in items] == ["first", "ordinal", "ellipsis"] and [len(i["history"]) for i in items] == [0, 1, 2]
+    told = items[1]["history"][0]
+    assert told.question == CONVERSATION["turns"][0]["question"] and told.answer == small_qa.ask(told.question).answer
+    assert small_qa.document(told.doc_id).text[told.start : told.end] == told.answer
+    # the item asked with that history is answered as the conversation's evaluation answers it
+    assert small_qa.ask(items[1]["question"], history=items[1]["history"]).answer == "山东人才普惠金融"
 
 
 def test_malformed_conversations_are_refused_with_their_line(tmp_path):

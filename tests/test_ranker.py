@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from qa.models.candidates import SentenceFacts, gather
+from qa.models.candidates import SentenceFacts, TurnContext, gather
 from qa.rules.types import Evidence, Span
 from qa.rules.question import analyse
 from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
@@ -119,6 +119,40 @@ def test_fitting_learns_which_feature_marks_the_right_candidate_and_when_to_abst
     assert right >= 85
 
 
+def test_a_prior_ranker_holds_the_fit_as_strongly_as_the_penalty_says_and_keeps_its_standardisation():
+    groups = [Group(g.qid, g.split, np.c_[g.candidates, np.ones(len(g.candidates))], g.question, g.correct, g.answerable)
+              for g in _synthetic_groups(300)]
+    # a prior that trusts the noise and not the good feature, standardised its own way
+    prior = Ranker(("good", "noise"), ("bias", "answerable_hint"), (0.2, 2.0), (0.5, -1.0), (0.3, -0.2), (2.0, 0.5), (0.0, 0.1), (1.0, 2.0))
+    held = fit(groups, ("good", "noise", "new"), ("bias", "answerable_hint"), l2=1e7, prior=prior)
+    assert held.candidate_mean[:2] == (0.3, -0.2) and held.candidate_scale[:2] == (2.0, 0.5)
+    assert held.question_mean == (0.0, 0.1) and held.question_scale == (1.0, 2.0)
+    assert held.candidate_weights[:2] == pytest.approx((0.2, 2.0), abs=0.02)  # the prior kept
+    assert held.candidate_weights[2] == pytest.approx(0.0, abs=0.02)  # a feature it does not know starts from 0
+    assert held.question_weights[1] == pytest.approx(-1.0, abs=0.02)
+    moved = fit(groups, ("good", "noise", "new"), ("bias", "answerable_hint"), l2=1.0, prior=prior)
+    assert moved.candidate_weights[0] > 1.0 > abs(moved.candidate_weights[1])  # the data overrules a weak prior
+    assert held.meta["prior"] and not fit(_synthetic_groups(60), ("good", "noise"), ("bias", "answerable_hint")).meta["prior"]
+
+
+def test_a_follow_up_marks_the_candidates_that_stand_by_the_last_answer():
+    asked = analyse("那增加多少学位")
+    at = SENTENCE.index("6630个")
+    spans = [_rule_span("6630个", 0.7), _rule_span("10处", 0.5)]
+    last = ("doc", SENTENCE.index("10处"), SENTENCE.index("10处") + 3)
+    options, question = gather(asked, spans, None, 0.9, 0.0, [], _facts(), turn=TurnContext("pronoun", last))
+    by_text = {o.text: o.features for o in options}
+    assert by_text["10处"]["h_last_same"] == 1.0 and by_text["6630个"]["h_last_same"] == 0.0
+    assert by_text["6630个"]["h_last_doc"] == by_text["6630个"]["h_last_near"] == 1.0
+    assert question["h_follow"] == 1.0 and question["h_anchored"] == 1.0 and question["h_new_scope"] == 0.0
+    elsewhere, _ = gather(asked, spans, None, 0.9, 0.0, [], _facts(), turn=TurnContext("pronoun", ("other", 0, at)))
+    assert all(o.features["h_last_doc"] == o.features["h_last_near"] == 0.0 for o in elsewhere)
+    _, alone = gather(asked, spans, None, 0.9, 0.0, [], _facts())
+    assert alone["h_follow"] == alone["h_anchored"] == 0.0
+    _, new_place = gather(asked, spans, None, 0.9, 0.0, [], _facts(), turn=TurnContext("place"))
+    assert new_place["h_new_scope"] == 1.0 and new_place["h_follow"] == 1.0
+
+
 def test_ranker_save_load_roundtrip(tmp_path):
     ranker = fit(_synthetic_groups(60), ("good", "noise"), ("bias", "answerable_hint"))
     ranker = Ranker(**{**ranker.__dict__, "calibration_x": (0.0, 0.5, 1.0), "calibration_y": (0.1, 0.4, 0.9)})
@@ -178,3 +212,16 @@ def test_out_of_scope_questions_never_reach_the_reader(small_index, fake_embedde
     qa = QA(index, fake_embedder, calibration=False, reader=reader, ranker=_ranker({"d_top": 5.0}, -2.0))
     assert qa.ask("槐荫区2023年新建了几所学校").abstained
     assert reader.calls == 0
+
+
+def test_a_feature_seen_on_a_few_questions_is_fitted_only_when_a_prior_ranker_knows_it():
+    from qa.training.ranker_data import MIN_SUPPORT, feature_names
+
+    def row(i: int) -> dict:
+        rare = 1.0 if i < 2 else 0.0
+        return {"question": {"bias": 1.0, "common_q": float(i % 2), "rare_q": rare},
+                "options": [{"features": {"common": 1.0, "rare": rare}}, {"features": {"common": 0.0, "rare": 0.0}}]}
+
+    rows = [row(i) for i in range(MIN_SUPPORT * 2)]
+    assert feature_names(rows) == (("common",), ("bias", "common_q"))
+    assert feature_names(rows, known=("rare", "rare_q")) == (("common", "rare"), ("bias", "common_q", "rare_q"))

@@ -9,7 +9,7 @@ import numpy as np
 from qa.rules.types import Span
 from qa.rules.question import Question
 from qa.rules.signals import Reason
-from qa.schema import Hit
+from qa.schema import Hit, Turn
 
 
 @dataclass(frozen=True)
@@ -39,3 +39,5 @@ class Deliberation:
     refusal: str | None  # why no report can answer it (chit-chat, another district, a year not covered)
     rules: RuleOutcome
     item: tuple[str, int, int] | None = None  # an ordinal's item of the last answer (report, start, end), which answers it
+    kind: str = "alone"  # the kind of turn (``conversation.KINDS``): alone, or how it follows the turns before
+    anchor: Turn | None = None  # the earlier turn whose answer is evidence for this one (placed in a report or not)

@@ -24,7 +24,7 @@ from qa.index.embedding import Embedder, SentenceEmbedder
 from qa.index.store import Index
 from qa.models.calibration import Calibration
 from qa.models.recalibration import Recalibration
-from qa.models.candidates import Option, gather
+from qa.models.candidates import Option, TurnContext, gather
 from qa.models.ranker import Ranker
 from qa.models.reader import Reader, Window, WindowLogits
 from qa.retrieve.retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
@@ -224,7 +224,7 @@ class QA:
         else:
             rules = RuleOutcome((), refusal, Reason.OUT_OF_SCOPE)
         return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules,
-                            item=reading.item)
+                            item=reading.item, kind=reading.kind, anchor=reading.anchor)
 
     def _checked_history(self, history: Sequence[str | Turn]) -> list[Turn]:
         """The earlier turns, oldest first, each validated: a question (text) or a ``Turn``. ``QuestionError`` for a
@@ -265,7 +265,10 @@ class QA:
         def facts(doc_id: str, start: int, end: int):
             return self.evidence.sentence_facts(doc_id, start, rules.weights, seen.query_vector)
 
-        options, question_features = gather(seen.asked, rules.spans, rules.reason_kind, rules.confidence, rules.missing, pieces, facts)
+        anchor = seen.anchor
+        last = (anchor.doc_id, anchor.start, anchor.end) if anchor is not None and anchor.doc_id is not None else None
+        options, question_features = gather(seen.asked, rules.spans, rules.reason_kind, rules.confidence, rules.missing, pieces, facts,
+                                            turn=TurnContext(seen.kind, last))
         return windows, pieces, options, question_features
 
 

@@ -35,6 +35,35 @@ class SentenceFacts:
 
 
 @dataclass(frozen=True)
+class TurnContext:
+    """How a question follows the turns before it: its kind (``conversation.KINDS``; "alone" for a question asked
+    alone) and where the last answer stands (report, start, end) when it is evidence for this turn."""
+
+    kind: str = "alone"
+    last: tuple[str, int, int] | None = None
+
+
+ALONE = TurnContext()
+NEAR_LAST_CHARS = 300  # a candidate this close to the last answer (same report) stands in the passage that held it
+
+
+def turn_features(turn: TurnContext) -> dict[str, float]:
+    """The question's features of the conversation: a follow-up, one that names a new place or year, one anchored
+    on the last answer's place."""
+    return {"h_follow": float(turn.kind not in ("alone", "full")), "h_new_scope": float(turn.kind in ("place", "year")),
+            "h_anchored": float(turn.last is not None)}
+
+
+def turn_candidate_features(turn: TurnContext, doc_id: str, start: int, end: int) -> dict[str, float]:
+    """A candidate's place against the last answer's: the same report, near it (its passage), the very span."""
+    if turn.last is None or turn.last[0] != doc_id:
+        return {"h_last_doc": 0.0, "h_last_near": 0.0, "h_last_same": 0.0}
+    _, s, e = turn.last
+    return {"h_last_doc": 1.0, "h_last_near": float(start < e + NEAR_LAST_CHARS and s - NEAR_LAST_CHARS < end),
+            "h_last_same": float(start < e and s < end)}
+
+
+@dataclass(frozen=True)
 class Option:
     """One candidate answer: a span of a document, where it came from, and its features for the ranker."""
 
@@ -85,11 +114,12 @@ def gather(
     missing: float,
     pieces: Sequence[WindowLogits],
     facts: Callable[[str, int, int], SentenceFacts],
+    turn: TurnContext = ALONE,
 ) -> tuple[list[Option], dict[str, float]]:
     """The candidates (rules' first ``RULE_CANDIDATES`` distinct offsets, the reader's ``DECODING.proposals``
     best spans) with their features, and the question's features. ``facts(doc_id, start, end)`` describes the sentence
     a span stands in. A candidate from another year than the one asked, or a plan where an outcome is asked, is
-    dropped."""
+    dropped. ``turn`` says how the question follows the conversation before it (``turn_features``)."""
     rules: list[Span] = []
     for span in rule_spans:
         if all((s.doc_id, s.start, s.end) != (span.doc_id, span.start, span.end) for s in rules):
@@ -98,7 +128,7 @@ def gather(
             break
     proposed = DECODING.spans(pieces) if pieces else []
     reader_best = proposed[0] if proposed else None
-    qf = question_features(asked, rule_reason, rule_confidence, missing, len(rules), pieces, reader_best)
+    qf = question_features(asked, rule_reason, rule_confidence, missing, len(rules), pieces, reader_best) | turn_features(turn)
 
     spans: dict[tuple[str, int, int], Option] = {}
     for s in rules:
@@ -125,6 +155,7 @@ def gather(
         read = span_score(pieces, option.doc_id, option.start, option.end) if pieces else None
         f = _candidate_features(asked, option, read, reader_rank.get(key), reader_best, rule_top, best_rule, rule_reason, rule_confidence, rules, sentence)
         f["year_latest"] = float(latest is not None and sentence.year == latest)
+        f |= turn_candidate_features(turn, option.doc_id, option.start, option.end)
         options.append(Option(option.doc_id, option.start, option.end, option.text, rule=option.rule, reader=read, features=f))
     return options, qf
 

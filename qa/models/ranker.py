@@ -127,21 +127,45 @@ def _pad(groups: Sequence[Group]) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     return x, mask, right, q, null_right
 
 
-def fit(groups: Sequence[Group], candidate_names: Sequence[str], question_names: Sequence[str], *, l2: float = 1.0) -> Ranker:
+def _standardisation(values: np.ndarray, names: Sequence[str], prior_names: Sequence[str], prior_mean: Sequence[float],
+                     prior_scale: Sequence[float], prior_weights: Sequence[float], l2: float,
+                     l2_new: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each feature's mean, scale, prior weight and penalty: the prior ranker's standardisation and weight with
+    ``l2`` for a feature it knows, else the data's mean and scale, a prior weight of 0 and ``l2_new``."""
+    mean, scale = values.mean(0), values.std(0) + 1e-6
+    theta0, penalty = np.zeros(len(names)), np.full(len(names), l2_new)
+    for i, name in enumerate(names):
+        if name in prior_names:
+            j = list(prior_names).index(name)
+            mean[i], scale[i], theta0[i], penalty[i] = prior_mean[j], prior_scale[j], prior_weights[j], l2
+    return mean, scale, theta0, penalty
+
+
+def fit(groups: Sequence[Group], candidate_names: Sequence[str], question_names: Sequence[str], *, l2: float = 1.0,
+        prior: "Ranker | None" = None, l2_new: float | None = None) -> Ranker:
     """Fit the conditional logit by maximum likelihood (the right outcomes' total probability; "no answer" is right
-    when no candidate is) with an L2 penalty, on standardised features. Calibration is left as the identity."""
+    when no candidate is) with an L2 penalty, on standardised features. Calibration is left as the identity.
+
+    With a ``prior`` ranker, the features it knows keep its standardisation and the penalty pulls the weights
+    towards its weights instead of towards 0: a fit on new data that moves the old decision only as far as the
+    data asks. Features it does not know start from 0 with the penalty ``l2_new`` (default ``l2``)."""
     from scipy.optimize import minimize
 
     rows = np.concatenate([g.candidates for g in groups if len(g.candidates)])
-    c_mean, c_scale = rows.mean(0), rows.std(0) + 1e-6
     qs = np.stack([g.question for g in groups])
-    q_mean, q_scale = qs.mean(0), qs.std(0) + 1e-6
+    known = prior if prior is not None else Ranker((), (), (), (), (), (), (), ())
+    l2_new = l2 if l2_new is None else l2_new
+    c_mean, c_scale, w0, lw = _standardisation(rows, candidate_names, known.candidate_names, known.candidate_mean,
+                                               known.candidate_scale, known.candidate_weights, l2, l2_new)
+    q_mean, q_scale, v0, lv = _standardisation(qs, question_names, known.question_names, known.question_mean,
+                                               known.question_scale, known.question_weights, l2, l2_new)
+    lv = lv[1:]  # the no-answer bias is not penalised
     q_mean[list(question_names).index("bias")] = 0.0
     q_scale[list(question_names).index("bias")] = 1.0
     standard = [Group(g.qid, g.split, (g.candidates - c_mean) / c_scale if len(g.candidates) else g.candidates,
                       (g.question - q_mean) / q_scale, g.correct, g.answerable) for g in groups]
     x, mask, right, q, null_right = _pad(standard)
-    d, dq = x.shape[2], q.shape[1]
+    d = x.shape[2]
     n = len(groups)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -154,20 +178,21 @@ def fit(groups: Sequence[Group], candidate_names: Sequence[str], question_names:
         z = e.sum(1) + e0
         er = np.where(right, e, 0.0)
         zr = er.sum(1) + np.where(null_right, e0, 0.0)
-        loss = -np.sum(np.log(zr) - np.log(z)) / n + l2 * (w @ w + v[1:] @ v[1:]) / (2 * n)
+        dw, dv = w - w0, v[1:] - v0[1:]
+        loss = -np.sum(np.log(zr) - np.log(z)) / n + (lw @ (dw * dw) + lv @ (dv * dv)) / (2 * n)
         p, p0 = e / z[:, None], e0 / z
         pr, pr0 = er / zr[:, None], np.where(null_right, e0, 0.0) / zr
-        gw = -np.einsum("ij,ijk->k", pr - p, x) / n + l2 * w / n
+        gw = -np.einsum("ij,ijk->k", pr - p, x) / n + lw * dw / n
         gv = -((pr0 - p0) @ q) / n
-        gv[1:] += l2 * v[1:] / n
+        gv[1:] += lv * dv / n
         return loss, np.concatenate([gw, gv])
 
-    result = minimize(objective, np.zeros(d + dq), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    result = minimize(objective, np.concatenate([w0, v0]), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
     theta = result.x
     return Ranker(
         tuple(candidate_names), tuple(question_names), tuple(float(v) for v in theta[:d]), tuple(float(v) for v in theta[d:]),
         tuple(float(v) for v in c_mean), tuple(float(v) for v in c_scale), tuple(float(v) for v in q_mean), tuple(float(v) for v in q_scale),
-        meta={"converged": bool(result.success), "loss": float(result.fun), "l2": l2, "questions": n},
+        meta={"converged": bool(result.success), "loss": float(result.fun), "l2": l2, "questions": n, "prior": prior is not None, "l2_new": l2_new},
     )
 
 

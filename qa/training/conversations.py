@@ -41,6 +41,19 @@ def load_conversations(eval_dir: Path, split: str) -> list[dict]:
     return conversations
 
 
+def turn_items(qa: Answerer, conversations: list[dict]) -> list[dict]:
+    """Every turn as a question item (``evaluate.load_items``' shape) whose ``history`` is the turns before it with
+    the answers ``qa`` gave them, as a chat client would send them back; ``conversation`` names the conversation."""
+    items = []
+    for conversation in conversations:
+        history: list[Turn] = []
+        for position, turn in enumerate(conversation["turns"]):
+            items.append({**turn, "id": f"{conversation['id']}#{position + 1}", "conversation": conversation["id"],
+                          "history": list(history), "kind": turn["kind"] if position else "first"})
+            history.append(answered_turn(turn["question"], qa.ask(turn["question"], history=history)))
+    return items
+
+
 def run_conversations(qa: Answerer, conversations: list[dict], *, split: str) -> dict:
     """Ask every turn of every conversation after its own earlier turns; the report by turn kind, with rows."""
     rows = []

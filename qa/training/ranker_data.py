@@ -21,6 +21,7 @@ from qa.answering.protocol import Answerer
 logger = logging.getLogger(__name__)
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+PRIOR_L2_GRID = (3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)  # towards a prior ranker: up to keeping it
 
 
 def collect(qa: Answerer, items: Sequence[dict], split: str) -> tuple[list[dict], list[dict]]:
@@ -42,10 +43,26 @@ def collect(qa: Answerer, items: Sequence[dict], split: str) -> tuple[list[dict]
     return rows, refused
 
 
-def feature_names(rows: Sequence[dict]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The candidate and question feature names, in a fixed order ("bias" first among the question's)."""
-    candidate = sorted({k for r in rows for o in r["options"] for k in o["features"]})
-    question = sorted({k for r in rows for k in r["question"]} - {"bias"})
+MIN_SUPPORT = 20  # a feature no prior ranker knows is fitted only if it is non-zero for at least this many questions
+
+
+def feature_names(rows: Sequence[dict], known: Sequence[str] = (), new: Sequence[str] = ("",)) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The candidate and question feature names, in a fixed order ("bias" first among the question's): those in
+    ``known`` (a prior ranker's) and those whose name starts with one of ``new`` and which are non-zero for at least
+    ``MIN_SUPPORT`` questions. A feature seen on one or two questions would be standardised by a tiny spread and its
+    weight fitted to them alone."""
+    def support(values_of) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in rows:
+            for k in {k for values in values_of(r) for k, v in values.items() if v}:
+                counts[k] = counts.get(k, 0) + 1
+        return counts
+
+    kept = set(known)
+    for counts in (support(lambda r: [o["features"] for o in r["options"]]), support(lambda r: [r["question"]])):
+        kept |= {k for k, n in counts.items() if n >= MIN_SUPPORT and k.startswith(tuple(new))}
+    candidate = sorted({k for r in rows for o in r["options"] for k in o["features"]} & kept)
+    question = sorted(({k for r in rows for k in r["question"]} & kept) - {"bias"})
     return tuple(candidate), ("bias", *question)
 
 
@@ -65,13 +82,14 @@ def _predict(ranker: Ranker, group: Group) -> tuple[int | None, float, float, in
     return (best if best is not None and p[best] > p0 else None), (float(p[best]) if best is not None else 0.0), float(p0), best
 
 
-def cross_validate(groups: Sequence[Group], names: tuple[Sequence[str], Sequence[str]], fold_of: Callable[[str], int], l2: float) -> list[dict]:
+def cross_validate(groups: Sequence[Group], names: tuple[Sequence[str], Sequence[str]], fold_of: Callable[[str], int], l2: float,
+                   prior: Ranker | None = None, l2_new: float | None = None) -> list[dict]:
     """Out-of-fold predictions: each fold's questions decided by a ranker fitted on the other folds."""
     out = []
     folds = sorted({fold_of(g.split) for g in groups})
     for k in folds:
         train = [g for g in groups if fold_of(g.split) != k]
-        ranker = fit(train, *names, l2=l2)
+        ranker = fit(train, *names, l2=l2, prior=prior, l2_new=l2_new)
         for g in (g for g in groups if fold_of(g.split) == k):
             chosen, p_best, p0, best = _predict(ranker, g)
             out.append({"id": g.qid, "split": g.split, "fold": k, "answerable": g.answerable, "chosen": chosen, "best": best,
@@ -105,16 +123,21 @@ def summary(predictions: Sequence[dict], refused: Sequence[dict] = ()) -> dict:
     }
 
 
-def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callable[[str], int], *, log: Callable[[str], None] = logger.info) -> tuple[Ranker, dict]:
-    """Choose the L2 penalty by grouped cross-validation, fit on everything, calibrate on out-of-fold predictions.
-    Returns the ranker and a report (the grid, the out-of-fold summary and reliability table)."""
-    names = feature_names(rows)
+def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callable[[str], int], *, prior: Ranker | None = None,
+                 penalties: Sequence[float] | None = None, l2_new: float | None = None, new: Sequence[str] = ("",),
+                 log: Callable[[str], None] = logger.info) -> tuple[Ranker, dict]:
+    """Choose the L2 penalty among ``penalties`` by grouped cross-validation, fit on everything, calibrate on
+    out-of-fold predictions. With a ``prior`` ranker the penalty pulls towards its weights, and the features it does
+    not know have the penalty ``l2_new`` (``fit``) and are fitted only if their names start with one of ``new``. Returns the ranker and a report (the grid, the out-of-fold
+    summary and reliability table)."""
+    names = feature_names(rows, (*prior.candidate_names, *prior.question_names) if prior is not None else (), new)
     groups = to_groups(rows, *names)
     grid = {}
-    for l2 in L2_GRID:
-        grid[l2] = cross_validate(groups, names, fold_of, l2)
+    penalties = penalties or (PRIOR_L2_GRID if prior is not None else L2_GRID)
+    for l2 in penalties:
+        grid[l2] = cross_validate(groups, names, fold_of, l2, prior, l2_new)
         log(f"l2={l2}: out-of-fold {summary(grid[l2], refused)}")
-    l2 = max(L2_GRID, key=lambda v: (summary(grid[v], refused)["em"], v))
+    l2 = max(penalties, key=lambda v: (summary(grid[v], refused)["em"], v))
     predictions = grid[l2]
     confidences = cross_fitted_confidence(predictions)
     answered = [(c, p["right"]) for c, p in zip(confidences, predictions) if p["chosen"] is not None]
@@ -126,9 +149,9 @@ def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callabl
         "ece_cross_fitted": round(expected_calibration_error([c for c, _ in answered], [r for _, r in answered]), 4),
         "questions": len(rows), "refused_outright": len(refused),
     }
-    ranker = fit(groups, *names, l2=l2)
+    ranker = fit(groups, *names, l2=l2, prior=prior, l2_new=l2_new)
     xs, ys = isotonic([p["p_best"] for p in predictions if p["best"] is not None], [float(p["best_right"]) for p in predictions if p["best"] is not None])
-    meta = {**ranker.meta, "fitted_on": sorted({r["split"] for r in rows}), "report": report}
+    meta = {**ranker.meta, "fitted_on": sorted({r["split"].split("/")[0] for r in rows}), "report": report}
     return Ranker(**{**ranker.__dict__, "calibration_x": xs, "calibration_y": ys, "meta": meta}), report
 
 
