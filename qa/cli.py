@@ -333,7 +333,10 @@ def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, 
     these reports; folds group the questions by report (a conversation by its first turn's)."""
     from qa.training.conversations import load_conversations, turn_items
     from qa.training.evaluate import load_items
-    from qa.training.ranker_data import collect, read_rows, train_ranker, write_rows
+    from dataclasses import replace
+
+    from qa.models.ranker import GENERAL_PATH
+    from qa.training.ranker_data import collect, familiar_fingerprints, read_rows, train_ranker, write_rows
 
     eval_dir = Path(args.eval_dir)
     rows_path = Path(args.rows) if args.rows else ROOT / "build" / f"ranker-{args.split}" / "ranker_rows.jsonl"
@@ -357,14 +360,17 @@ def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, 
     rows, refused = [r for r in data if "options" in r], [r for r in data if "options" not in r]
     labels = sorted({r["split"] for r in data})
     ranker, report = train_ranker(rows, refused, lambda label: labels.index(label) % folds, prior=prior, penalties=args.l2, l2_new=args.l2_new, new=args.new_features, log=print)
-    _save_ranker(ranker, report, args)
+    # it decides every report but those the reader was trained on, where the shipped ranker knows the regime
+    not_for = familiar_fingerprints(ROOT / "eval", ROOT / "corpus", ROOT / "qa" / "models" / "reader_card.json")
+    print(f"not for the {len(not_for)} reports the reader was trained on")
+    _save_ranker(replace(ranker, not_for=not_for), report, args, GENERAL_PATH)
     return 0
 
 
-def _save_ranker(ranker, report: dict, args: argparse.Namespace) -> None:
+def _save_ranker(ranker, report: dict, args: argparse.Namespace, default: Path | None = None) -> None:
     from qa.models.ranker import DEFAULT_PATH
 
-    out = Path(args.out) if args.out else DEFAULT_PATH
+    out = Path(args.out) if args.out else (default or DEFAULT_PATH)
     ranker.save(out)
     print(json.dumps({k: report[k] for k in ("l2", "out_of_fold", "ece_cross_fitted")}, ensure_ascii=False))
     for row in report["reliability_cross_fitted"]:
@@ -470,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--adapters", default=str(ROOT / "build" / "reader"), help="the folder with fold<k>.safetensors")
     p.add_argument("--windows", type=int, default=1, help="passages the reader reads per question")
     p.add_argument("--reuse", action="store_true", help="reuse the candidates collected last time")
-    p.add_argument("--out", help="where the ranker goes (default: qa/models/ranker.json)")
+    p.add_argument("--out", help="where the ranker goes (default: qa/models/ranker.json; with --split ranker-general.json)")
     p.add_argument("--split", help="fit on this read split of --eval-dir (a development corpus the loaded reader never saw), "
                                    "its questions and conversations, folds by report, instead of the per-fold adapters' rows")
     p.add_argument("--prior", help="a ranker whose weights the fit is pulled towards instead of towards 0 (e.g. the shipped one)")

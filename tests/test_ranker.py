@@ -214,6 +214,29 @@ def test_out_of_scope_questions_never_reach_the_reader(small_index, fake_embedde
     assert reader.calls == 0
 
 
+def test_the_general_ranker_decides_unless_every_option_stands_in_a_report_the_models_were_built_on(small_index, fake_embedder):
+    from dataclasses import replace
+
+    from qa.answering.pipeline import QA
+    from qa.models.ranker import text_fingerprint
+
+    index, _ = small_index
+    question = "2023年历下新增多少套保障性租赁住房"
+    answering, abstaining = _ranker({"d_top": 5.0}, -2.0), _ranker({"d_top": 0.0}, 8.0)
+    base = QA(index, fake_embedder, calibration=False, abstain_below=0.2, reader=StubReader("4100套"), ranker=answering)
+    options = base.options(base.deliberate(question))[2]
+    held = {o.doc_id for o in options}
+    assert held and not base.familiar and base.ranker_for(options) is answering  # no general ranker: the one ranker
+    # the options' reports are familiar: the shipped ranker answers, although the general one would abstain
+    familiar = [text_fingerprint(base.document(doc_id).text) for doc_id in held]
+    qa = base.with_options(general_ranker=replace(abstaining, not_for=tuple(familiar)))
+    assert qa.familiar == held and not qa.ask(question).abstained
+    # any other report: the general ranker decides
+    stranger = base.with_options(general_ranker=replace(abstaining, not_for=(text_fingerprint("另一份报告"),)))
+    assert not stranger.familiar and stranger.ranker_for(options) is stranger.general_ranker and stranger.ask(question).abstained
+    assert qa.ranker_for([replace(options[0], doc_id="elsewhere"), *options]) is qa.general_ranker  # mixed: general
+
+
 def test_a_feature_seen_on_a_few_questions_is_fitted_only_when_a_prior_ranker_knows_it():
     from qa.training.ranker_data import MIN_SUPPORT, feature_names
 

@@ -23,9 +23,8 @@ from qa.errors import IndexMismatchError, QuestionError
 from qa.index.embedding import Embedder, SentenceEmbedder
 from qa.index.store import Index
 from qa.models.calibration import Calibration
-from qa.models.recalibration import Recalibration
 from qa.models.candidates import Option, TurnContext, gather
-from qa.models.ranker import Ranker
+from qa.models.ranker import GENERAL_PATH, Ranker, text_fingerprint
 from qa.models.reader import Reader, Window, WindowLogits
 from qa.retrieve.retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from qa.rules.signals import Reason
@@ -62,12 +61,10 @@ class QA:
         reader: Reader | None = None,
         ranker: Ranker | None = None,
         reader_windows: int = 1,
-        recalibration: Recalibration | None | bool = True,
+        general_ranker: Ranker | None = None,
     ) -> None:
         # ``calibration=True`` means the file shipped with the package; False or None means raw scores
         self.calibration = Calibration.load() if calibration is True else (calibration or None)
-        # the confidence an answer states (recalibration.json: fitted on reports the models were not built on)
-        self.recalibration = Recalibration.load() if recalibration is True else (recalibration or None)
         if abstain_below is None:
             abstain_below = self.calibration.threshold if self.calibration else FALLBACK_ABSTAIN_BELOW
         if lexical_weight is None:
@@ -80,6 +77,10 @@ class QA:
             raise ValueError("reader_windows must be positive")
         self.reader = reader
         self.ranker = ranker
+        # the ranker of reports the models were not built on, and the reports of this index they were built on
+        self.general_ranker = general_ranker
+        known = set(general_ranker.not_for) if general_ranker is not None else set()
+        self.familiar = frozenset(d.doc_id for d in index.documents if known and text_fingerprint(d.text) in known)
         self.reader_windows_read = reader_windows
         self.index = index
         self.retriever = Retriever(index, embedder, lexical_weight=lexical_weight)
@@ -112,7 +113,8 @@ class QA:
         ``ReaderLoadError`` (the shipped reader is damaged or was trained on another base).
 
         Unless ``reader=None`` or ``ranker=None`` is passed, the shipped reader (``qa/models/reader.safetensors``) and
-        ranker (``qa/models/ranker.json``) are loaded too; without either, the rules alone answer.
+        rankers (``qa/models/ranker.json``, and ``ranker-general.json`` for reports the models were not built on) are
+        loaded too; without the reader or the ranker, the rules alone answer.
         """
         model = embedder.name if embedder is not None else embedding_model
         index = Index.load(index_dir, corpus_dir=corpus_dir, embedding_model=model)
@@ -122,6 +124,8 @@ class QA:
             options["reader"] = load_reader()
         if options.get("ranker", True) is True:
             options["ranker"] = Ranker.load()
+        if options.get("general_ranker", True) is True:
+            options["general_ranker"] = Ranker.load(GENERAL_PATH) if options["ranker"] is not None else None
         return cls(index, embedder, **options)
 
     def with_index(self, index: Index) -> "QA":
@@ -138,13 +142,13 @@ class QA:
         return dict(
             lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below, calibration=self.calibration,
             top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader, ranker=self.ranker,
-            reader_windows=self.reader_windows_read, recalibration=self.recalibration,
+            reader_windows=self.reader_windows_read, general_ranker=self.general_ranker,
         )
 
     def with_options(self, **changes) -> "QA":
         """A copy of this answerer over the same index and models with some options changed (``lexical_weight``,
         ``abstain_below``, ``calibration``, ``top_k``, ``evidence_passages``, ``reader``, ``ranker``,
-        ``reader_windows``, ``recalibration``): how training and evaluation vary it, leaving this one as it is."""
+        ``reader_windows``, ``general_ranker``): how training and evaluation vary it, leaving this one as it is."""
         options = self._options()
         unknown = set(changes) - set(options)
         if unknown:
@@ -191,18 +195,19 @@ class QA:
         if hybrid and ("hybrid" in modes or "reader" in modes):
             _, pieces, options, question_features = self.options(seen)
             if "hybrid" in modes:
-                out["hybrid"] = self.composer.ranked_result(seen, options, self.ranker.decide(options, question_features))
+                out["hybrid"] = self.composer.ranked_result(seen, options, self.ranker_for(options).decide(options, question_features))
             if "reader" in modes:
                 out["reader"] = self.composer.reader_result(seen, options, pieces)
         if "hybrid" in modes and not hybrid:
             out["hybrid"] = out["rules"]
-        return {mode: self._stated(out[mode]) for mode in modes if mode in out}
+        return {mode: out[mode] for mode in modes if mode in out}
 
-    def _stated(self, result: Result) -> Result:
-        """The result with the confidence it states: an answer's, recalibrated (``Recalibration``)."""
-        if self.recalibration is None or result.abstained or not result.confidence:
-            return result
-        return replace(result, confidence=self.recalibration(result.confidence))
+    def ranker_for(self, options: Sequence[Option]) -> Ranker:
+        """The ranker that decides among these options: the shipped one when every option stands in a report the
+        models were built on (or no general ranker is loaded), else the general one, fitted on reports they never saw."""
+        if self.general_ranker is None or (options and all(o.doc_id in self.familiar for o in options)):
+            return self.ranker
+        return self.general_ranker
 
     def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Deliberation:
         """Everything known about a question before an answer is chosen: what it asks, the passages found, and
@@ -279,7 +284,7 @@ def answerer_options(reader: str) -> dict:
     """How ``QA.load`` should build the answerer for the ``QA_READER`` setting: the rules alone for "off" (no reader,
     no ranker), else the reader whose adapter is at that path, with the shipped ranker."""
     if reader.lower() == "off":
-        return {"reader": None, "ranker": None}
+        return {"reader": None, "ranker": None, "general_ranker": None}
     return {"reader": load_reader(reader)}
 
 

@@ -8,6 +8,7 @@ right about nine times in ten. Inference is numpy over literal inputs; fitting u
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,12 @@ import numpy as np
 from qa.models.candidates import Option
 
 DEFAULT_PATH = Path(__file__).with_name("ranker.json")
+GENERAL_PATH = Path(__file__).with_name("ranker-general.json")
+
+
+def text_fingerprint(text: str) -> str:
+    """SHA-256 of a report's canonical text: how a ranker names the reports it is not for."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,9 @@ class Ranker:
     calibration_x: tuple[float, ...] = (0.0, 1.0)
     calibration_y: tuple[float, ...] = (0.0, 1.0)
     meta: dict = field(default_factory=dict, compare=False, hash=False)
+    # the reports (``text_fingerprint``) this ranker does not decide: those the reader was trained on, whose own
+    # ranker was fitted on new questions over them (empty: it decides any report)
+    not_for: tuple[str, ...] = ()
 
     def scores(self, candidates: np.ndarray, question: np.ndarray) -> tuple[np.ndarray, float]:
         """Each candidate's probability of being the right outcome, and that of no answer, from raw (unstandardised)

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from qa.training.evaluate import exact_match
-from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
+from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability, text_fingerprint
 from qa.answering.protocol import Answerer
 
 logger = logging.getLogger(__name__)
@@ -153,6 +153,17 @@ def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callabl
     xs, ys = isotonic([p["p_best"] for p in predictions if p["best"] is not None], [float(p["best_right"]) for p in predictions if p["best"] is not None])
     meta = {**ranker.meta, "fitted_on": sorted({r["split"].split("/")[0] for r in rows}), "report": report}
     return Ranker(**{**ranker.__dict__, "calibration_x": xs, "calibration_y": ys, "meta": meta}), report
+
+
+def familiar_fingerprints(eval_dir: Path, corpus_dir: Path, card: Path) -> tuple[str, ...]:
+    """The ``text_fingerprint`` of every report the reader was trained on: those that the questions of its model
+    card's domain splits (in ``eval_dir``) are over, read from ``corpus_dir``."""
+    from qa.ingest.corpus import load_corpus
+    from qa.training.evaluate import load_items
+
+    splits = json.loads(Path(card).read_text(encoding="utf-8"))["data"]["domain_splits"]
+    doc_ids = {item["doc_id"] for split in splits for item in load_items(Path(eval_dir), split) if item.get("doc_id")}
+    return tuple(sorted(text_fingerprint(d.text) for d in load_corpus(corpus_dir) if d.doc_id in doc_ids))
 
 
 def write_rows(rows: Sequence[dict], path: Path) -> None:
