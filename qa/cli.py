@@ -322,7 +322,7 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
                 refused += no
             print(f"fold {k}: {sum(r['split'] in mine for r in rows)} questions read with {path.name}")
         write_rows(rows + refused, rows_path)
-    ranker, report = train_ranker(rows, refused, fold, prior=prior, penalties=args.l2, l2_new=args.l2_new, new=args.new_features, log=print)
+    ranker, report = train_ranker(rows, refused, fold, prior=prior, penalties=args.l2, l2_new=args.l2_new, log=print)
     _save_ranker(ranker, report, args)
     return 0
 
@@ -359,7 +359,7 @@ def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, 
         print(f"{len(items)} questions and turns of {args.split} read → {rows_path}")
     rows, refused = [r for r in data if "options" in r], [r for r in data if "options" not in r]
     labels = sorted({r["split"] for r in data})
-    ranker, report = train_ranker(rows, refused, lambda label: labels.index(label) % folds, prior=prior, penalties=args.l2, l2_new=args.l2_new, new=args.new_features, log=print)
+    ranker, report = train_ranker(rows, refused, lambda label: labels.index(label) % folds, prior=prior, penalties=args.l2, l2_new=args.l2_new, log=print)
     # it decides every report but those the reader was trained on, where the shipped ranker knows the regime
     not_for = familiar_fingerprints(ROOT / "eval", ROOT / "corpus", ROOT / "qa" / "models" / "reader_card.json")
     print(f"not for the {len(not_for)} reports the reader was trained on")
@@ -482,8 +482,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prior", help="a ranker whose weights the fit is pulled towards instead of towards 0 (e.g. the shipped one)")
     p.add_argument("--l2", type=float, nargs="+", help="the penalties cross-validation chooses among (default: a grid)")
     p.add_argument("--l2-new", type=float, help="with --prior: the penalty of the features the prior does not know (default: --l2's)")
-    p.add_argument("--new-features", nargs="+", default=[""], metavar="PREFIX",
-                   help="with --prior: fit only those features it does not know whose names start so (default: all)")
     p.add_argument("--rows", help="where the collected rows go with --split (default: build/ranker-<split>/ranker_rows.jsonl)")
     p.set_defaults(func=cmd_train_ranker)
 

@@ -46,11 +46,10 @@ def collect(qa: Answerer, items: Sequence[dict], split: str) -> tuple[list[dict]
 MIN_SUPPORT = 20  # a feature no prior ranker knows is fitted only if it is non-zero for at least this many questions
 
 
-def feature_names(rows: Sequence[dict], known: Sequence[str] = (), new: Sequence[str] = ("",)) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def feature_names(rows: Sequence[dict], known: Sequence[str] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The candidate and question feature names, in a fixed order ("bias" first among the question's): those in
-    ``known`` (a prior ranker's) and those whose name starts with one of ``new`` and which are non-zero for at least
-    ``MIN_SUPPORT`` questions. A feature seen on one or two questions would be standardised by a tiny spread and its
-    weight fitted to them alone."""
+    ``known`` (a prior ranker's) and those non-zero for at least ``MIN_SUPPORT`` questions. A feature seen on one or
+    two questions would be standardised by a tiny spread and its weight fitted to them alone."""
     def support(values_of) -> dict[str, int]:
         counts: dict[str, int] = {}
         for r in rows:
@@ -60,7 +59,7 @@ def feature_names(rows: Sequence[dict], known: Sequence[str] = (), new: Sequence
 
     kept = set(known)
     for counts in (support(lambda r: [o["features"] for o in r["options"]]), support(lambda r: [r["question"]])):
-        kept |= {k for k, n in counts.items() if n >= MIN_SUPPORT and k.startswith(tuple(new))}
+        kept |= {k for k, n in counts.items() if n >= MIN_SUPPORT}
     candidate = sorted({k for r in rows for o in r["options"] for k in o["features"]} & kept)
     question = sorted(({k for r in rows for k in r["question"]} & kept) - {"bias"})
     return tuple(candidate), ("bias", *question)
@@ -124,13 +123,13 @@ def summary(predictions: Sequence[dict], refused: Sequence[dict] = ()) -> dict:
 
 
 def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callable[[str], int], *, prior: Ranker | None = None,
-                 penalties: Sequence[float] | None = None, l2_new: float | None = None, new: Sequence[str] = ("",),
+                 penalties: Sequence[float] | None = None, l2_new: float | None = None,
                  log: Callable[[str], None] = logger.info) -> tuple[Ranker, dict]:
     """Choose the L2 penalty among ``penalties`` by grouped cross-validation, fit on everything, calibrate on
     out-of-fold predictions. With a ``prior`` ranker the penalty pulls towards its weights, and the features it does
-    not know have the penalty ``l2_new`` (``fit``) and are fitted only if their names start with one of ``new``. Returns the ranker and a report (the grid, the out-of-fold
+    not know have the penalty ``l2_new`` (``fit``). Returns the ranker and a report (the grid, the out-of-fold
     summary and reliability table)."""
-    names = feature_names(rows, (*prior.candidate_names, *prior.question_names) if prior is not None else (), new)
+    names = feature_names(rows, (*prior.candidate_names, *prior.question_names) if prior is not None else ())
     groups = to_groups(rows, *names)
     grid = {}
     penalties = penalties or (PRIOR_L2_GRID if prior is not None else L2_GRID)
