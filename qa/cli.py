@@ -330,15 +330,19 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
 def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, folds: int) -> int:
     """The ranker fitted on a development corpus's read split (its questions and its conversations' turns, asked
     after this system's own answers to the turns before), read by the loaded reader, which was never trained on
-    these reports; folds group the questions by report (a conversation by its first turn's)."""
+    these reports, or fold by fold by readers that were not (``--fold-readers``); folds group the questions by
+    report (a conversation by its first turn's: ``report_folds``)."""
     from qa.training.conversations import load_conversations, turn_items
     from qa.training.evaluate import load_items
     from dataclasses import replace
 
     from qa.models.ranker import GENERAL_PATH
-    from qa.training.ranker_data import collect, familiar_fingerprints, read_rows, train_ranker, write_rows
+    from qa.index.embedding import resolve_model
+    from qa.models.reader import SpanReader
+    from qa.training.ranker_data import collect, familiar_fingerprints, read_rows, report_folds, train_ranker, write_rows
 
     eval_dir = Path(args.eval_dir)
+    fold_of_report = report_folds(eval_dir, args.split, folds)
     rows_path = Path(args.rows) if args.rows else ROOT / "build" / f"ranker-{args.split}" / "ranker_rows.jsonl"
     if args.reuse and rows_path.is_file():
         data = read_rows(rows_path)
@@ -350,16 +354,21 @@ def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, 
             first = {t["conversation"]: t["doc_id"] for t in turns if t["kind"] == "first"}
             items += [{**t, "doc_id": first[t["conversation"]]} for t in turns]
         rows, refused = [], []
-        for doc_id in sorted({item["doc_id"] for item in items}):
-            got, no = collect(qa, [i for i in items if i["doc_id"] == doc_id], f"{args.split}/{doc_id}")
-            rows += got
-            refused += no
+        for k in range(folds):
+            reading = qa
+            if args.fold_readers:  # each fold's reports read by a reader not trained on them
+                path = Path(args.fold_readers) / f"fold{k}" / "reader.safetensors"
+                reading = qa.with_options(reader=SpanReader(resolve_model("m3e-small"), path))
+            for doc_id in sorted(d for d, f in fold_of_report.items() if f == k):
+                got, no = collect(reading, [i for i in items if i["doc_id"] == doc_id], f"{args.split}/{doc_id}")
+                rows += got
+                refused += no
         data = rows + refused
         write_rows(data, rows_path)
         print(f"{len(items)} questions and turns of {args.split} read → {rows_path}")
     rows, refused = [r for r in data if "options" in r], [r for r in data if "options" not in r]
-    labels = sorted({r["split"] for r in data})
-    ranker, report = train_ranker(rows, refused, lambda label: labels.index(label) % folds, prior=prior, penalties=args.l2, l2_new=args.l2_new, log=print)
+    ranker, report = train_ranker(rows, refused, lambda label: fold_of_report[label.split("/", 1)[1]], prior=prior,
+                                  penalties=args.l2, l2_new=args.l2_new, log=print)
     # it decides every report but those the reader was trained on, where the shipped ranker knows the regime
     not_for = familiar_fingerprints(ROOT / "eval", ROOT / "corpus", ROOT / "qa" / "models" / "reader_card.json")
     print(f"not for the {len(not_for)} reports the reader was trained on")
@@ -482,6 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prior", help="a ranker whose weights the fit is pulled towards instead of towards 0 (e.g. the shipped one)")
     p.add_argument("--l2", type=float, nargs="+", help="the penalties cross-validation chooses among (default: a grid)")
     p.add_argument("--l2-new", type=float, help="with --prior: the penalty of the features the prior does not know (default: --l2's)")
+    p.add_argument("--fold-readers", help="with --split: a folder with fold<k>/reader.safetensors, each trained without the "
+                                          "reports of fold k (scripts/continue_reader.py --fold k), to read that fold with")
     p.add_argument("--rows", help="where the collected rows go with --split (default: build/ranker-<split>/ranker_rows.jsonl)")
     p.set_defaults(func=cmd_train_ranker)
 

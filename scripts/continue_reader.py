@@ -8,8 +8,10 @@ questions) on ``eval/reports/dev.jsonl`` before and after; test and the seeds' u
 
     python scripts/continue_reader.py --dev-index /tmp/index-dev --out build/reader-cont [--epochs 1 --lr 1e-4]
 
-Then ``QA_READER=build/reader-cont/reader.safetensors qa eval ...`` measures the whole pipeline with it. The ranker is
-not refitted (that needs per-fold adapters of a device run).
+Then ``QA_READER=build/reader-cont/reader.safetensors qa eval ...`` measures the whole pipeline with it. For the
+general ranker's refit, ``--fold k --folds 4 --out build/reader-folds/fold<k>`` trains without the reports of fold k
+(``ranker_data.report_folds``, as ``qa train-ranker --split`` groups them; dev is not scored), and
+``qa train-ranker --split train --fold-readers build/reader-folds`` reads each fold with the reader that did not see it.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from qa.answering.pipeline import QA, load_reader  # noqa: E402
 from qa.index.embedding import resolve_model  # noqa: E402
 from qa.models.reader import DEFAULT_ADAPTER, base_fingerprint, build_span_model, load_encoder  # noqa: E402
 from qa.training.evaluate import load_items  # noqa: E402
+from qa.training.ranker_data import report_folds  # noqa: E402
 from qa.training.reader_data import UNREAD_SPLITS, bundle_rows, read_splits  # noqa: E402
 from qa.training.reader_train import (  # noqa: E402
     Recipe, add_lora, domain_examples, featurize, predict_best, save_adapter, score_predictions, train_stage,
@@ -57,6 +60,8 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--replay", type=int, default=300, help="seed questions replayed beside the new ones")
     parser.add_argument("--limit", type=int, default=0, help="at most this many train questions (a quick check)")
+    parser.add_argument("--fold", type=int, help="leave out the train questions over the reports of this fold")
+    parser.add_argument("--folds", type=int, default=4, help="as many as qa train-ranker uses (the reader recipe's)")
     args = parser.parse_args()
     import torch
     from transformers import AutoTokenizer
@@ -66,10 +71,13 @@ def main() -> int:
     torch.manual_seed(recipe.seed)
     reports = QA.load(Path(args.dev_index), corpus_dir=ROOT / "data" / "reports", reader=load_reader())
     train_items = load_items(ROOT / "eval" / "reports", "train")
+    if args.fold is not None:
+        fold_of = report_folds(ROOT / "eval" / "reports", "train", args.folds)
+        train_items = [item for item in train_items if fold_of[item["doc_id"]] != args.fold]
     if args.limit:
         train_items = train_items[: args.limit]
     train = bundle_rows(reports, train_items, "reports-train")
-    dev = bundle_rows(reports, load_items(ROOT / "eval" / "reports", "dev"), "reports-dev")
+    dev = bundle_rows(reports, load_items(ROOT / "eval" / "reports", "dev"), "reports-dev") if args.fold is None else []
     seeds = QA.load(ROOT / "index", corpus_dir=ROOT / "corpus", reader=load_reader())
     seed_items = [(split, item) for split in read_splits(p.stem for p in (ROOT / "eval").glob("*.jsonl"))
                   for item in load_items(ROOT / "eval", split)]
@@ -88,6 +96,8 @@ def main() -> int:
     model.eval()
 
     def dev_score() -> dict:
+        if not dev:
+            return {}
         golds = {row["id"]: row["golds"] for row in dev if row["golds"]}
         examples = [e for e in domain_examples(dev, added=False) if e.qid in golds]
         best = predict_best(model, tokenizer, examples, max_length=recipe.domain_max_length, stride=recipe.domain_stride, device="cpu")
@@ -101,7 +111,7 @@ def main() -> int:
     after = dev_score()
     print(f"reader alone on reports dev after: {after}")
     out = Path(args.out)
-    card = {"continued_from": "qa/models/reader.safetensors", "train_questions": len(train), "replay_questions": len(replay),
+    card = {"continued_from": "qa/models/reader.safetensors", "fold": args.fold, "folds": args.folds, "train_questions": len(train), "replay_questions": len(replay),
             "epochs": args.epochs, "lr": args.lr, "timing": timing, "dev_before": before, "dev_after": after,
             "threads": torch.get_num_threads(), "seconds": round(time.perf_counter() - started, 1)}
     save_adapter(out / "reader.safetensors", model, lora_names, recipe, fingerprint,

@@ -248,3 +248,18 @@ def test_a_feature_seen_on_a_few_questions_is_fitted_only_when_a_prior_ranker_kn
     rows = [row(i) for i in range(MIN_SUPPORT * 2)]
     assert feature_names(rows) == (("common",), ("bias", "common_q"))
     assert feature_names(rows, known=("rare", "rare_q")) == (("common", "rare"), ("bias", "common_q", "rare_q"))
+
+
+def test_reports_fall_in_folds_by_sorted_id_with_conversations_grouped_by_their_first_turn(tmp_path):
+    import json
+
+    from qa.training.ranker_data import report_folds
+
+    def item(doc_id: str) -> dict:
+        return {"id": doc_id, "question": "问", "answers": [], "answerable": False, "doc_id": doc_id, "type": "number"}
+
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(item(d)) + "\n" for d in ("b", "a", "d", "b")), encoding="utf-8")
+    (tmp_path / "conversations").mkdir()
+    turns = [{**item("c"), "kind": "first"}, {**item("e"), "kind": "place"}]  # e only in a later turn: not a group
+    (tmp_path / "conversations" / "train.jsonl").write_text(json.dumps({"id": "c1", "turns": turns}) + "\n", encoding="utf-8")
+    assert report_folds(tmp_path, "train", 2) == {"a": 0, "b": 1, "c": 0, "d": 1}

@@ -154,6 +154,18 @@ def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callabl
     return Ranker(**{**ranker.__dict__, "calibration_x": xs, "calibration_y": ys, "meta": meta}), report
 
 
+def report_folds(eval_dir: Path, split: str, folds: int) -> dict[str, int]:
+    """Each report of a split's questions and of its conversations' first turns, with its fold: the i-th report id
+    in sorted order goes to fold i mod ``folds`` (how ``qa train-ranker --split`` and the per-fold readers group)."""
+    from qa.training.conversations import load_conversations
+    from qa.training.evaluate import load_items
+
+    doc_ids = {item["doc_id"] for item in load_items(Path(eval_dir), split)}
+    if (Path(eval_dir) / "conversations" / f"{split}.jsonl").is_file():
+        doc_ids |= {c["turns"][0]["doc_id"] for c in load_conversations(Path(eval_dir), split)}
+    return {doc_id: i % folds for i, doc_id in enumerate(sorted(doc_ids))}
+
+
 def familiar_fingerprints(eval_dir: Path, corpus_dir: Path, card: Path) -> tuple[str, ...]:
     """The ``text_fingerprint`` of every report the reader was trained on: those that the questions of its model
     card's domain splits (in ``eval_dir``) are over, read from ``corpus_dir``."""
