@@ -24,7 +24,7 @@ from qa.index.embedding import Embedder, SentenceEmbedder
 from qa.index.store import Index
 from qa.models.calibration import Calibration
 from qa.models.candidates import Option, TurnContext, gather
-from qa.models.ranker import GENERAL_PATH, Ranker, text_fingerprint
+from qa.models.ranker import GENERAL_PATH, Ranker, familiar_documents
 from qa.models.reader import Reader, Window, WindowLogits
 from qa.retrieve.retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from qa.rules.signals import Reason
@@ -79,8 +79,7 @@ class QA:
         self.ranker = ranker
         # the ranker of reports the models were not built on, and the reports of this index they were built on
         self.general_ranker = general_ranker
-        known = set(general_ranker.not_for) if general_ranker is not None else set()
-        self.familiar = frozenset(d.doc_id for d in index.documents if known and text_fingerprint(d.text) in known)
+        self.familiar = familiar_documents(general_ranker, index.documents)
         self.reader_windows_read = reader_windows
         self.index = index
         self.retriever = Retriever(index, embedder, lexical_weight=lexical_weight)

@@ -23,8 +23,17 @@ GENERAL_PATH = Path(__file__).with_name("ranker-general.json")
 
 
 def text_fingerprint(text: str) -> str:
-    """SHA-256 of a report's canonical text: how a ranker names the reports it is not for."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """A report's canonical text as ``length:SHA-256``: how a ranker names the reports it is not for."""
+    return f"{len(text)}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+
+
+def familiar_documents(ranker: "Ranker | None", documents: Sequence) -> frozenset[str]:
+    """The ids of the documents (with ``doc_id`` and ``text``) a ranker is not for; only a text of a length it lists
+    is hashed, so an index of thousands of reports costs a pass over their lengths."""
+    if ranker is None or not ranker.not_for:
+        return frozenset()
+    lengths = {int(f.split(":", 1)[0]) for f in ranker.not_for}
+    return frozenset(d.doc_id for d in documents if len(d.text) in lengths and text_fingerprint(d.text) in ranker.not_for)
 
 
 @dataclass(frozen=True)

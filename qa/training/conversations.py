@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Iterator
 
 from qa.answering.protocol import Answerer
-from qa.schema import Turn, answered_turn
+from qa.schema import Result, Turn, answered_turn
 from qa.training.evaluate import confidence_report, exact_match
 
 FOLLOW_UP_KINDS = ("measure", "ordinal", "part", "pronoun", "ellipsis", "place", "year")
@@ -41,49 +42,50 @@ def load_conversations(eval_dir: Path, split: str) -> list[dict]:
     return conversations
 
 
-def turn_items(qa: Answerer, conversations: list[dict]) -> list[dict]:
-    """Every turn as a question item (``evaluate.load_items``' shape) whose ``history`` is the turns before it with
-    the answers ``qa`` gave them, as a chat client would send them back; ``conversation`` names the conversation."""
-    items = []
+def asked_turns(qa: Answerer, conversations: list[dict]) -> Iterator[tuple[dict, dict, list[Turn], Result, float]]:
+    """Every turn of every conversation asked after its own earlier turns, with the answers ``qa`` gave them sent
+    back as a chat client sends them: (its item, ``evaluate.load_items``' shape with ``id``, ``conversation`` and
+    ``kind``; the turn; the history it was asked with; the result; the latency in ms)."""
     for conversation in conversations:
         history: list[Turn] = []
         for position, turn in enumerate(conversation["turns"]):
-            items.append({**turn, "id": f"{conversation['id']}#{position + 1}", "conversation": conversation["id"],
-                          "history": list(history), "kind": turn["kind"] if position else "first"})
-            history.append(answered_turn(turn["question"], qa.ask(turn["question"], history=history)))
-    return items
+            item = {**turn, "id": f"{conversation['id']}#{position + 1}", "conversation": conversation["id"],
+                    "history": list(history), "kind": turn["kind"] if position else "first"}
+            started = time.perf_counter()
+            result = qa.ask(turn["question"], history=history)
+            yield item, turn, item["history"], result, (time.perf_counter() - started) * 1000
+            history.append(answered_turn(turn["question"], result))
+
+
+def turn_items(qa: Answerer, conversations: list[dict]) -> list[dict]:
+    """Every turn as a question item whose ``history`` is the turns before it with the answers ``qa`` gave them."""
+    return [item for item, *_ in asked_turns(qa, conversations)]
 
 
 def run_conversations(qa: Answerer, conversations: list[dict], *, split: str) -> dict:
     """Ask every turn of every conversation after its own earlier turns; the report by turn kind, with rows."""
     rows = []
-    for conversation in conversations:
-        history: list[Turn] = []
-        for position, turn in enumerate(conversation["turns"]):
-            started = time.perf_counter()
-            result = qa.ask(turn["question"], history=history)
-            latency = (time.perf_counter() - started) * 1000
-            answerable = bool(turn["answerable"])
-            em = exact_match(result.answer, turn["answers"]) if answerable else float(result.abstained)
-            cited = None
-            if answerable and not result.abstained and result.citations:
-                cited = result.citations[0].doc_id == turn["doc_id"]
-            rows.append({
-                "id": f"{conversation['id']}#{position + 1}",
-                "question": turn["question"],
-                "resolved": result.resolved_question,
-                "kind": turn["kind"] if position else "first",
-                "answerable": answerable,
-                "answers": turn["answers"],
-                "predicted": result.answer,
-                "abstained": result.abstained,
-                "confidence": result.confidence,
-                "decided_by": result.analysis.get("decided_by"),
-                "em": em,
-                "citation_ok": cited,
-                "latency_ms": latency,
-            })
-            history.append(answered_turn(turn["question"], result))
+    for item, turn, _, result, latency in asked_turns(qa, conversations):
+        answerable = bool(turn["answerable"])
+        em = exact_match(result.answer, turn["answers"]) if answerable else float(result.abstained)
+        cited = None
+        if answerable and not result.abstained and result.citations:
+            cited = result.citations[0].doc_id == turn["doc_id"]
+        rows.append({
+            "id": item["id"],
+            "question": turn["question"],
+            "resolved": result.resolved_question,
+            "kind": item["kind"],
+            "answerable": answerable,
+            "answers": turn["answers"],
+            "predicted": result.answer,
+            "abstained": result.abstained,
+            "confidence": result.confidence,
+            "decided_by": result.analysis.get("decided_by"),
+            "em": em,
+            "citation_ok": cited,
+            "latency_ms": latency,
+        })
     first = [r for r in rows if r["kind"] == "first"]
     follow = [r for r in rows if r["kind"] != "first"]
     return {
