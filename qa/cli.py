@@ -31,12 +31,12 @@ def _paths(args: argparse.Namespace, settings: Settings) -> tuple[Path, Path, st
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.index.embedding import SentenceEmbedder
+    from qa.index.embedding import load_embedder
     from qa.index.store import build_index
 
     corpus, index_dir, model = _paths(args, settings)
     index = build_index(
-        corpus, index_dir, SentenceEmbedder(model), progress=not args.quiet, target_chars=args.target_chars, overlap_chars=args.overlap_chars
+        corpus, index_dir, load_embedder(model), progress=not args.quiet, target_chars=args.target_chars, overlap_chars=args.overlap_chars
     )
     m = index.manifest
     size = sum(p.stat().st_size for p in index_dir.iterdir())
@@ -47,12 +47,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _library(args: argparse.Namespace, settings: Settings):
-    from qa.index.embedding import SentenceEmbedder
+def _library(args: argparse.Namespace, settings: Settings, *, progress: bool = False):
+    from qa.index.embedding import load_embedder
     from qa.index.library import Library
 
     corpus, index_dir, model = _paths(args, settings)
-    return Library(corpus, index_dir, SentenceEmbedder(model), max_documents=settings.max_documents)
+    return Library(corpus, index_dir, load_embedder(model), max_documents=settings.max_documents, progress=progress)
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -71,7 +71,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             raise QAError(f"{path.name}: {path.stat().st_size} bytes is more than a report can be ({MAX_FILE_BYTES} bytes)")
         files.append((path.read_bytes(), path.name, metadata, args.id))
     started = time.perf_counter()
-    ids, index = _library(args, settings).add_all(files, replace=args.replace)
+    ids, index = _library(args, settings, progress=not args.quiet).add_all(files, replace=args.replace)
     for doc_id in ids:  # every file was checked before any went in; one change of the index for all
         doc = index.by_id[doc_id]
         print(f"{'replaced' if args.replace else 'added'} {doc_id}: 《{doc.title}》 {doc.district or '?'} {doc.year or '?'}, {len(doc.text)} characters")
@@ -416,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="the report files")
     p.add_argument("--id", help="the report's id (default: the file name's stem, when it is letters, digits, - _ .)")
     p.add_argument("--replace", action="store_true", help="replace the report with this id")
+    p.add_argument("--quiet", action="store_true", help="no progress bar while the reports are embedded")
     p.add_argument("--title")
     p.add_argument("--district", help="e.g. 历下区")
     p.add_argument("--year", type=int, help="the year whose plans the report announces")

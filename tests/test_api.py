@@ -356,13 +356,13 @@ def test_an_answered_turn_keeps_the_answer_and_its_place_and_an_abstention_keeps
 
 @pytest.fixture(scope="module")
 def real_client(tmp_path_factory):
-    from qa.index.embedding import SentenceEmbedder
+    from qa.index.embedding import load_embedder
     from qa.index.store import build_index
     from qa.answering.pipeline import QA
 
     index_dir = tmp_path_factory.mktemp("api-real") / "index"
     corpus_dir = ROOT / "corpus"
-    embedder = SentenceEmbedder("m3e-small")
+    embedder = load_embedder("m3e-small")
     build_index(corpus_dir, index_dir, embedder, progress=False)
     qa = QA.load(index_dir, corpus_dir=corpus_dir, embedder=embedder)
     with TestClient(create_app(qa_loader=lambda: qa), base_url="http://127.0.0.1") as test_client:

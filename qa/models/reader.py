@@ -294,7 +294,8 @@ def build_span_model(encoder, head_weight=None, head_bias=None):
                     self.head.bias.copy_(head_bias.float())
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            hidden = getattr(out, "last_hidden_state", out)  # transformers' BertModel, or qa.index.bert's encoder
             logits = self.head(hidden)
             return logits[..., 0], logits[..., 1]
 
@@ -315,10 +316,26 @@ class SpanReader:
         threads: int | None = None,
     ) -> None:
         import torch
-        from transformers import AutoTokenizer
+
+        from qa.index.bert import BertFolder
 
         tensors, meta = read_adapter(adapter)
-        encoder = load_encoder(base_dir)
+        self.max_length = int(max_length or meta.get("max_length", 256))
+        self.stride = int(stride or meta.get("stride", 64))
+        folder = BertFolder(base_dir)
+        if folder.supported():  # a plain BERT runs on qa.index.bert: transformers is not imported to serve
+            try:
+                encoder, tokenizer = folder.encoder(), folder.tokenizer()
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise ReaderLoadError(f"cannot load the reader's base model from {base_dir}: {exc}") from exc
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(self.max_length, stride=self.stride, strategy="only_second")
+            self._tokenize = lambda question, texts: _pair_batch(tokenizer, question, texts)
+        else:
+            from transformers import AutoTokenizer
+
+            encoder, tokenizer = load_encoder(base_dir), AutoTokenizer.from_pretrained(str(base_dir))
+            self._tokenize = lambda question, texts: _pair_batch_hf(tokenizer, question, texts, self.max_length, self.stride)
         apply_adapter(encoder, tensors, meta)
         if "head.weight" not in tensors:
             raise ReaderLoadError(f"{Path(adapter).name} holds no span head")
@@ -333,9 +350,6 @@ class SpanReader:
             torch.set_num_threads(threads)
         self.model = model
         self.meta = meta
-        self.tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
-        self.max_length = int(max_length or meta.get("max_length", 256))
-        self.stride = int(stride or meta.get("stride", 64))
         self.name = meta.get("name", Path(adapter).stem)
         self.read("预热", [Window("", 0, "预热一下")])  # the first call pays for lazy kernel set-up: pay it at load
 
@@ -344,18 +358,48 @@ class SpanReader:
 
         if not windows:
             return []
-        enc = self.tokenizer(
-            [reader_question(question)] * len(windows), [w.text for w in windows], truncation="only_second", max_length=self.max_length,
-            stride=self.stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding="longest",
-            return_tensors="pt",
-        )
+        batch = self._tokenize(reader_question(question), [w.text for w in windows])
         with torch.inference_mode():
-            start, end = self.model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
-        return pieces_from_encoding(enc, windows, start.numpy(), end.numpy())
+            start, end = self.model(batch.input_ids, batch.attention_mask, batch.token_type_ids)
+        return pieces_from_batch(batch, windows, start.numpy(), end.numpy())
+
+
+def _pair_batch(tokenizer, question: str, texts: Sequence[str]):
+    """(question, text) pairs tokenised with only the text truncated into overlapping pieces, padded to the longest
+    piece: transformers' ``truncation="only_second", return_overflowing_tokens=True, padding="longest"``."""
+    from qa.index.bert import pad
+
+    pieces, sample = [], []
+    for k, encoding in enumerate(tokenizer.encode_batch([(question, text) for text in texts])):
+        for piece in (encoding, *encoding.overflowing):
+            pieces.append(piece)
+            sample.append(k)
+    return pad(pieces, sample)
+
+
+def _pair_batch_hf(tokenizer, question: str, texts: Sequence[str], max_length: int, stride: int):
+    """The same through a transformers tokenizer (for a base model ``qa.index.bert`` does not run)."""
+    from qa.index.bert import Batch
+
+    enc = tokenizer(
+        [question] * len(texts), list(texts), truncation="only_second", max_length=max_length, stride=stride,
+        return_overflowing_tokens=True, return_offsets_mapping=True, padding="longest", return_tensors="pt",
+    )
+    return Batch(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"], tuple(enc.encodings), tuple(int(k) for k in enc["overflow_to_sample_mapping"]))
+
+
+def pieces_from_batch(batch, windows: Sequence[Window], start: np.ndarray, end: np.ndarray) -> list[WindowLogits]:
+    """Split a batch's logits into one ``WindowLogits`` per tokenised piece, keeping only context tokens."""
+    pieces = []
+    for k, (encoding, sample) in enumerate(zip(batch.encodings, batch.sample)):
+        ctx = [i for i, s in enumerate(encoding.sequence_ids) if s == 1]
+        offsets = np.array([encoding.offsets[i] for i in ctx], dtype=np.int64).reshape(-1, 2)
+        pieces.append(window_logits(windows[sample], offsets, start[k][ctx], end[k][ctx], float(start[k][0]), float(end[k][0])))
+    return pieces
 
 
 def pieces_from_encoding(enc, windows: Sequence[Window], start: np.ndarray, end: np.ndarray) -> list[WindowLogits]:
-    """Split a batch's logits into one ``WindowLogits`` per tokenised piece, keeping only context tokens."""
+    """``pieces_from_batch`` for a transformers ``BatchEncoding`` (training tokenises through transformers)."""
     mapping = enc["overflow_to_sample_mapping"]
     offsets_all = enc["offset_mapping"]
     pieces = []

@@ -116,7 +116,8 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
     """Load the index and model named by ``settings``, building the index first when missing, stale, mismatched or
     damaged. When that build fails (a report that cannot be read, a full disk) and a valid index from an earlier
     build is there, it keeps answering and ``on_degraded`` is told why; with none, the build's error is raised."""
-    from qa.index.embedding import SentenceEmbedder
+    from qa.index.embedding import load_embedder
+    from qa.server.inference import InferenceThread
     from qa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, QAError, StaleIndexError
     from qa.index.housekeeping import remove_leftovers
     from qa.index.store import Index, build_index
@@ -126,16 +127,19 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
 
     remove_leftovers(settings.index_dir)
     recover(settings.corpus_dir)  # a report change killed midway: rolled back, or kept to be indexed now
+    # the models' calls run on one inference thread (qa.server.inference), whichever request makes them
+    inference = InferenceThread()
     options = answerer_options(settings.reader)
+    options["reader"] = inference.reader(options["reader"])
+    embedder = inference.embedder(load_embedder(settings.embedding_model))
     paths = {"corpus_dir": settings.corpus_dir, "embedding_model": settings.embedding_model}
     try:
         Index.check(settings.index_dir, **paths)
-        return QA.load(settings.index_dir, **paths, **options)
+        return QA.load(settings.index_dir, **paths, embedder=embedder, **options)
     except (IndexMissingError, StaleIndexError, IndexMismatchError) as exc:  # IndexDamagedError is a StaleIndexError
         problem = exc
     logger.info("building the index in %s first (%s)", settings.index_dir, problem)
     started = time.perf_counter()
-    embedder = SentenceEmbedder(settings.embedding_model)
     try:
         # a corpus changed since the build (a change killed midway, reports dropped in by hand) changes the saved
         # index by the reports that differ; a damaged one, or one another code version or model made (build_index
