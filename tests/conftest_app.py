@@ -179,7 +179,7 @@ LIVE_TOKEN = "live-test-token"
 def start_live_server(workdir: Path, *, corpus_dir: Path | None = None, timeout: float = 420.0,
                       env: dict | None = None) -> LiveServer:
     """Start ``python app.py`` on a free loopback port with the index folder ``workdir/index`` (built when missing);
-    wait for /api/health; kill on failure."""
+    wait for /api/health, then for the chat page; kill on failure."""
     port = free_port()
     env = {
         **os.environ,
@@ -210,9 +210,17 @@ def start_live_server(workdir: Path, *, corpus_dir: Path | None = None, timeout:
                 time.sleep(0.25)
                 continue
             if response.status_code == 200:
-                return server
+                break
             server.not_ready_responses.append((response.status_code, response.json()))
             time.sleep(0.5)
+        while True:  # the chat page is built once the answerer has loaded (qa.server.pagemount)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the chat page not ready after {timeout:.0f} s:\n{server.log()[-4000:]}")
+            response = httpx.get(server.url + "/", timeout=5)
+            if response.status_code == 200:
+                return server
+            assert response.status_code == 503 and response.headers["retry-after"], response.status_code
+            time.sleep(0.25)
     except BaseException:
         stop_live_server(server)
         raise

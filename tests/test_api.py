@@ -281,6 +281,35 @@ def test_still_loading_is_503_with_reason():
         assert loading.post("/api/ask", json={"question": QUESTION}).status_code == 200
 
 
+def test_with_the_page_built_later_the_api_answers_first_and_the_page_follows():
+    """What ``serve`` does: the page is built once the answerer has loaded; until then / and the page's calls say
+    503 with Retry-After, and the page's functions are checked as ever once it is there."""
+    release = threading.Event()
+
+    def slow_loader():
+        release.wait(10)
+        return FakeQA()
+
+    app = create_app(qa_loader=slow_loader, page_later=True)
+    assert "gradio" not in type(app.state.page).__module__
+    with TestClient(app, base_url="http://127.0.0.1") as later:
+        try:
+            for method, path, body in [("get", "/", None), ("post", "/gradio_api/queue/join", {"data": [], "fn_index": 0})]:
+                response = later.request(method, path, json=body)
+                assert response.status_code == 503, path
+                assert "starting" in response.json()["detail"] and response.headers["retry-after"]
+            assert not app.state.page.ready.is_set()  # nothing built while the answerer loads
+        finally:
+            release.set()
+        wait_until_ready(later)
+        assert later.post("/api/ask", json={"question": QUESTION}).status_code == 200
+        assert app.state.page.ready.wait(60) and app.state.page.error is None
+        page = later.get("/")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        refused = later.post("/gradio_api/queue/join", json={"data": [], "fn_index": 999, "session_hash": "abc"})
+        assert refused.status_code == 422 and "fn_index" in refused.json()["detail"]
+
+
 def test_failed_load_is_503_with_the_error_but_not_the_folders():
     def broken_loader():
         raise FileNotFoundError("corpus folder /srv/private/nowhere does not exist")
@@ -553,7 +582,7 @@ def test_the_rate_limit_is_wired_in_and_off_when_zero(client):
 
 
 def chat_index(client) -> int:
-    fns = next(m.kwargs["fns"] for m in client.app.user_middleware if m.cls.__name__ == "GradioCalls")
+    fns = client.app.state.page.fns
     return next(i for i, fn in fns.items() if fn.name == "chat_turn")
 
 

@@ -69,13 +69,12 @@ def served(tmp_path_factory):
 
 
 def chat_fn_index(app) -> int:
-    fns = next(m.kwargs["fns"] for m in app.user_middleware if m.cls.__name__ == "GradioCalls")
+    fns = app.state.page.fns
     return next(i for i, fn in fns.items() if fn.name == "chat_turn")
 
 
 def gradio_blocks(app):
-    mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == "")
-    return mount.app.get_blocks()
+    return app.state.page.blocks
 
 
 def chat_turn(url: str, question: str, session: str) -> dict:
@@ -153,7 +152,7 @@ def test_the_chat_keeps_the_conversation_on_the_server_and_answers_follow_ups(se
 
 
 def test_clearing_the_chat_forgets_the_conversation_on_the_server(served):
-    fns = next(m.kwargs["fns"] for m in served.app.user_middleware if m.cls.__name__ == "GradioCalls")
+    fns = served.app.state.page.fns
     clear = next(i for i, fn in fns.items() if fn.name == "Conversation")
     chat_turn(served.url, QUESTION, "cleared1")
     with httpx.Client(base_url=served.url, timeout=30) as client:
@@ -216,7 +215,8 @@ def route_paths(routes) -> list[tuple[str, str]]:
 
 def gradio_routes(app) -> list[tuple[str, str]]:
     """(method, path) of every route of the mounted Gradio app, whatever this Gradio version declares."""
-    return route_paths(next(r for r in app.routes if isinstance(r, Mount) and r.path == "").app.routes)
+    page = app.state.page.app  # the page's own app (qa.server.pagemount), the Gradio app mounted at its root
+    return route_paths(next(r for r in page.routes if isinstance(r, Mount) and r.path == "").app.routes)
 
 
 def own_paths(app) -> set[str]:

@@ -43,9 +43,14 @@ class BertConfig:
 class _Embeddings(nn.Module):
     def __init__(self, c: BertConfig) -> None:
         super().__init__()
-        self.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size, padding_idx=c.pad_token_id)
-        self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
-        self.token_type_embeddings = nn.Embedding(c.type_vocab_size, c.hidden_size)
+        # weights given uninitialised (they are loaded at once): a random normal initialisation on the meta device
+        # would import torch._dynamo, two seconds of a cold start
+        def table(rows: int, **kw) -> nn.Embedding:
+            return nn.Embedding(rows, c.hidden_size, _weight=torch.empty(rows, c.hidden_size), **kw)
+
+        self.word_embeddings = table(c.vocab_size, padding_idx=c.pad_token_id)
+        self.position_embeddings = table(c.max_position_embeddings)
+        self.token_type_embeddings = table(c.type_vocab_size)
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
 
     def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:

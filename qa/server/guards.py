@@ -267,9 +267,16 @@ class GradioCalls:
     fields the page sends, a known ``fn_index`` of a function with a Python side, and values of the kinds the page
     sends (see ``check_call_values``). Refusals are 404/422 JSON; a call that passes reaches Gradio unchanged."""
 
-    def __init__(self, app: Any, fns: dict[int, Any]) -> None:
+    def __init__(self, app: Any, page: Any) -> None:
         self.app = app
-        self.by_index = {index: fn for index, fn in fns.items() if fn.fn is not None}
+        self.page = page  # the PageSlot: its functions (``fns``) once the page is built
+        self._by_index: dict[int, Any] | None = None
+
+    @property
+    def by_index(self) -> dict[int, Any]:
+        if self._by_index is None and self.page.fns is not None:
+            self._by_index = {index: fn for index, fn in self.page.fns.items() if fn.fn is not None}
+        return self._by_index or {}
 
     def _refusal(self, call: Any) -> tuple[int, str] | None:
         """(status, why) when this call must not reach Gradio, else None."""
@@ -291,8 +298,8 @@ class GradioCalls:
         return (422, problem) if problem else None
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if not (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == QUEUE_JOIN):
-            return await self.app(scope, receive, send)
+        if not (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == QUEUE_JOIN) or self.page.fns is None:
+            return await self.app(scope, receive, send)  # (before the page is built, its slot answers 503)
         body = await read_body(scope, receive, send)
         if body is None:
             return

@@ -4,12 +4,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import Callable
 
-import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +21,7 @@ from qa.server.guards import (AllowedRoutes, BodyLimit, GradioCalls, HostAndHead
                      TrustedProxies, Utf8Bodies)
 from qa.server.handlers import on_http_error, on_not_ready, on_validation_error
 from qa.server.loading import Answerer, NotReady, QAHolder, load_qa
-from qa.server.page import CSS, build_ui
+from qa.server.pagemount import PageMount, PageSlot
 from qa.server.documents import DocumentJobs, DocumentWrites
 from qa.server.documents import router as documents_router
 from qa.server.openai_compat import OpenAIErrors
@@ -45,10 +44,12 @@ def empty_gradio_temp() -> None:
 
 
 def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Settings | None = None,
-               document_changes: bool | None = None) -> FastAPI:
+               document_changes: bool | None = None, page_later: bool = False) -> FastAPI:
     """The FastAPI app with the API and the chat page; ``qa_loader`` (default: ``load_qa(settings)``) runs once, at
     startup. ``document_changes`` (default: when the answerer is the real one, loaded from ``settings``) runs the
-    worker that applies POST/PUT/DELETE /api/documents to the corpus and index of ``settings``."""
+    worker that applies POST/PUT/DELETE /api/documents to the corpus and index of ``settings``. ``page_later``
+    builds the chat page once the answerer has loaded (``qa.server.pagemount``: what ``serve`` does, so that the API
+    answers first), instead of now."""
     settings = settings or Settings()
     holder = QAHolder(qa_loader)
     if qa_loader is None:
@@ -62,7 +63,9 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
         holder.start()
         if document_changes if document_changes is not None else qa_loader is None:
             jobs.start()
-        yield
+        async with AsyncExitStack() as stack:
+            await mount.open(stack, later=page_later)
+            yield
 
     # FastAPIOffline serves the Swagger page's JS and CSS itself: /docs works with no CDN
     app = FastAPIOffline(
@@ -78,9 +81,13 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(NotReady, on_not_ready)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    page = build_ui(holder, jobs)
+    slot = PageSlot()
+    app.state.page = slot
+    mount = PageMount(slot, holder, jobs)
+    if not page_later:
+        mount.now()
     own_routes = list(app.routes)  # the API and its docs, before the page is mounted at /
-    app.add_middleware(GradioCalls, fns=page.fns)
+    app.add_middleware(GradioCalls, page=slot)
     app.add_middleware(Utf8Bodies)
     app.add_middleware(BodyLimit)
     app.add_middleware(DocumentWrites, token=settings.api_token)  # outside the body limit: no token, no body read
@@ -91,9 +98,8 @@ def create_app(qa_loader: Callable[[], Answerer] | None = None, *, settings: Set
     app.add_middleware(HostAndHeaders, allowed_hosts=hosts)
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies.split(","), allowed_hosts=hosts)
     app.add_middleware(OpenAIErrors)  # outermost: every error under /v1/, a guard's too, in OpenAI's shape
-    # The page makes no files and reads none a client names: Gradio may serve no path at all (its file route is
-    # closed by AllowedRoutes as well).
-    return gr.mount_gradio_app(app, page, path="/", footer_links=[], css=CSS, allowed_paths=[], blocked_paths=[os.sep])
+    app.mount("/", slot)
+    return app
 
 
 def server_config(app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None) -> uvicorn.Config:
@@ -114,4 +120,4 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs every CPU feature it probes
     logger.info("corpus %s, index %s, model %s", settings.corpus_dir, settings.index_dir, settings.embedding_model)
-    uvicorn.Server(server_config(create_app(settings=settings), settings, host=host, port=port)).run()
+    uvicorn.Server(server_config(create_app(settings=settings, page_later=True), settings, host=host, port=port)).run()
