@@ -4,6 +4,7 @@ which folders it cannot run (fast)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,3 +100,27 @@ def test_a_folder_without_a_readable_config_is_not_supported(tmp_path):
     assert not BertFolder(tmp_path).supported()
     (tmp_path / "config.json").write_text("{not json", encoding="utf-8")
     assert not BertFolder(tmp_path).supported()
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"], capture_output=True,
+                         text=True, timeout=300, check=True, cwd=str(Path(__file__).resolve().parent.parent))
+    return set(out.stdout.split())
+
+
+def test_the_server_module_imports_neither_gradio_nor_the_models():
+    """The API starts before the page (qa.server.pagemount) and before any model: importing the app's module must
+    not import them (a helper the API shares with the page once pulled Gradio in)."""
+    loaded = _modules_after("import qa.server.main")
+    assert not {"gradio", "torch", "transformers", "sentence_transformers"} & loaded
+
+
+@pytest.mark.slow
+def test_loading_the_models_imports_neither_transformers_nor_sentence_transformers():
+    loaded = _modules_after("from qa.answering.pipeline import load_reader\nfrom qa.index.embedding import load_embedder\n"
+                            "load_embedder().embed(['问题']); load_reader()")
+    assert "torch" in loaded and "qa.index.bert" in loaded
+    assert not {"transformers", "sentence_transformers", "sklearn", "torch._dynamo"} & loaded

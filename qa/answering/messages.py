@@ -80,3 +80,9 @@ def which_district(own: str | None, rivals: Sequence[str]) -> str:
     """The note when the question names no district and other districts' reports say something of it too."""
     named = "、".join(rivals[:3]) + ("等" if len(rivals) > 3 else "")
     return f"（问题没有说明区县：以上是{own or '这份报告'}的；{named}的报告也说到这一项，说法可能不同，请说明区县。）"
+
+
+def confidence_cue(confidence: float) -> str:
+    """How sure an answer is, in words and figures, as the chat page and chat clients show it."""
+    level = "高" if confidence >= 0.7 else "中" if confidence >= 0.4 else "低"
+    return f"置信度：{level}（{confidence:.2f}）"

@@ -24,10 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qa.errors import QuestionError
 from qa.schema import Citation, Result, Turn
+from qa.answering.messages import confidence_cue
 from qa.server.loading import Answerer, get_qa
 from qa.server.history import turns_from_messages
 from qa.server.models import MAX_HISTORY, MAX_MESSAGE_CHARS, ask_response
-from qa.server.page import confidence_cue
 
 MODEL_ID = "reportqa"
 MAX_MESSAGES = 64

@@ -10,6 +10,7 @@ import gradio as gr
 
 from qa.errors import QuestionError
 from qa.schema import Citation, Result, Turn, answered_turn
+from qa.answering.messages import confidence_cue
 from qa.server.documents import DocumentJobs, documents_with_status
 from qa.server.loading import NotReady, QAHolder
 from qa.server.models import MAX_HISTORY, MAX_QUESTION_CHARS
@@ -28,11 +29,6 @@ CSS = """
 .qa-offsets, .qa-confidence, .qa-resolved { color: var(--body-text-color-subdued); font-size: 0.9em; }
 .qa-answer strong { font-size: 1.15em; }
 """
-
-
-def confidence_cue(confidence: float) -> str:
-    level = "高" if confidence >= 0.7 else "中" if confidence >= 0.4 else "低"
-    return f"置信度：{level}（{confidence:.2f}）"
 
 
 def highlighted_quote(citation: Citation) -> str:
