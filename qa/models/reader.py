@@ -379,13 +379,19 @@ def _pair_batch(tokenizer, question: str, texts: Sequence[str]):
 
 def _pair_batch_hf(tokenizer, question: str, texts: Sequence[str], max_length: int, stride: int):
     """The same through a transformers tokenizer (for a base model ``qa.index.bert`` does not run)."""
-    from qa.index.bert import Batch
-
     enc = tokenizer(
         [question] * len(texts), list(texts), truncation="only_second", max_length=max_length, stride=stride,
         return_overflowing_tokens=True, return_offsets_mapping=True, padding="longest", return_tensors="pt",
     )
-    return Batch(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"], tuple(enc.encodings), tuple(int(k) for k in enc["overflow_to_sample_mapping"]))
+    return batch_from_encoding(enc)
+
+
+def batch_from_encoding(enc):
+    """A transformers ``BatchEncoding`` of overflowing pieces (a fast tokenizer's) as a ``qa.index.bert.Batch``."""
+    from qa.index.bert import Batch
+
+    mapping = tuple(int(k) for k in enc["overflow_to_sample_mapping"])
+    return Batch(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"], tuple(enc.encodings), mapping)
 
 
 def pieces_from_batch(batch, windows: Sequence[Window], start: np.ndarray, end: np.ndarray) -> list[WindowLogits]:
@@ -395,19 +401,6 @@ def pieces_from_batch(batch, windows: Sequence[Window], start: np.ndarray, end: 
         ctx = [i for i, s in enumerate(encoding.sequence_ids) if s == 1]
         offsets = np.array([encoding.offsets[i] for i in ctx], dtype=np.int64).reshape(-1, 2)
         pieces.append(window_logits(windows[sample], offsets, start[k][ctx], end[k][ctx], float(start[k][0]), float(end[k][0])))
-    return pieces
-
-
-def pieces_from_encoding(enc, windows: Sequence[Window], start: np.ndarray, end: np.ndarray) -> list[WindowLogits]:
-    """``pieces_from_batch`` for a transformers ``BatchEncoding`` (training tokenises through transformers)."""
-    mapping = enc["overflow_to_sample_mapping"]
-    offsets_all = enc["offset_mapping"]
-    pieces = []
-    for k in range(len(mapping)):
-        ids = enc.sequence_ids(k)
-        ctx = [i for i, s in enumerate(ids) if s == 1]
-        offsets = np.array([[int(x) for x in offsets_all[k][i]] for i in ctx], dtype=np.int64).reshape(-1, 2)
-        pieces.append(window_logits(windows[int(mapping[k])], offsets, start[k][ctx], end[k][ctx], float(start[k][0]), float(end[k][0])))
     return pieces
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from qa.training.evaluate import char_f1, exact_match
 from qa.models.reader import (
-    ADAPTER_FORMAT, LORA_TARGETS, Window, base_fingerprint, build_span_model, load_encoder, pieces_from_encoding, reader_question, DECODING,
+    ADAPTER_FORMAT, LORA_TARGETS, Window, base_fingerprint, batch_from_encoding, build_span_model, load_encoder, pieces_from_batch, reader_question, DECODING,
 )
 
 logger = logging.getLogger(__name__)
@@ -287,7 +287,7 @@ def predict_best(model, tokenizer, examples: Sequence[Example], *, max_length: i
                         return_offsets_mapping=True, padding="longest", return_tensors="pt")
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
             start, end = model(enc["input_ids"].to(device), enc["attention_mask"].to(device), enc["token_type_ids"].to(device))
-        pieces = pieces_from_encoding(enc, windows, start.float().cpu().numpy(), end.float().cpu().numpy())
+        pieces = pieces_from_batch(batch_from_encoding(enc), windows, start.float().cpu().numpy(), end.float().cpu().numpy())
         for piece in pieces:
             spans = DECODING.spans([piece], n=1)
             if spans:
