@@ -57,6 +57,7 @@ class QAHolder:
         self.error: str | None = None
         self.degraded: str | None = None  # why the index served is not the corpus's newest, when it is not
         self.started: float | None = None
+        self.last_asked = 0.0  # when a request last asked for the answerer (the page is built in a quiet moment)
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -91,6 +92,7 @@ class QAHolder:
 
     def get(self) -> Answerer:
         """The QA object; raises ``NotReady`` with a reason while loading or after a failure."""
+        self.last_asked = time.monotonic()
         if self.qa is not None:
             return self.qa
         if self.error is not None:

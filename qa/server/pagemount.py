@@ -2,8 +2,9 @@
 
 Importing Gradio and building the page take about four seconds of a cold start on two cores, and nothing a question
 needs waits on them. ``serve`` therefore builds the page after the answerer has loaded (or after ``PAGE_WAIT`` seconds
-when loading takes longer, as while an index is built), so the API answers first and the two never compete for
-the interpreter; tests build it at once. Either way the page is the same Gradio app, mounted by
+when loading takes longer, as while an index is built) and no question has come for ``QUIET`` seconds (or
+``PAGE_WAIT`` more have passed), so the API answers first and questions seldom compete with the page for the
+interpreter; tests build it at once. Either way the page is the same Gradio app, mounted by
 ``gr.mount_gradio_app`` on an app of its own whose lifespan (Gradio's queue) runs inside the server's.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ from starlette.responses import JSONResponse
 
 logger = logging.getLogger(__name__)
 
-PAGE_WAIT = 10.0  # seconds the page waits for the answerer before it is built anyway
+PAGE_WAIT = 10.0  # seconds the page waits for the answerer, then for a quiet moment, before it is built anyway
+QUIET = 0.5  # a quiet moment: no request has asked for the answerer for this long
 
 
 class PageSlot:
@@ -91,8 +93,13 @@ class PageMount:
         self.slot.ready.set()
 
     def _build_later(self) -> None:
+        # building the page holds the interpreter for seconds: not while the answerer loads, and not while questions
+        # are being asked (the first questions after a restart would take three times as long)
         deadline = time.monotonic() + PAGE_WAIT
         while time.monotonic() < deadline and self.holder.qa is None and self.holder.error is None:
+            time.sleep(0.05)
+        deadline = time.monotonic() + PAGE_WAIT
+        while time.monotonic() < deadline and time.monotonic() - self.holder.last_asked < QUIET:
             time.sleep(0.05)
         started = time.perf_counter()
         try:
