@@ -282,7 +282,7 @@ def test_still_loading_is_503_with_reason():
         assert loading.post("/api/ask", json={"question": QUESTION}).status_code == 200
 
 
-def test_with_the_page_built_later_the_api_answers_first_and_the_page_follows():
+def test_with_the_page_built_later_the_api_answers_first_and_the_page_follows(monkeypatch):
     """What ``serve`` does: the page is built once the answerer has loaded; until then / and the page's calls say
     503 with Retry-After, and the page's functions are checked as ever once it is there."""
     release = threading.Event()
@@ -291,6 +291,9 @@ def test_with_the_page_built_later_the_api_answers_first_and_the_page_follows():
         release.wait(10)
         return FakeQA()
 
+    from qa.server import pagemount
+
+    monkeypatch.setattr(pagemount, "QUIET", 2.0)  # a slow first request must not pass for a quiet moment here
     app = create_app(qa_loader=slow_loader, page_later=True)
     assert "gradio" not in type(app.state.page).__module__
     with TestClient(app, base_url="http://127.0.0.1") as later:

@@ -31,6 +31,7 @@ MAX_BATCH = 32
 class _Job:
     run: Callable[[], Any] | None  # a call of its own, or None for texts to embed with others
     texts: Sequence[str] = ()
+    embedder: Any = None  # with texts: the embedder they go through
     future: Future = field(default_factory=Future)
 
 
@@ -39,12 +40,10 @@ class InferenceThread:
 
     def __init__(self, name: str = "inference") -> None:
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
-        self._batch_embedder = None
         self.batches: list[int] = []  # the sizes of the last embedding batches (for tests and the benchmark)
         threading.Thread(target=self._work, name=name, daemon=True).start()
 
     def embedder(self, embedder) -> "QueuedEmbedder":
-        self._batch_embedder = embedder
         return QueuedEmbedder(embedder, self)
 
     def reader(self, reader) -> "QueuedReader | None":
@@ -56,9 +55,9 @@ class InferenceThread:
         self._jobs.put(job)
         return job.future.result()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, embedder, texts: Sequence[str]) -> np.ndarray:
         """Embed a few texts on the inference thread, in one batch with whatever other questions wait."""
-        job = _Job(None, list(texts))
+        job = _Job(None, list(texts), embedder)
         self._jobs.put(job)
         return job.future.result()
 
@@ -70,8 +69,11 @@ class InferenceThread:
                     waiting.append(self._jobs.get_nowait())
                 except queue.Empty:
                     break
-            shared = [job for job in waiting if job.run is None]
-            if shared:
+            by_embedder: dict[int, list[_Job]] = {}
+            for job in waiting:
+                if job.run is None:
+                    by_embedder.setdefault(id(job.embedder), []).append(job)
+            for shared in by_embedder.values():
                 self._embed_together(shared)
             for job in waiting:
                 if job.run is not None:
@@ -80,7 +82,7 @@ class InferenceThread:
     def _embed_together(self, jobs: list[_Job]) -> None:
         texts = [text for job in jobs for text in job.texts]
         try:
-            vectors = self._batch_embedder.embed(texts)
+            vectors = jobs[0].embedder.embed(texts)
         except BaseException as exc:  # each waiting question gets the error, and the thread lives on
             for job in jobs:
                 job.future.set_exception(exc)
@@ -110,7 +112,7 @@ class QueuedEmbedder:
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if 0 < len(texts) <= SHORT_CALL and not progress:
-            return self._thread.embed(texts)
+            return self._thread.embed(self.inner, texts)
         return self.inner.embed(texts, progress=progress)
 
 

@@ -98,8 +98,9 @@ class PageMount:
         deadline = time.monotonic() + PAGE_WAIT
         while time.monotonic() < deadline and self.holder.qa is None and self.holder.error is None:
             time.sleep(0.05)
-        deadline = time.monotonic() + PAGE_WAIT
-        while time.monotonic() < deadline and time.monotonic() - self.holder.last_asked < QUIET:
+        loaded = time.monotonic()  # quiet is counted from here at the earliest: the first questions come right after
+        deadline = loaded + PAGE_WAIT
+        while time.monotonic() < deadline and time.monotonic() - max(self.holder.last_asked, loaded) < QUIET:
             time.sleep(0.05)
         started = time.perf_counter()
         try:
