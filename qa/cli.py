@@ -315,7 +315,8 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
             if not path.is_file():
                 print(f"no {path.name}: the splits {', '.join(mine)} are left out of the ranker's data", file=sys.stderr)
                 continue
-            reading = qa.with_options(reader=SpanReader(resolve_model("m3e-small"), path))
+            fold_reader = SpanReader(resolve_model("m3e-small"), path)
+            reading = qa.with_options(reader=fold_reader, general_reader=fold_reader)
             for split in mine:
                 got, no = collect(reading, load_items(Path(args.eval_dir), split), split)
                 rows += got
@@ -329,8 +330,9 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
 
 def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, folds: int) -> int:
     """The ranker fitted on a development corpus's read split (its questions and its conversations' turns, asked
-    after this system's own answers to the turns before), read by the loaded reader, which was never trained on
-    these reports, or fold by fold by readers that were not (``--fold-readers``); folds group the questions by
+    after this system's own answers to the turns before), read by the loaded (familiar reports') reader, which was
+    never trained on these reports, or fold by fold by readers that were not (``--fold-readers``: what the general
+    ranker, which decides after the general reader, is fitted on); folds group the questions by
     report (a conversation by its first turn's: ``report_folds``)."""
     from qa.training.conversations import load_conversations, turn_items
     from qa.training.evaluate import load_items
@@ -347,7 +349,9 @@ def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, 
     if args.reuse and rows_path.is_file():
         data = read_rows(rows_path)
     else:
-        qa = _load_qa(args, settings).with_options(reader_windows=args.windows)
+        qa = _load_qa(args, settings)
+        # the general reader was trained on these reports: the shipped one, which never read them, reads in its place
+        qa = qa.with_options(reader_windows=args.windows, general_reader=qa.reader)
         items = load_items(eval_dir, args.split)
         if (eval_dir / "conversations" / f"{args.split}.jsonl").is_file():
             turns = turn_items(qa, load_conversations(eval_dir, args.split))
@@ -358,7 +362,8 @@ def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, 
             reading = qa
             if args.fold_readers:  # each fold's reports read by a reader not trained on them
                 path = Path(args.fold_readers) / f"fold{k}" / "reader.safetensors"
-                reading = qa.with_options(reader=SpanReader(resolve_model("m3e-small"), path))
+                fold_reader = SpanReader(resolve_model("m3e-small"), path)
+                reading = qa.with_options(reader=fold_reader, general_reader=fold_reader)
             for doc_id in sorted(d for d, f in fold_of_report.items() if f == k):
                 got, no = collect(reading, [i for i in items if i["doc_id"] == doc_id], f"{args.split}/{doc_id}")
                 rows += got

@@ -237,6 +237,55 @@ def test_the_general_ranker_decides_unless_every_option_stands_in_a_report_the_m
     assert qa.ranker_for([replace(options[0], doc_id="elsewhere"), *options]) is qa.general_ranker  # mixed: general
 
 
+def test_the_general_reader_reads_unless_every_window_stands_in_a_report_the_models_were_built_on(small_index, fake_embedder):
+    from dataclasses import replace
+
+    from qa.answering.pipeline import QA
+    from qa.models.ranker import text_fingerprint
+
+    index, _ = small_index
+    question = "2023年历下新增多少套保障性租赁住房"
+    shipped, general = StubReader("4100套"), StubReader(None, null=10.0)
+    answering, abstaining = _ranker({"d_top": 5.0}, -2.0), _ranker({"d_top": 0.0}, 8.0)
+    base = QA(index, fake_embedder, calibration=False, abstain_below=0.2, reader=shipped, ranker=answering,
+              general_reader=general)
+    windows = base.reader_windows(base.deliberate(question), 3)
+    held = {w.doc_id for w in windows}
+    assert held and base.reader_for(windows) is shipped  # no general ranker: nothing is familiar-only, one regime
+    # the windows' reports are familiar: the shipped reader reads them and the shipped ranker decides
+    familiar = tuple(text_fingerprint(base.document(doc_id).text) for doc_id in held)
+    known = base.with_options(general_ranker=replace(abstaining, not_for=familiar))
+    assert known.reader_for(windows) is shipped
+    before = shipped.calls, general.calls
+    assert known.ask(question).answer == "4100套"
+    assert (shipped.calls - before[0], general.calls - before[1]) == (1, 0)
+    # another report among them, or none familiar: the general reader reads all of them, the general ranker decides
+    assert known.reader_for([*windows, replace(windows[0], doc_id="elsewhere")]) is general
+    stranger = base.with_options(general_ranker=replace(abstaining, not_for=(text_fingerprint("另一份报告"),)))
+    assert stranger.reader_for(windows) is general
+    before = shipped.calls, general.calls
+    assert stranger.ask(question).abstained
+    assert (shipped.calls - before[0], general.calls - before[1]) == (0, 1)
+    # the general ranker decides when a window it read stands in another report, although every option is familiar
+    options = known.options(known.deliberate(question))[2]
+    assert all(o.doc_id in known.familiar for o in options) and known.ranker_for(options, windows) is answering
+    assert known.ranker_for(options, [*windows, replace(windows[0], doc_id="elsewhere")]) is known.general_ranker
+
+
+def test_the_reader_setting_names_the_readers_loaded():
+    from qa.answering.pipeline import answerer_options
+    from qa.models.reader import DEFAULT_ADAPTER, GENERAL_ADAPTER
+
+    assert answerer_options("off") == {"reader": None, "ranker": None, "general_reader": None, "general_ranker": None}
+    # the shipped reader's path, however spelled: it for the reports it was built on, the general one elsewhere
+    for spelled in (str(DEFAULT_ADAPTER), str(DEFAULT_ADAPTER.parent / "." / DEFAULT_ADAPTER.name)):
+        shipped = answerer_options(spelled)
+        assert (shipped["reader"].name, shipped["general_reader"].name) == ("reader", "reader-continued")
+    # any other reader reads every report
+    other = answerer_options(str(GENERAL_ADAPTER))
+    assert other["reader"] is other["general_reader"] and other["reader"].name == "reader-continued"
+
+
 def test_a_feature_seen_on_a_few_questions_is_fitted_only_when_a_prior_ranker_knows_it():
     from qa.training.ranker_data import MIN_SUPPORT, feature_names
 

@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,11 @@ def test_shipped_reader_and_ranker_answer_the_dev_split(qa):
     assert qa.reader is not None and qa.ranker is not None
     # the seeds are the reports the models were built on: their ranker decides there, the general one elsewhere
     assert qa.general_ranker is not None and qa.familiar == {d.doc_id for d in qa.documents}
+    # and so their reader reads them: the general reader, trained further on other places' reports, reads elsewhere
+    assert qa.general_reader is not None and qa.general_reader is not qa.reader
+    windows = qa.reader_windows(qa.deliberate("2023年历下新增多少套保障性租赁住房"), 3)
+    assert windows and qa.reader_for(windows) is qa.reader
+    assert qa.reader_for([replace(windows[0], doc_id="elsewhere")]) is qa.general_reader
     report = run_eval(qa, load_items(ROOT / "eval", "dev"), split="dev")
     deciders = report["deciders"]["overall"]
     assert deciders["hybrid"]["em"] >= 0.95

@@ -25,7 +25,7 @@ from qa.index.store import Index
 from qa.models.calibration import Calibration
 from qa.models.candidates import Option, TurnContext, gather
 from qa.models.ranker import GENERAL_PATH, Ranker, familiar_documents
-from qa.models.reader import Reader, Window, WindowLogits
+from qa.models.reader import GENERAL_ADAPTER, Reader, Window, WindowLogits
 from qa.retrieve.retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from qa.rules.signals import Reason
 from qa.rules.conversation import read_conversation
@@ -62,6 +62,7 @@ class QA:
         ranker: Ranker | None = None,
         reader_windows: int = 1,
         general_ranker: Ranker | None = None,
+        general_reader: Reader | None = None,
     ) -> None:
         # ``calibration=True`` means the file shipped with the package; False or None means raw scores
         self.calibration = Calibration.load() if calibration is True else (calibration or None)
@@ -77,7 +78,8 @@ class QA:
             raise ValueError("reader_windows must be positive")
         self.reader = reader
         self.ranker = ranker
-        # the ranker of reports the models were not built on, and the reports of this index they were built on
+        # the reader and ranker of reports the models were not built on, and the reports of this index they were built on
+        self.general_reader = general_reader
         self.general_ranker = general_ranker
         self.familiar = familiar_documents(general_ranker, index.documents)
         self.reader_windows_read = reader_windows
@@ -111,9 +113,9 @@ class QA:
         version), ``IndexMismatchError`` (``embedding_model`` differs from the index's), ``ModelLoadError`` or
         ``ReaderLoadError`` (the shipped reader is damaged or was trained on another base).
 
-        Unless ``reader=None`` or ``ranker=None`` is passed, the shipped reader (``qa/models/reader.safetensors``) and
-        rankers (``qa/models/ranker.json``, and ``ranker-general.json`` for reports the models were not built on) are
-        loaded too; without the reader or the ranker, the rules alone answer.
+        Unless ``reader=None`` or ``ranker=None`` is passed, the shipped readers (``qa/models/reader.safetensors``, and
+        ``reader-general.safetensors`` for reports the models were not built on) and rankers (``ranker.json``,
+        ``ranker-general.json``) are loaded too; without the reader or the ranker, the rules alone answer.
         """
         model = embedder.name if embedder is not None else embedding_model
         index = Index.load(index_dir, corpus_dir=corpus_dir, embedding_model=model)
@@ -125,6 +127,9 @@ class QA:
             options["ranker"] = Ranker.load()
         if options.get("general_ranker", True) is True:
             options["general_ranker"] = Ranker.load(GENERAL_PATH) if options["ranker"] is not None else None
+        if options.get("general_reader", True) is True:
+            has_general = options["reader"] is not None and options["general_ranker"] is not None
+            options["general_reader"] = load_reader(GENERAL_ADAPTER) if has_general else None
         return cls(index, embedder, **options)
 
     def with_index(self, index: Index) -> "QA":
@@ -141,13 +146,13 @@ class QA:
         return dict(
             lexical_weight=self.retriever.lexical_weight, abstain_below=self.abstain_below, calibration=self.calibration,
             top_k=self.top_k, evidence_passages=self.evidence_passages, reader=self.reader, ranker=self.ranker,
-            reader_windows=self.reader_windows_read, general_ranker=self.general_ranker,
+            reader_windows=self.reader_windows_read, general_ranker=self.general_ranker, general_reader=self.general_reader,
         )
 
     def with_options(self, **changes) -> "QA":
         """A copy of this answerer over the same index and models with some options changed (``lexical_weight``,
         ``abstain_below``, ``calibration``, ``top_k``, ``evidence_passages``, ``reader``, ``ranker``,
-        ``reader_windows``, ``general_ranker``): how training and evaluation vary it, leaving this one as it is."""
+        ``reader_windows``, ``general_ranker``, ``general_reader``): how training and evaluation vary it, leaving this one as it is."""
         options = self._options()
         unknown = set(changes) - set(options)
         if unknown:
@@ -192,21 +197,30 @@ class QA:
         if "rules" in modes or ("hybrid" in modes and not hybrid):
             out["rules"] = self.composer.rules_result(seen)
         if hybrid and ("hybrid" in modes or "reader" in modes):
-            _, pieces, options, question_features = self.options(seen)
+            windows, pieces, options, question_features = self.options(seen)
             if "hybrid" in modes:
-                out["hybrid"] = self.composer.ranked_result(seen, options, self.ranker_for(options).decide(options, question_features))
+                decision = self.ranker_for(options, windows).decide(options, question_features)
+                out["hybrid"] = self.composer.ranked_result(seen, options, decision)
             if "reader" in modes:
                 out["reader"] = self.composer.reader_result(seen, options, pieces)
         if "hybrid" in modes and not hybrid:
             out["hybrid"] = out["rules"]
         return {mode: out[mode] for mode in modes if mode in out}
 
-    def ranker_for(self, options: Sequence[Option]) -> Ranker:
-        """The ranker that decides among these options: the shipped one when every option stands in a report the
-        models were built on (or no general ranker is loaded), else the general one, fitted on reports they never saw."""
-        if self.general_ranker is None or (options and all(o.doc_id in self.familiar for o in options)):
+    def ranker_for(self, options: Sequence[Option], windows: Sequence[Window] = ()) -> Ranker:
+        """The ranker that decides among these options: the shipped one when every option, and every window the
+        reader read, stands in a report the models were built on (or no general ranker is loaded), else the general
+        one, fitted on reports they never saw, as read by the general reader."""
+        if self.general_ranker is None or (options and all(o.doc_id in self.familiar for o in [*options, *windows])):
             return self.ranker
         return self.general_ranker
+
+    def reader_for(self, windows: Sequence[Window]) -> Reader | None:
+        """The reader that reads these windows: the shipped one when they all stand in reports the models were built
+        on (or no general reader or ranker is loaded), else the general one, trained further on other places' reports."""
+        if self.general_reader is None or self.general_ranker is None or (windows and all(w.doc_id in self.familiar for w in windows)):
+            return self.reader
+        return self.general_reader
 
     def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Deliberation:
         """Everything known about a question before an answer is chosen: what it asks, the passages found, and
@@ -264,7 +278,7 @@ class QA:
         """What the reader reads for a question and the candidates it and the rules give, with their features."""
         rules = seen.rules
         windows = self.reader_windows(seen, self.reader_windows_read) if self.reader is not None else []
-        pieces = self.reader.read(seen.resolved, windows) if windows else []
+        pieces = self.reader_for(windows).read(seen.resolved, windows) if windows else []
 
         def facts(doc_id: str, start: int, end: int):
             return self.evidence.sentence_facts(doc_id, start, rules.weights, seen.query_vector)
@@ -281,10 +295,16 @@ class QA:
 
 def answerer_options(reader: str) -> dict:
     """How ``QA.load`` should build the answerer for the ``QA_READER`` setting: the rules alone for "off" (no reader,
-    no ranker), else the reader whose adapter is at that path, with the shipped ranker."""
+    no ranker); the shipped readers for the shipped reader's path; else the reader whose adapter is at that path for
+    every report, with the shipped rankers."""
+    from qa.models.reader import DEFAULT_ADAPTER
+
     if reader.lower() == "off":
-        return {"reader": None, "ranker": None, "general_ranker": None}
-    return {"reader": load_reader(reader)}
+        return {"reader": None, "ranker": None, "general_ranker": None, "general_reader": None}
+    if Path(reader).resolve() == DEFAULT_ADAPTER.resolve():
+        return {"reader": load_reader(reader), "general_reader": load_reader(GENERAL_ADAPTER)}
+    one = load_reader(reader)
+    return {"reader": one, "general_reader": one}
 
 
 def load_reader(adapter: Path | str | None = None) -> Reader | None:

@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 ADAPTER_FORMAT = "reportqa-reader-1"
 DEFAULT_ADAPTER = Path(__file__).with_name("reader.safetensors")
+# the shipped reader trained further on reports of places other than the ones it was built on (scripts/continue_reader.py)
+GENERAL_ADAPTER = Path(__file__).with_name("reader-general.safetensors")
 # the encoder's linear layers an adapter may change (BERT names)
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
@@ -302,6 +304,17 @@ def build_span_model(encoder, head_weight=None, head_bias=None):
     return SpanModel()
 
 
+def _text(value: str | None) -> str | None:
+    """A metadata value as text: safetensors metadata keeps strings, and adapters store theirs JSON-encoded."""
+    if value is None:
+        return None
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return decoded if isinstance(decoded, str) else value
+
+
 class SpanReader:
     """The trained reader on the CPU: loads once, then ``read(question, windows)``; safe to share between threads."""
 
@@ -350,7 +363,7 @@ class SpanReader:
             torch.set_num_threads(threads)
         self.model = model
         self.meta = meta
-        self.name = meta.get("name", Path(adapter).stem)
+        self.name = _text(meta.get("name")) or Path(adapter).stem
         self.read("预热", [Window("", 0, "预热一下")])  # the first call pays for lazy kernel set-up: pay it at load
 
     def read(self, question: str, windows: Sequence[Window]) -> list[WindowLogits]:

@@ -132,7 +132,8 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
     # the models' calls run on one inference thread (qa.server.inference), whichever request makes them
     inference = InferenceThread()
     options = answerer_options(settings.reader)
-    options["reader"] = inference.reader(options["reader"])
+    readers = {id(r): inference.reader(r) for r in (options["reader"], options["general_reader"])}
+    options["reader"], options["general_reader"] = readers[id(options["reader"])], readers[id(options["general_reader"])]
     embedder = inference.embedder(load_embedder(settings.embedding_model))
     paths = {"corpus_dir": settings.corpus_dir, "embedding_model": settings.embedding_model}
     try:
