@@ -124,3 +124,34 @@ def test_loading_the_models_imports_neither_transformers_nor_sentence_transforme
                             "load_embedder().embed(['问题']); load_reader()")
     assert "torch" in loaded and "qa.index.bert" in loaded
     assert not {"transformers", "sentence_transformers", "sklearn", "torch._dynamo"} & loaded
+
+
+def test_encoders_of_one_folder_share_its_embedding_tables_only_when_equal(folder):
+    """The embedder and both readers run m3e-small: one copy of its 43 MB word vectors, not three (the readers'
+    int8 quantisation is done in place, so it copies nothing); a table that differs is never shared."""
+    import torch
+
+    from qa.index import bert
+    from qa.index.embedding import load_embedder
+    from qa.models.reader import DEFAULT_ADAPTER, GENERAL_ADAPTER, SpanReader
+
+    def tables(model):
+        return {n: p for n, p in model.named_parameters() if n.endswith("_embeddings.weight")}
+
+    embedder = load_embedder("m3e-small")
+    readers = [SpanReader(folder.folder, adapter) for adapter in (DEFAULT_ADAPTER, GENERAL_ADAPTER)]
+    mine = tables(embedder._encoder)
+    assert set(mine) == {"embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight"}
+    for reader in readers:
+        theirs = {n.removeprefix("encoder."): p for n, p in tables(reader.model).items()}
+        assert {n: p.data_ptr() for n, p in theirs.items()} == {n: p.data_ptr() for n, p in mine.items()}
+    # another table kept under the folder's name (another model there once): equal weights are loaded, not it
+    key = (str(folder.folder.resolve()), "embeddings.word_embeddings.weight")
+    kept = bert._TABLES[key]
+    try:
+        impostor = bert._TABLES[key] = kept + 1.0
+        fresh = folder.encoder()
+        assert torch.equal(fresh.embeddings.word_embeddings.weight, kept)
+        assert fresh.embeddings.word_embeddings.weight.data_ptr() not in (impostor.data_ptr(), kept.data_ptr())
+    finally:
+        bert._TABLES[key] = kept

@@ -11,6 +11,7 @@ transformers' outputs. Only what the shipped models use is supported: absolute p
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -21,6 +22,13 @@ from torch import nn
 from torch.nn import functional as F
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+# The embedding tables of each model folder, kept once per process and shared by every encoder built from it: the
+# embedder and the readers all run m3e-small, and neither a reader's adapter nor int8 quantisation touches its
+# embeddings (43 MB of word vectors). A table is shared only when equal, and never trained (serving alone builds
+# encoders here; training runs transformers' own).
+_TABLES: dict[tuple[str, str], torch.Tensor] = {}
+_TABLES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -177,7 +185,18 @@ class BertFolder:
         missing = sorted(set(wanted) - set(state))
         if missing:
             raise ValueError(f"{self.folder.name} lacks weights: {', '.join(missing[:5])}")
-        model.load_state_dict({name: state[name].float().contiguous() for name in wanted}, assign=True)
+        weights = {name: state[name].float().contiguous() for name in wanted}
+        with _TABLES_LOCK:
+            for name in (n for n in weights if n.startswith("embeddings.") and n.endswith("_embeddings.weight")):
+                key = (str(self.folder.resolve()), name)
+                kept = _TABLES.get(key)
+                if kept is not None and kept.shape == weights[name].shape and torch.equal(kept, weights[name]):
+                    weights[name] = kept
+                else:
+                    _TABLES[key] = weights[name].requires_grad_(False)
+        model.load_state_dict(weights, assign=True)
+        for table in (model.embeddings.word_embeddings, model.embeddings.position_embeddings, model.embeddings.token_type_embeddings):
+            table.weight.requires_grad_(False)
         return model.eval()
 
     def state_dict(self) -> dict[str, torch.Tensor]:
