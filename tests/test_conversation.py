@@ -132,3 +132,23 @@ def test_a_compared_year_or_a_compared_country_is_not_the_year_or_place_asked():
     assert Frame.of("工农业总产值比1978年增长多少", Turn("q"), PLACES).year is None
     reading = read("在全国排第几？", "湖南2024年地区生产总值是多少？")
     assert reading.kind == "measure" and reading.resolved.startswith("湖南2024年地区生产总值")
+
+
+@pytest.mark.parametrize(
+    "follow_up, expected",
+    [
+        ("江苏定的多少", "江苏2024年粮食产量定的多少"),  # the same subject asked in another place: nothing else named
+        ("四川增长多少", "四川2024年粮食产量增长多少"),  # a measure of it there
+        ("四川的新增学位多少", "四川的新增学位多少"),  # its own subject (学 of 学位 is one character): a question alone
+    ],
+)
+def test_another_place_with_no_subject_of_its_own_asks_the_frames_subject_there(follow_up, expected):
+    reading = read(follow_up, "湖南2024年粮食产量多少")
+    assert reading.resolved == expected
+    assert reading.kind == ("place" if expected != follow_up else "alone") and reading.anchor is None
+
+
+def test_a_subject_in_latin_letters_is_a_subject_not_a_measure():
+    # GDP is what 今年的目标 is of: the frame's subject (一般公共预算收入) is not carried over; only its place is
+    assert read("今年GDP目标定的多少", "湖南2024年一般公共预算收入多少").resolved == "湖南今年GDP目标定的多少"
+    assert read("PM2.5浓度多少", "驻马店2023年优良天数多少").resolved == "驻马店2023年PM2.5浓度多少"

@@ -177,9 +177,11 @@ def _without(text: str, *spans: tuple[int, int] | None) -> str:
     return text
 
 
-def _measure_only(text: str) -> bool:
-    """Whether the words left are all words of a measure or of asking (``增长了多少``, ``占全省比重``): no subject."""
-    return len(re.sub(r"[^\u4e00-\u9fff]", "", _MEASURE_WORD.sub("", text))) < 2
+def _measure_only(text: str, *, strict: bool = False) -> bool:
+    """Whether the words left are all words of a measure or of asking (``增长了多少``, ``占全省比重``): no subject
+    (a word in Latin letters, GDP or PM2.5, is one). One character left may be a subject's (学 of 学位) unless
+    ``strict`` says none may be left."""
+    return len(re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", _MEASURE_WORD.sub("", text))) < (1 if strict else 2)
 
 
 def _measure_words_left(text: str) -> bool:
@@ -261,8 +263,9 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
     pronoun = _PRONOUN.match(core)
     if pronoun and anchor is not None:
         return Reading(question, lead + frame.antecedent() + core[pronoun.end() :], "pronoun", anchor)
-    if (_measure_only(core) or _PREDICATE_START.match(core)) and _ASKS.search(core) and same_place:
-        return Reading(question, lead + frame.subject + core, "measure", anchor)  # 增长了多少, 今年的目标是多少
+    if (_measure_only(core, strict=not same_place) or _PREDICATE_START.match(core)) and _ASKS.search(core):
+        # 增长了多少, 今年的目标是多少; in another place (山西定的多少, 福建增长多少), the same subject there
+        return Reading(question, lead + frame.subject + core, "measure" if same_place else "place", anchor)
     inherit = ("" if place is not None else frame.place_text) + (
         frame.when if (said_again or year is None and not relative and same_place) else "")
     if inherit:  # a new question in the same place (and year): what it does not name is the frame's
