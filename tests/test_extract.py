@@ -34,6 +34,16 @@ def test_growth_verb_joins_a_rate_when_asked():
     assert ("增长28.4%", "percentage") in [(text[a:b], kind) for a, b, kind, _ in spans]
 
 
+def test_a_range_is_one_figure_and_its_ends_are_not_figures_alone():
+    text = "经济增长预期目标为5%—5.5%，居民消费价格涨幅3%左右；新建公园3至5个，城镇新增就业6－6.5万人"
+    assert _texts(text, find_number_spans(text)) == ["5%—5.5%", "3%左右", "3至5个", "6－6.5万人"]
+    spans = find_number_spans("国内生产总值增长6%－6.5%", with_growth_verb=True)
+    assert [(a, b, kind) for a, b, kind, _ in spans] == [(6, 15, "percentage")]  # 增长6%－6.5%
+    # not a range: other units at its ends, a qualified end (3%左右-4%), a year before a figure (2021—2025年增长5%)
+    for text, figures in (("2万—3亿元", ["2万", "3亿元"]), ("3%左右-4%", ["3%左右", "4%"]), ("2021—2025年增长5%", ["5%"])):
+        assert _texts(text, find_number_spans(text)) == figures
+
+
 def test_words_for_counts_are_figures():
     text = "在全市经济社会发展综合考核中勇夺“十四连冠”"
     assert _texts(text, find_number_spans(text)) == ["十四连冠"]

@@ -70,6 +70,17 @@ def number_kind(unit: str | None) -> str:
     return "number"
 
 
+_RANGE_JOIN = re.compile(r"[—－\-~～至到]")
+
+
+def _number_unit(m: re.Match) -> str | None:
+    """A figure's unit, 万 or 亿 included (``6.4万平方米`` → 万平方米 is not a unit: 平方米 with 万)."""
+    unit = m.group("unit")
+    if m.group("mult") and (unit is None or unit in ("元", "美元", "户", "人", "人次", "平方米")):
+        unit = (m.group("mult") + (unit or "")) if unit else m.group("mult")
+    return unit
+
+
 def find_number_spans(text: str, *, with_growth_verb: bool = False) -> list[tuple[int, int, str, str | None]]:
     """Figures with unit and qualifiers (``1600余个``, ``近900项``, ``超99%``, ``6.4万平方米``, ``十四连冠``).
 
@@ -77,17 +88,26 @@ def find_number_spans(text: str, *, with_growth_verb: bool = False) -> list[tupl
     is a year (``2023年``). With ``with_growth_verb`` a percentage takes the verb before it (``增长28.4%``).
     """
     spans = []
-    for m in _NUMBER.finditer(text):
-        unit = m.group("unit")
-        if m.group("mult") and (unit is None or unit in ("元", "美元", "户", "人", "人次", "平方米")):
-            unit = (m.group("mult") + (unit or "")) if unit else m.group("mult")
+    matches = list(_NUMBER.finditer(text))
+    placed: dict[int, int] = {}  # a match's index -> its span's
+    for i, m in enumerate(matches):
+        unit = _number_unit(m)
         if not unit:
             continue
         start, end = m.start(), m.end()
+        # a range (5%—5.5%, 6－6.5%, 3至5个) is one figure: the first number joins the second's span, not alone
+        first = matches[i - 1] if i else None
+        if (first is not None and _RANGE_JOIN.fullmatch(text[first.end() : start])
+                and _number_unit(first) in (None, unit) and not first.group("tail") and not m.group("pre")):
+            start = first.start()
+            if i - 1 in placed:
+                start = min(start, spans.pop(placed.pop(i - 1))[0])
+            m = first  # the growth verb is looked for before the range
         if with_growth_verb and unit == "%":
             verb = _GROWTH_VERB.search(text[max(0, start - 4) : start])
-            if verb:
+            if verb and start == m.start():
                 start -= len(verb.group(0))
+        placed[i] = len(spans)
         spans.append((start, end, number_kind(unit), unit))
     for m in CN_NUMBER.finditer(text):
         spans.append((m.start(), m.end(), "number", m.group("unit")))
