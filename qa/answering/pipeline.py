@@ -15,6 +15,7 @@ import numpy as np
 from qa.answering.compose import Composer
 from qa.answering.deliberation import Deliberation, RuleOutcome
 from qa.answering.evidence import EvidenceReader
+from qa.answering.history import checked_history
 from qa.answering.rule_answer import RuleAnswerer
 from qa.answering.scope import Scope
 from qa.answering.terms import KeyTerms
@@ -29,7 +30,7 @@ from qa.models.reader import GENERAL_ADAPTER, Reader, Window, WindowLogits
 from qa.retrieve.retrieval import DEFAULT_LEXICAL_WEIGHT, Retriever
 from qa.rules.signals import Reason
 from qa.rules.conversation import read_conversation
-from qa.rules.question import MAX_HISTORY, MAX_QUESTION_CHARS, Question, analyse, validate_question
+from qa.rules.question import Question, analyse, validate_question
 from qa.schema import Document, Result, Turn
 
 logger = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ class QA:
         top_k = self.top_k if top_k is None else top_k
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
             raise QuestionError("top_k must be a whole number from 1 to 50")
-        reading = read_conversation(text, self._checked_history(history), self.view.districts)
+        reading = read_conversation(text, checked_history(history, self.view.docs), self.view.districts)
         resolved = reading.resolved
         asked = analyse(resolved, self.view.districts)
         # district and year filter and boost the passages; searching with them would favour any passage naming them
@@ -243,28 +244,6 @@ class QA:
             rules = RuleOutcome((), refusal, Reason.OUT_OF_SCOPE)
         return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules,
                             item=reading.item, kind=reading.kind, anchor=reading.anchor)
-
-    def _checked_history(self, history: Sequence[str | Turn]) -> list[Turn]:
-        """The earlier turns, oldest first, each validated: a question (text) or a ``Turn``. ``QuestionError`` for a
-        history that is not a list of at most ``MAX_HISTORY`` of them; an answer's place that is not in the index
-        (a report since removed, offsets past its end) is dropped and its text kept."""
-        if isinstance(history, str) or not isinstance(history, (list, tuple)):
-            raise QuestionError("history must be a list of earlier questions")
-        if len(history) > MAX_HISTORY:
-            raise QuestionError(f"history may hold at most {MAX_HISTORY} earlier questions")
-        turns = []
-        for item in history:
-            if not isinstance(item, Turn):
-                turns.append(Turn(validate_question(item)))
-                continue
-            answer = item.answer if isinstance(item.answer, str) and item.answer.strip() else None
-            doc = self.view.docs.get(item.doc_id) if isinstance(item.doc_id, str) else None
-            placed = (doc is not None and answer is not None
-                      and all(isinstance(x, int) and not isinstance(x, bool) for x in (item.start, item.end))
-                      and 0 <= item.start < item.end <= len(doc.text) and doc.text[item.start : item.end] == answer.strip())
-            turns.append(Turn(validate_question(item.question), answer and answer.strip()[:MAX_QUESTION_CHARS],
-                              *((item.doc_id, item.start, item.end) if placed else (None, None, None))))
-        return turns
 
     def passage_boost(self, asked: Question) -> np.ndarray:
         """Per-passage factors for a question's district and year (``Scope.passage_boost``)."""
@@ -288,9 +267,6 @@ class QA:
         options, question_features = gather(seen.asked, rules.spans, rules.reason_kind, rules.confidence, rules.missing, pieces, facts,
                                             turn=TurnContext(seen.kind, last))
         return windows, pieces, options, question_features
-
-
-
 
 
 def answerer_options(reader: str) -> dict:
