@@ -212,16 +212,20 @@ class QA:
         """The ranker that decides among these options: the shipped one when every option, and every window the
         reader read, stands in a report the models were built on (or no general ranker is loaded), else the general
         one, fitted on reports they never saw, as read by the general reader."""
-        if self.general_ranker is None or (options and all(o.doc_id in self.familiar for o in [*options, *windows])):
+        if self.general_ranker is None or (options and self._familiar([*options, *windows])):
             return self.ranker
         return self.general_ranker
 
     def reader_for(self, windows: Sequence[Window]) -> Reader | None:
         """The reader that reads these windows: the shipped one when they all stand in reports the models were built
         on (or no general reader or ranker is loaded), else the general one, trained further on other places' reports."""
-        if self.general_reader is None or self.general_ranker is None or (windows and all(w.doc_id in self.familiar for w in windows)):
+        if self.general_reader is None or self.general_ranker is None or (windows and self._familiar(windows)):
             return self.reader
         return self.general_reader
+
+    def _familiar(self, placed: Sequence[Option | Window]) -> bool:
+        """Whether every one of these stands in a report the models were built on."""
+        return all(p.doc_id in self.familiar for p in placed)
 
     def deliberate(self, question: str, *, top_k: int | None = None, history: Sequence[str | Turn] = ()) -> Deliberation:
         """Everything known about a question before an answer is chosen: what it asks, the passages found, and

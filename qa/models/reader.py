@@ -304,17 +304,6 @@ def build_span_model(encoder, head_weight=None, head_bias=None):
     return SpanModel()
 
 
-def _text(value: str | None) -> str | None:
-    """A metadata value as text: safetensors metadata keeps strings, and adapters store theirs JSON-encoded."""
-    if value is None:
-        return None
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return value
-    return decoded if isinstance(decoded, str) else value
-
-
 class SpanReader:
     """The trained reader on the CPU: loads once, then ``read(question, windows)``; safe to share between threads."""
 
@@ -363,7 +352,8 @@ class SpanReader:
             torch.set_num_threads(threads)
         self.model = model
         self.meta = meta
-        self.name = _text(meta.get("name")) or Path(adapter).stem
+        name = describe(meta).get("name")  # stored JSON-encoded, as every field
+        self.name = name if isinstance(name, str) and name else Path(adapter).stem
         self.read("预热", [Window("", 0, "预热一下")])  # the first call pays for lazy kernel set-up: pay it at load
 
     def read(self, question: str, windows: Sequence[Window]) -> list[WindowLogits]:

@@ -132,8 +132,9 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
     # the models' calls run on one inference thread (qa.server.inference), whichever request makes them
     inference = InferenceThread()
     options = answerer_options(settings.reader)
-    readers = {id(r): inference.reader(r) for r in (options["reader"], options["general_reader"])}
-    options["reader"], options["general_reader"] = readers[id(options["reader"])], readers[id(options["general_reader"])]
+    reader, general = options["reader"], options["general_reader"]
+    options["reader"] = inference.reader(reader)
+    options["general_reader"] = options["reader"] if general is reader else inference.reader(general)
     embedder = inference.embedder(load_embedder(settings.embedding_model))
     paths = {"corpus_dir": settings.corpus_dir, "embedding_model": settings.embedding_model}
     try:
