@@ -36,3 +36,16 @@ def test_a_report_of_the_last_century_speaks_for_its_own_years(tmp_path):
     periods = _periods(load_corpus(tmp_path)[0])
     assert next(v for t, v in periods.items() if "8.5%" in t) == (1979, "result")
     assert next(v for t, v in periods.items() if "继续调整" in t) == (1981, "plan")
+
+
+def test_a_base_year_is_not_the_year_a_sentence_speaks_for(tmp_path):
+    # 在1992年…的基础上，1993年… speaks for 1993; 比2020年 is the base of a comparison; 主要 and 重要 plan nothing
+    (tmp_path / "national-1994.txt").write_text(
+        "各位代表：\n我代表国务院向大会作政府工作报告。\n国民经济快速增长。在1992年快速增长的基础上，1993年我国经济继续蓬勃发展。"
+        "国内生产总值比上年增长百分之十三点四。主要农产品产量都有显著增加，粮食总产量4564亿公斤。一些重要产品产量大幅度增加。\n"
+        "2025年，力争地区生产总值比2020年增长三成。\n", encoding="utf-8")
+    (tmp_path / "national-1994.json").write_text('{"district": "全国", "year": 1994, "review_year": 1993}', encoding="utf-8")
+    periods = _periods(load_corpus(tmp_path)[0])
+    for cue in ("1993年我国经济", "百分之十三点四", "4564亿公斤", "重要产品"):
+        assert next(v for t, v in periods.items() if cue in t) == (1993, "result"), cue
+    assert next(v for t, v in periods.items() if "三成" in t) == (2025, "plan")

@@ -15,8 +15,9 @@ from qa.ingest.corpus import corpus_hash
 
 # Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
 # 2: checksums of every part; 3: sources.json, words derived per report; 4: one segment file per report;
-# 5: sentence vectors as float16; 6: a sentence may speak for a year of the last century (19xx年)
-FORMAT_VERSION = 6
+# 5: sentence vectors as float16; 6: a sentence may speak for a year of the last century (19xx年); 7: a base year
+# (比2020年, 在1992年…的基础上) is not the year a sentence speaks for, and 主要/重要 are no plan
+FORMAT_VERSION = 7
 
 
 @dataclass(frozen=True)

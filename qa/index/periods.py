@@ -17,7 +17,12 @@ from qa.schema import Document, Sentence
 _EXPLICIT_YEAR = re.compile(r"((?:19[4-9]|20\d)\d)年")
 _PLAN_CONTEXT = re.compile(r"今年|新的一年|展望|明年")
 _RESULT_CONTEXT = re.compile(r"去年|过去的?一年|回望|回顾")
-_PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|(?<!年度)(?<!年)计划|力争|确保|预期|要|争取")
+# 要 plans (要加快, 要确保), but not inside a word (主要, 重要, 需要, 要素, 纲要)
+_PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|(?<!年度)(?<!年)计划|力争|确保|预期|(?<![主重需纲摘概首必紧只扼简提])要(?![素点件闻害领])|争取")
+# a year named as the base of a comparison or the start of a span (比2020年, 与上年相比, 在1992年…的基础上, 2021年以来)
+# is not the year the sentence speaks for
+_BASE_BEFORE = re.compile(r"(?:比|较|与|同|自|从|对比|相比)$")
+_BASE_AFTER = re.compile(r"[^，。；,;]*?(?:基础上|以来|相比)")
 _RESULT_LOCAL = re.compile(r"已经|已(?!绘)|累计|荣获|获评|入选|先后|成功|完成了|实现了|目前|超额完成")
 
 
@@ -25,9 +30,9 @@ def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] 
     """Return (context, local): the period a sentence sets for those after it, and the one it has on its own."""
     plan = (doc.year, "plan")
     result = (doc.review_year, "result")
-    explicit = _EXPLICIT_YEAR.search(text)
-    if explicit:
-        year = int(explicit.group(1))
+    explicit = _spoken_year(text)
+    if explicit is not None:
+        year = explicit
         stance = "result" if doc.year is not None and year < doc.year else "plan"
         return (year, stance), None
     for pattern, period in ((_PLAN_CONTEXT, plan), (_RESULT_CONTEXT, result)):
@@ -46,6 +51,16 @@ def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] 
     if result_cue:
         return None, result
     return None, None
+
+
+def _spoken_year(text: str) -> int | None:
+    """The year a sentence speaks for: the first it names that is not a base of comparison or the start of a span
+    (在1992年快速增长的基础上，1993年… speaks for 1993), else the first it names, else None."""
+    years = list(_EXPLICIT_YEAR.finditer(text))
+    for match in years:
+        if not _BASE_BEFORE.search(text, 0, match.start()) and not _BASE_AFTER.match(text, match.end()):
+            return int(match.group(1))
+    return int(years[0].group(1)) if years else None
 
 
 def assign_periods(doc: Document, sentences: list[Sentence]) -> list[Sentence]:
