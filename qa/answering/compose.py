@@ -149,14 +149,23 @@ class Composer:
         evidence = Evidence(doc_id, sentence.start, text, sentence.section, sentence.year, sentence.stance, 0.0)
         return Span(doc_id, start, end, doc.text[start:end], kind, score, evidence, clause)
 
-    def item_result(self, seen: Deliberation, confidence: float) -> Result:
-        """The answer to an ordinal follow-up (第二个是什么): the item of the list just answered, cited where it
-        stands in that answer's sentence."""
-        doc_id, start, end = seen.item
-        span = self.span_at(doc_id, start, end, "list", confidence)
+    def settled_result(self, seen: Deliberation) -> Result:
+        """An answer known before any span is ranked (``seen.settled``: the item of the list just answered, a fact
+        of a report's heading), cited where it stands."""
+        settled = seen.settled
+        confidence = settled.confidence
+        span = self.span_at(settled.doc_id, settled.start, settled.end, settled.kind, confidence)
         candidate = Candidate(span.text, round(confidence, 4), self.cite(span))
-        analysis = {**analysis_of(seen.asked), "decided_by": "conversation"}
-        return Result(seen.question, span.text, False, round(confidence, 4), self.message(span, [span]), answers=(candidate,),
+        analysis = {**analysis_of(seen.asked), "decided_by": settled.by}
+        if settled.by == "heading":
+            doc = self.view.docs[settled.doc_id]
+            line_start = doc.text.rfind("\n", 0, span.start) + 1
+            line_end = doc.text.find("\n", span.end)
+            line_end = len(doc.text) if line_end < 0 else line_end
+            message = messages.heading(doc.title, doc.text[line_start:line_end])
+        else:
+            message = self.message(span, [span])
+        return Result(seen.question, span.text, False, round(confidence, 4), message, answers=(candidate,),
                       citations=(candidate.citation,), passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
 
     def cite(self, span: Span) -> Citation:

@@ -27,6 +27,19 @@ class RuleOutcome:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """An answer known before any span is ranked: the item of the list just answered (第二个是什么), or a fact of a
+    report's heading (报告是谁作的); where it stands, its kind, its confidence and what settled it."""
+
+    doc_id: str
+    start: int
+    end: int
+    kind: str
+    confidence: float
+    by: str  # "conversation" or "heading"
+
+
+@dataclass(frozen=True)
 class Deliberation:
     """A question read, its passages found, and what the rules make of it (``QA.deliberate``)."""
 
@@ -38,6 +51,6 @@ class Deliberation:
     query_vector: np.ndarray = field(compare=False, hash=False)
     refusal: str | None  # why no report can answer it (chit-chat, another district, a year not covered)
     rules: RuleOutcome
-    item: tuple[str, int, int] | None = None  # an ordinal's item of the last answer (report, start, end), which answers it
+    settled: Settled | None = None  # an answer known before any span is ranked, which answers it
     kind: str = "alone"  # the kind of turn (``conversation.KINDS``): alone, or how it follows the turns before
     anchor: Turn | None = None  # the earlier turn whose answer is evidence for this one (placed in a report or not)

@@ -30,6 +30,12 @@ def year_not_covered(district: str | None, year: int, years: Sequence[int]) -> s
     return f"报告中没有{district or '这些报告'}{year}年的内容（涉及的年份：{'、'.join(str(y) for y in years)}）。"
 
 
+def no_report(district: str | None, year: int, years: Sequence[int]) -> str:
+    """A question naming a report of a year no report in the corpus was delivered in."""
+    held = f"（现有{district or ''}报告的年份：{'、'.join(map(str, years))}）" if years else ""
+    return f"没有{district or ''}{year}年的报告{held}。"
+
+
 def other_year(district: str | None, year: int, elsewhere_year: int | None = None, elsewhere_text: str | None = None) -> str:
     """The figure asked is printed only for another year (which, and what, when known)."""
     hint = f"（{elsewhere_year}年：{elsewhere_text}）" if elsewhere_text is not None else ""
@@ -74,6 +80,11 @@ def stated(district: str | None, year: int | None, stance: str | None, clause: s
     if others:
         message += "（另：" + "；".join(others[:2]) + "）"
     return message
+
+
+def heading(title: str, line: str) -> str:
+    """Where a report states its own speaker, date or meeting: the line of its heading."""
+    return f"{title}开头写明：{line.strip()[:120]}"
 
 
 def which_district(own: str | None, rivals: Sequence[str]) -> str:

@@ -13,9 +13,10 @@ from typing import Sequence
 import numpy as np
 
 from qa.answering.compose import Composer
-from qa.answering.deliberation import Deliberation, RuleOutcome
+from qa.answering.deliberation import Deliberation, RuleOutcome, Settled
 from qa.answering.evidence import EvidenceReader
 from qa.answering.history import checked_history
+from qa.answering.report_facts import ReportFacts
 from qa.answering.rule_answer import RuleAnswerer
 from qa.answering.scope import Scope
 from qa.answering.terms import KeyTerms
@@ -91,6 +92,7 @@ class QA:
         self.evidence_passages = evidence_passages
         self.view = CorpusView(index)
         self.scope = Scope(self.view)
+        self.report_facts = ReportFacts(self.view)
         self.terms = KeyTerms(self.view)
         self.evidence = EvidenceReader(self.view)
         self.rule_answerer = RuleAnswerer(self.terms, self.evidence)
@@ -190,9 +192,9 @@ class QA:
         if seen.refusal is not None:
             refused = self.composer.refused(seen)
             return {mode: refused for mode in modes}
-        if seen.item is not None:  # 第二个是什么: the item of the list just answered (its confidence measured as stated)
-            item = self.composer.item_result(seen, ITEM_CONFIDENCE)
-            return {mode: item for mode in modes}
+        if seen.settled is not None:  # 第二个是什么, 报告是谁作的: known before any span is ranked
+            settled = self.composer.settled_result(seen)
+            return {mode: settled for mode in modes}
         out: dict[str, Result] = {}
         hybrid = self.ranker is not None and self.reader is not None
         if "rules" in modes or ("hybrid" in modes and not hybrid):
@@ -236,7 +238,7 @@ class QA:
             raise QuestionError("top_k must be a whole number from 1 to 50")
         reading = read_conversation(text, checked_history(history, self.view.docs), self.view.districts)
         resolved = reading.resolved
-        asked = analyse(resolved, self.view.districts)
+        asked = self.scope.placed(analyse(resolved, self.view.districts))
         # district and year filter and boost the passages; searching with them would favour any passage naming them
         scores = self.retriever.scores(asked.focus or resolved)
         boost = self.scope.passage_boost(asked, reading.anchor)
@@ -246,8 +248,12 @@ class QA:
             rules = self.rule_answerer.outcome(asked, hits, scores.query_vector, calibration=self.calibration, abstain_below=self.abstain_below)
         else:
             rules = RuleOutcome((), refusal, Reason.OUT_OF_SCOPE)
+        # the item of the list just answered (its confidence measured as stated), or a fact of a report's heading
+        settled = Settled(*reading.item, "list", ITEM_CONFIDENCE, "conversation") if reading.item is not None else None
+        if refusal is None and settled is None:
+            settled = self.report_facts.settled(asked)
         return Deliberation(text, resolved, asked, tuple(hits), tuple(hits[:top_k]), scores.query_vector, refusal, rules,
-                            item=reading.item, kind=reading.kind, anchor=reading.anchor)
+                            settled=settled, kind=reading.kind, anchor=reading.anchor)
 
     def passage_boost(self, asked: Question) -> np.ndarray:
         """Per-passage factors for a question's district and year (``Scope.passage_boost``)."""

@@ -3,12 +3,14 @@ report mentions, questions nothing in the reports can answer, and the other dist
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 
 from qa.answering import messages
 from qa.answering.view import CorpusView
+from qa.ingest.gazetteer import NATIONAL
 from qa.rules.lexicon import DISTRICT_NAMES
 from qa.rules.question import Question
 from qa.schema import Hit, Turn
@@ -37,6 +39,8 @@ class Scope:
         district = self.view.district_mask(asked.district)
         if district is not None:
             boost *= district
+        if asked.report_year is not None:  # 2004年政府工作报告里…: that year's reports only
+            boost *= self.view.passage_report_year == asked.report_year
         if asked.year is not None:
             boost *= self._year_factors(asked.year)
         return boost
@@ -83,10 +87,21 @@ class Scope:
         elsewhere = self.foreign_place(asked.text) if asked.district is None else asked.district
         if elsewhere is not None and elsewhere not in coverage:
             return messages.other_place(elsewhere, sorted(coverage))
+        if asked.report_year is not None and not self.view.reports_of(asked.district, asked.report_year):
+            years = sorted({d.year for d in self.view.reports_of(asked.district, None) if d.year})
+            return messages.no_report(asked.district, asked.report_year, years)
         districts = [asked.district] if asked.district else list(coverage)
         if asked.year is not None and not any(asked.year in coverage[d] for d in districts):
             return messages.year_not_covered(asked.district, asked.year, sorted(set().union(*(coverage[d] for d in districts))))
         return None
+
+    def placed(self, asked: Question) -> Question:
+        """The question with its place dropped when it names a report of a year that place has none of but the
+        country has (1992年报告里中国政府支持北京市申办…: 北京市 is a topic of the State Council's report)."""
+        if (asked.report_year is not None and asked.district not in (None, NATIONAL)
+                and not self.view.reports_of(asked.district, asked.report_year) and self.view.reports_of(NATIONAL, asked.report_year)):
+            return replace(asked, district=None)
+        return asked
 
     def rival_districts(self, asked: Question, hits: Sequence[Hit], doc_id: str, answer: str) -> list[str]:
         """When the question names no district: the other districts whose reports hold a passage found nearly as

@@ -44,6 +44,8 @@ class CorpusView:
         self.district_code = {district: code for code, district in enumerate(sorted(self.coverage))}
         doc_code = {doc.doc_id: self.district_code.get(doc.district, -1) for doc in index.documents}
         self.passage_district = np.array([doc_code[p.doc_id] for p in index.passages], dtype=np.int32)
+        # each passage's report's year (0: none), so the reports of one year are one comparison
+        self.passage_report_year = np.array([self.docs[p.doc_id].year or 0 for p in index.passages], dtype=np.int32)
         self.doc_passages: dict[str, list[int]] = defaultdict(list)  # a report's passages in order
         for i, passage in enumerate(index.passages):
             self.doc_passages[passage.doc_id].append(i)
@@ -68,6 +70,10 @@ class CorpusView:
         if district not in self.district_code:
             return None
         return self.passage_district == self.district_code[district]
+
+    def reports_of(self, district: str | None, year: int | None) -> list[Document]:
+        """The reports of ``district`` delivered in ``year`` (None: any)."""
+        return [d for d in self.index.documents if district in (None, d.district) and year in (None, d.year)]
 
     def mentions(self, text: str) -> bool:
         """Whether some report's text holds ``text``."""

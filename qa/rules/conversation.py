@@ -17,7 +17,7 @@ from typing import Sequence
 
 from qa.rules.lexicon import CN_DIGITS, UNITS
 from qa.ingest.gazetteer import NATIONAL
-from qa.rules.question import NO_DISTRICTS, Districts, find_district, find_year
+from qa.rules.question import NO_DISTRICTS, Districts, find_district, find_report_year, find_year
 from qa.schema import Turn
 
 # what a chat turn may be, as ``Reading.kind``: a question asked alone, a full question inheriting only place or
@@ -197,14 +197,16 @@ def _position(match: re.Match, items: list[str]) -> int | None:
 
 
 def asked_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
-    """The year a question asks about: the first it names that is not a comparison (比1978年增长多少 asks no 1978)."""
+    """The year a question asks about: the first it names that is not a comparison (比1978年增长多少 asks no 1978)
+    nor the year of the report it names (1992年政府工作报告：1991年…增长多少 asks 1991), else that report's year."""
+    report_year, report = find_report_year(text)
     at = 0
     while True:
         year, span = find_year(text[at:])
         if span is None:
-            return None, None
+            return (report_year, report) if report is not None else (None, None)
         span = (span[0] + at, span[1] + at)
-        if not _COMPARED_YEAR.search(text[: span[0]]):
+        if not _COMPARED_YEAR.search(text[: span[0]]) and (report is None or not report[0] <= span[0] < report[1]):
             return year, span
         at = span[1]
 

@@ -50,7 +50,7 @@ _CHANGE_ASK = re.compile(rf"(?:{_CHANGE})了?(?:多少|几)(?=[？?。！!]?$|�
 _AMOUNT_Q = re.compile(r"多少钱|金额|资金|总额|额度|多少(?:亿|万)?(?:美)?元|(?:多少|几)的?(?:投资|资金|收入|税收|税|钱|外资)|(?:投资|收入|税收|预算|规模|资本金|退税|总投资|外资|[纳交缴]税)[^，。]{0,6}(?:多少|几)")
 # what is counted in money: a question about it wants an amount even when it names no currency
 _MONEY = re.compile(
-    r"营收|营业收入|收入|税收|投资|资金|资本|基金|资产|产值|增加值|生产总值|GDP|预算|支出|退税|外资|利润|营业额|销售额|"
+    r"营收|营业收入|收入|税收|投资|资金|资本|基金|资产|产值|增加值|生产总值|预算|支出|退税|外资|利润|营业额|销售额|"
     r"成交额|交易额|融资|增值税|所得税|留抵|税额|税款",
     re.I,
 )
@@ -136,7 +136,7 @@ class Question:
 
     text: str
     district: str | None  # canonical district name, e.g. 历下区
-    year: int | None
+    year: int | None  # the year the facts asked speak for
     stance: str | None  # "plan", "result" or None
     answer_type: str  # number, amount, percentage, date, list, organisation, place, name, other, chitchat
     unit: str | None
@@ -161,6 +161,8 @@ class Question:
     actual: bool = False  # 实际新增了多少, 到年底: what was achieved, which a plan's target is not
     superlative: str = ""  # 投资最大的是哪个 → 最大: picks one thing by a comparison the report must make itself
     excluded: str = ""  # 除了老商埠还有哪些 → 老商埠: what the asker already knows, which the answer leaves out
+    report_year: int | None = None  # the year of the report the question names (2004年政府工作报告里 → 2004)
+    report_fact: str = ""  # a question about the report itself: "speaker", "date" or "meeting" (报告是谁作的)
 
     @property
     def slot_left(self) -> str:
@@ -195,6 +197,25 @@ def find_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
         if 1949 <= year <= 2099 and (len(token) != 2 or 10 <= int(token) <= 39):
             # 24年 is 2024, but 70年 or 50年 counts years (辉煌70年): a two-digit year is this century's
             return year, m.span()
+    return None, None
+
+
+# the report a question names by its year, which is not the year its facts speak for (2004年政府工作报告里2003年GDP
+#是多少, 按2013年政府工作报告, 1993年报告说, 93年报告): the year, a place or what the report is of, then 报告
+_REPORT_YEAR = re.compile(
+    r"(((?:19|20)\d\d|一九[四五六七八九][〇零一二三四五六七八九]|二[〇零][〇零一二三][〇零一二三四五六七八九]|(?<!\d)\d\d)\s*年)(?:的|度)?"
+    r"(?:[^\W\d的年]{0,10}?的?)(?:政府)?(?:工作)?报告"
+)
+
+
+def find_report_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
+    """The year of the report the question names (``2004年政府工作报告``, ``93年报告`` → 1993) and the span of that
+    year, or (None, None)."""
+    for m in _REPORT_YEAR.finditer(text):
+        token = m.group(2)
+        year = (1900 if int(token) >= 50 else 2000) + int(token) if len(token) == 2 else _parse_year(token)
+        if 1949 <= year <= 2099:
+            return year, m.span(1)
     return None, None
 
 
@@ -387,6 +408,37 @@ _NTH = re.compile(r"第([一二三四五六七八九十])(?:项|个|条|大|位|
 _ROLE = re.compile(rf"({TITLES})(?:人|者)?(?:是谁|叫什么|的名字|姓名|是哪位)|(?:哪位|哪一位|哪个|谁是|谁任)({TITLES})")
 
 
+# Questions about the report itself, answered from its heading: who delivered it (报告是谁作的, 报告人是谁, 由谁所作,
+# 是谁代表政府作的, 作报告的是谁), on which day (报告是哪天在人代会上作的), at which meeting (在哪次会议上作的报告)
+_SUBJECT = r"(?:报告|那份|这份)"
+_REPORT_FACTS = (
+    ("speaker", re.compile(rf"报告人|(?:作|做)报告的人?是谁|谁(?:作|做)的(?:这份|那份)?(?:政府工作)?报告|{_SUBJECT}是?哪一?位[^，。？?]{{0,4}}?(?:作|做)|"
+                           rf"{_SUBJECT}[^，。？?]{{0,8}}?谁(?:代表[^，。？?]{{0,6}})?所?(?:作|做)")),
+    ("date", re.compile(rf"{_SUBJECT}是?在?(?:哪一?天|什么时候|何时|几月几[日号]|什么日子)[^，。？?]{{0,14}}?(?:作|做|通过|发表)")),
+    ("meeting", re.compile(r"(?:哪次|哪一次|什么|哪个|哪届|哪一届)(?:会议|大会|会)上?(?:作|做)")),
+)
+# what may stand before the report asked about, once its place and year are taken out (2025年安徽省政府工作报告,
+# 驻马店2024年的政府工作报告, 按2021年报告): anything else (1980年计划的报告) makes it another report
+_REPORT_NAMED = re.compile(r"[省市区县]?(?:政府工作|报告|的|里|中|那份|这份|按|据|在|是|他|她|[，,\s（(])*")
+# a head of government asked by title and nothing else (江西省长是谁, 高阳县2018年的县长是谁): the report's speaker
+_HEAD_ASKED = re.compile(r"(?:的|里的|中的)?(?:^长|国务院总理|总理|省长|市长|区长|县长|州长|旗长|盟长|主席)(?:是谁|叫什么名字|叫什么|是哪位|姓名)")
+
+
+def report_fact(bare: str) -> str:
+    """What a question asks of the report itself ("speaker", "date", "meeting"), or "": ``bare`` is the question
+    without its place and year."""
+    text = bare.strip().rstrip("？?。!！")
+    for kind, pattern in _REPORT_FACTS:
+        m = pattern.search(text)
+        if m is not None and _REPORT_NAMED.fullmatch(text[: m.start()]):
+            return kind
+    m = _HEAD_ASKED.search(text)
+    rest = text[: m.start()] + text[m.end() :] if m else ""
+    if m is not None and re.fullmatch(r"(?:[（(]?(?:政府工作)?报告[）)]?|[（(）)，,？?\s的里中])*", rest):
+        return "speaker"
+    return ""
+
+
 # 最大, 最多, 最好: a comparison (最后, 最底下 and 最新 are places in an order or in time, not comparisons)
 _SUPERLATIVE = re.compile(r"最(?:大|多|高|低|少|小|好|强|快|早|晚|长|短|优|美|受欢迎|出名|有名|重要|热门)")
 # a part counted within a whole: X里有几个是…, X里Y占多少 (not X中有多少个, which counts X itself)
@@ -457,13 +509,15 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
     district, district_span = find_district(text, districts)
     if district is None and "总理" in text and NATIONAL in districts.names.values():
         district = NATIONAL  # the premier speaks for the country: 哪位总理作的报告 asks about the State Council's reports
-    year, year_span = find_year(text)
+    report_year, report_span = find_report_year(text)
+    # the year the facts asked speak for: another than the report's (2004年政府工作报告里2003年GDP), or none
+    year, year_span = find_year(text if report_span is None else text[: report_span[0]] + " " * (report_span[1] - report_span[0]) + text[report_span[1] :])
     plan, result = _PLAN.search(text), _RESULT.search(text)
     stance = "plan" if plan and not result else "result" if result and not plan else None
     if plan and result:
         stance = "plan" if plan.start() < result.start() else "result"
     focus = bare = text  # bare: the question without its district and year, which no answer sentence repeats
-    for span in sorted((s for s in (district_span, year_span) if s), reverse=True):
+    for span in sorted((s for s in (district_span, year_span, report_span) if s), reverse=True):
         focus = focus[: span[0]] + " " + focus[span[1] :]
         bare = bare[: span[0]] + bare[span[1] :]
     # 这几类区域总部 points at things already named: its 几 asks nothing
@@ -496,6 +550,7 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
         text=text,
         district=district,
         year=year,
+        report_year=report_year,
         stance=stance,
         answer_type=kind,
         unit=unit,
@@ -521,6 +576,8 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
         container=_container(text),
         superlative=_superlative(text) if kind in ("name", "organisation", "place", "list") else "",
         excluded=_excluded(text) if kind in ("name", "organisation", "place", "list") else "",
+        # 江西省长是谁: the place took the 省 of 省长
+        report_fact=report_fact(bare),
     )
 
 
