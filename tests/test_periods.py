@@ -49,3 +49,21 @@ def test_a_base_year_is_not_the_year_a_sentence_speaks_for(tmp_path):
     for cue in ("1993年我国经济", "百分之十三点四", "4564亿公斤", "重要产品"):
         assert next(v for t, v in periods.items() if cue in t) == (1993, "result"), cue
     assert next(v for t, v in periods.items() if "三成" in t) == (2025, "plan")
+
+
+def test_years_in_words_the_latest_named_and_relative_words_in_passing(tmp_path):
+    # old reports print years in words (按一九八○年不变价格 is a base); 今年 or
+    # 去年 further into a sentence (为今年…创造了条件) marks only that sentence, while 一年来 opening one sets a review
+    (tmp_path / "national-1986.txt").write_text(
+        "各位代表：\n一九八五年，国民经济持续发展。一九八三年财政收入增加一百二十七亿元，一九八五年增加三百六十二亿元，全年总收入达到"
+        "一千八百二十九亿元。按一九八○年不变价格计算，一九九○年国民生产总值达到一万一千一百七十亿元。\n"
+        "一年来，对外开放继续扩大。稳定经济形势，保持了良好势头，为今年经济持续发展创造了条件。进出口贸易总额达到696亿美元。\n"
+        "2025年，力争到2027年基本建成示范区。\n", encoding="utf-8")
+    (tmp_path / "national-1986.json").write_text('{"district": "全国", "year": 1986, "review_year": 1985}', encoding="utf-8")
+    periods = _periods(load_corpus(tmp_path)[0])
+    found = {cue: next(v for t, v in periods.items() if cue in t)
+             for cue in ("一千八百二十九亿元", "一万一千一百七十亿元", "为今年", "696亿美元", "示范区")}
+    assert found["一千八百二十九亿元"] == (1983, "result")  # the first year named: a list of years is left as it is
+    assert found["一万一千一百七十亿元"] == (1990, "plan")
+    assert found["为今年"] == (1986, "plan") and found["696亿美元"] == (1985, "result")
+    assert found["示范区"] == (2025, "plan")
