@@ -16,7 +16,8 @@ from qa.ingest.corpus import corpus_hash
 # Bump when the saved layout or anything that shapes the saved parts (normalising, chunking, tokenising) changes.
 # 2: checksums of every part; 3: sources.json, words derived per report; 4: one segment file per report;
 # 5: sentence vectors as float16; 6: a sentence may speak for a year of the last century (19xx年); 7: a base year
-# (比2020年, 在1992年…的基础上) is not the year a sentence speaks for, and 主要/重要 are no plan
+# (比2020年, 在1992年…的基础上) is not the year a sentence speaks for, 主要/重要 are no plan, years in words are
+# years, and 今年/去年 set the context only where a sentence opens with them
 FORMAT_VERSION = 7
 
 
