@@ -313,6 +313,6 @@ def test_a_place_at_any_level_is_found_by_its_full_or_short_name(question, place
 @pytest.mark.parametrize("text, year", [("1980年粮食产量", 1980), ("一九八〇年的报告", 1980), ("1999年国务院", 1999),
                                         ("1980亿元", None), ("辉煌70年", None), ("24年新增", 2024)])
 def test_years_of_the_last_century_need_their_nian(text, year):
-    from qa.rules.question import find_year
+    from qa.rules.years import find_year
 
     assert find_year(text)[0] == year

@@ -2,7 +2,7 @@
 import pytest
 
 from qa.ingest.heading import Heading, read_heading
-from qa.rules.question import report_fact
+from qa.rules.about_report import report_fact
 
 # headings in the layouts real reports print (web copies, newspapers, a county's page, an old national report)
 HEADINGS = [

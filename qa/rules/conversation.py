@@ -17,7 +17,8 @@ from typing import Sequence
 
 from qa.rules.lexicon import CN_DIGITS, UNITS
 from qa.ingest.gazetteer import NATIONAL
-from qa.rules.question import NO_DISTRICTS, Districts, find_district, find_report_year, find_year
+from qa.rules.question import NO_DISTRICTS, Districts, find_district
+from qa.rules.years import find_report_year, find_year
 from qa.schema import Turn
 
 # what a chat turn may be, as ``Reading.kind``: a question asked alone, a full question inheriting only place or

@@ -7,7 +7,9 @@ from typing import Iterable
 
 from qa.errors import QuestionError
 from qa.ingest.gazetteer import NATIONAL, city_short, gazetteer
+from qa.rules.about_report import report_fact
 from qa.rules.lexicon import CN_DIGITS, DISTRICT_NAMES, ORDINAL, REPORT_TERMS, SHARE, TITLES, UNITS
+from qa.rules.years import find_report_year, find_year
 
 MAX_QUESTION_CHARS = 500
 MAX_HISTORY = 20
@@ -18,8 +20,6 @@ _DISTRICT = re.compile(r"(历下|市中|槐荫|天桥|历城|长清|章丘|济�
 _OTHER_PLACE = re.compile(r"^(?:请问)?(?:[\u4e00-\u9fff]{2}市)?([\u4e00-\u9fff]{2,3}(?:区|县|市))")
 _NOT_A_PLACE = re.compile(r"园|试验|商务|片|功能|自贸|城区|社区|景区|街区|校区|园区|新区|开发区|全区|本区|该区|全市|本市")
 
-# 2024, 2024年, 二〇二四年, 24年; a year of the last century only with 年 (1980年, 一九八〇年): 1980 alone is a count
-_YEAR = re.compile(r"(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(19[4-9]\d|一九[四五六七八九][〇零一二三四五六七八九])\s*年|(?<!\d)(\d\d)年")
 
 _PLAN = re.compile(r"计划|打算|将要|将会|预计|目标|力争|要[^求素]|准备|拟|明年|今年|新的一年|规划")
 _RESULT = re.compile(r"完成了|实现了|去年|过去一年|过去的一年|已经|已|取得|累计|[^除]了(?!解)|获得|达到了")
@@ -178,45 +178,6 @@ class Question:
     def search_box(self) -> bool:
         """Typed like a search-box query, with no question word at all (历下 2024 新幼儿园 学位供给)."""
         return not _QUESTION_WORD.search(self.text)
-
-
-def _parse_year(token: str) -> int:
-    if token.isdigit():
-        return int(token) if len(token) == 4 else 2000 + int(token)
-    return int("".join(str(CN_DIGITS[c]) for c in token))
-
-
-def find_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
-    """The first year the text names (``2024年``, ``24年``, ``二〇二四年``) and its span."""
-    quoted = [m.span() for m in re.finditer(r"“[^“”]*”", text)]
-    for m in _YEAR.finditer(text):
-        token = m.group(1) or m.group(2) or m.group(3)
-        year = _parse_year(token)
-        if any(a < m.start() < b for a, b in quoted):
-            continue  # a title quoted in the question (“辉煌70年 追梦新时代”) names no year
-        if 1949 <= year <= 2099 and (len(token) != 2 or 10 <= int(token) <= 39):
-            # 24年 is 2024, but 70年 or 50年 counts years (辉煌70年): a two-digit year is this century's
-            return year, m.span()
-    return None, None
-
-
-# the report a question names by its year, which is not the year its facts speak for (2004年政府工作报告里2003年GDP
-#是多少, 按2013年政府工作报告, 1993年报告说, 93年报告): the year, a place or what the report is of, then 报告
-_REPORT_YEAR = re.compile(
-    r"(((?:19|20)\d\d|一九[四五六七八九][〇零一二三四五六七八九]|二[〇零][〇零一二三][〇零一二三四五六七八九]|(?<!\d)\d\d)\s*年)(?:的|度)?"
-    r"(?:[^\W\d的年]{0,10}?的?)(?:政府)?(?:工作)?报告"
-)
-
-
-def find_report_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
-    """The year of the report the question names (``2004年政府工作报告``, ``93年报告`` → 1993) and the span of that
-    year, or (None, None)."""
-    for m in _REPORT_YEAR.finditer(text):
-        token = m.group(2)
-        year = (1900 if int(token) >= 50 else 2000) + int(token) if len(token) == 2 else _parse_year(token)
-        if 1949 <= year <= 2099:
-            return year, m.span(1)
-    return None, None
 
 
 @dataclass(frozen=True)
@@ -406,37 +367,6 @@ def name_category(text: str) -> str:
 _NTH = re.compile(r"第([一二三四五六七八九十])(?:项|个|条|大|位|点|是|种|类)|排(?:在)?第一|打头|头一[个项条]|最前面|首先")
 # 区长是谁, 记者叫什么; 哪位省长, 谁是总理
 _ROLE = re.compile(rf"({TITLES})(?:人|者)?(?:是谁|叫什么|的名字|姓名|是哪位)|(?:哪位|哪一位|哪个|谁是|谁任)({TITLES})")
-
-
-# Questions about the report itself, answered from its heading: who delivered it (报告是谁作的, 报告人是谁, 由谁所作,
-# 是谁代表政府作的, 作报告的是谁), on which day (报告是哪天在人代会上作的), at which meeting (在哪次会议上作的报告)
-_SUBJECT = r"(?:报告|那份|这份)"
-_REPORT_FACTS = (
-    ("speaker", re.compile(rf"报告人|(?:作|做)报告的人?是谁|谁(?:作|做)的(?:这份|那份)?(?:政府工作)?报告|{_SUBJECT}是?哪一?位[^，。？?]{{0,4}}?(?:作|做)|"
-                           rf"{_SUBJECT}[^，。？?]{{0,8}}?谁(?:代表[^，。？?]{{0,6}})?所?(?:作|做)")),
-    ("date", re.compile(rf"{_SUBJECT}是?在?(?:哪一?天|什么时候|何时|几月几[日号]|什么日子)[^，。？?]{{0,14}}?(?:作|做|通过|发表)")),
-    ("meeting", re.compile(r"(?:哪次|哪一次|什么|哪个|哪届|哪一届)(?:会议|大会|会)上?(?:作|做)")),
-)
-# what may stand before the report asked about, once its place and year are taken out (2025年安徽省政府工作报告,
-# 驻马店2024年的政府工作报告, 按2021年报告): anything else (1980年计划的报告) makes it another report
-_REPORT_NAMED = re.compile(r"[省市区县]?(?:政府工作|报告|的|里|中|那份|这份|按|据|在|是|他|她|[，,\s（(])*")
-# a head of government asked by title and nothing else (江西省长是谁, 高阳县2018年的县长是谁): the report's speaker
-_HEAD_ASKED = re.compile(r"(?:的|里的|中的)?(?:^长|国务院总理|总理|省长|市长|区长|县长|州长|旗长|盟长|主席)(?:是谁|叫什么名字|叫什么|是哪位|姓名)")
-
-
-def report_fact(bare: str) -> str:
-    """What a question asks of the report itself ("speaker", "date", "meeting"), or "": ``bare`` is the question
-    without its place and year."""
-    text = bare.strip().rstrip("？?。!！")
-    for kind, pattern in _REPORT_FACTS:
-        m = pattern.search(text)
-        if m is not None and _REPORT_NAMED.fullmatch(text[: m.start()]):
-            return kind
-    m = _HEAD_ASKED.search(text)
-    rest = text[: m.start()] + text[m.end() :] if m else ""
-    if m is not None and re.fullmatch(r"(?:[（(]?(?:政府工作)?报告[）)]?|[（(）)，,？?\s的里中])*", rest):
-        return "speaker"
-    return ""
 
 
 # 最大, 最多, 最好: a comparison (最后, 最底下 and 最新 are places in an order or in time, not comparisons)
