@@ -46,6 +46,10 @@ class CorpusView:
         self.passage_district = np.array([doc_code[p.doc_id] for p in index.passages], dtype=np.int32)
         # each passage's report's year (0: none), so the reports of one year are one comparison
         self.passage_report_year = np.array([self.docs[p.doc_id].year or 0 for p in index.passages], dtype=np.int32)
+        self._reports: dict[tuple[str | None, int | None], list[Document]] = defaultdict(list)  # (place, year), either None: any
+        for doc in index.documents:
+            for key in {(doc.district, doc.year), (doc.district, None), (None, doc.year), (None, None)}:
+                self._reports[key].append(doc)
         self.doc_passages: dict[str, list[int]] = defaultdict(list)  # a report's passages in order
         for i, passage in enumerate(index.passages):
             self.doc_passages[passage.doc_id].append(i)
@@ -72,8 +76,8 @@ class CorpusView:
         return self.passage_district == self.district_code[district]
 
     def reports_of(self, district: str | None, year: int | None) -> list[Document]:
-        """The reports of ``district`` delivered in ``year`` (None: any)."""
-        return [d for d in self.index.documents if district in (None, d.district) and year in (None, d.year)]
+        """The reports of ``district`` delivered in ``year`` (None: any), in corpus order; a lookup, not a scan."""
+        return self._reports.get((district, year), [])
 
     def mentions(self, text: str) -> bool:
         """Whether some report's text holds ``text``."""
