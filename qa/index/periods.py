@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from qa.ingest.corpus import year_number
 from qa.schema import Document, Sentence
 
 # 2024年, and the years old reports print in words (一九九○年, 二○○三年)
 _EXPLICIT_YEAR = re.compile(r"((?:19[4-9]|20\d)\d|一九[四五六七八九][〇○零一二三四五六七八九]|二[〇○零][〇○零一二][〇○零一二三四五六七八九])年")
-_YEAR_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
 _PLAN_CONTEXT = re.compile(r"今年|新的一年|展望|明年")
 _RESULT_CONTEXT = re.compile(r"去年|过去的?一年|一年来|回望|回顾")
 # a relative year sets the context only where a sentence opens with it (今年，…; 一年来，…); further in (为今年…创造了
@@ -45,8 +45,9 @@ def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] 
         if match:
             other = _RESULT_CONTEXT if period is plan else _PLAN_CONTEXT
             rival = other.search(text)
-            first, at = (period, match.start()) if rival is None or match.start() < rival.start() else (result if period is plan else plan, rival.start())
-            return (first, None) if at <= _OPENING else (None, first)
+            if rival is not None and rival.start() < match.start():
+                period, match = (result if period is plan else plan), rival
+            return (period, None) if match.start() <= _OPENING else (None, period)
     plan_cue, result_cue = _PLAN_LOCAL.search(text), _RESULT_LOCAL.search(text)
     if plan_cue and result_cue:
         return None, plan if plan_cue.start() < result_cue.start() else result
@@ -65,12 +66,8 @@ def _spoken_year(text: str) -> int | None:
     years = list(_EXPLICIT_YEAR.finditer(text))
     for match in years:
         if not _BASE_BEFORE.search(text, 0, match.start()) and not _BASE_AFTER.match(text, match.end()):
-            return _year_number(match.group(1))
-    return _year_number(years[0].group(1)) if years else None
-
-
-def _year_number(token: str) -> int:
-    return int(token.translate(_YEAR_DIGITS))
+            return year_number(match.group(1))
+    return year_number(years[0].group(1)) if years else None
 
 
 def assign_periods(doc: Document, sentences: list[Sentence]) -> list[Sentence]:

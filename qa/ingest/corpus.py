@@ -200,7 +200,8 @@ def infer_metadata(canonical) -> dict:
             "review_year": year - 1 if year else None}
 
 
-def _year_number(token: str) -> int:
+def year_number(token: str) -> int:
+    """A year in digits or in words (2024, 一九八五, 二○○三) as a number."""
     return int(token.translate(_YEAR_DIGITS))
 
 
@@ -227,7 +228,7 @@ def infer_year(text: str) -> int | None:
     """The year a report without a dated headline is most likely from: it reviews the year it names most, so that
     year plus one when the text names that too (its plans), else the year named most; None when it names none.
     Takes canonical text (its figures already in ordinary digits)."""
-    counts = Counter(_year_number(y) for y in _ANY_YEAR.findall(text))
+    counts = Counter(year_number(y) for y in _ANY_YEAR.findall(text))
     if not counts:
         return None
     top = counts.most_common(1)[0][0]
