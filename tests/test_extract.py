@@ -22,6 +22,13 @@ def test_numbers_keep_unit_and_qualifiers():
     assert found == ["1600余个", "近900项", "超99%", "6.4万平方米", "5%左右"]
 
 
+def test_units_mined_from_the_reports_and_the_trillion():
+    # 个百分点, 岁, 千瓦 and 斤 come from qa/rules/units.tsv (scripts/mine_units.py); 万亿 is one multiplier
+    text = "粮食产量1.09万亿斤，下降0.2个百分点，人均预期寿命78.3岁，装机6437万千瓦，接待游客8700万人次，国内生产总值11.67万亿元"
+    found = _texts(text, find_number_spans(text))
+    assert found == ["1.09万亿斤", "0.2个百分点", "78.3岁", "6437万千瓦", "8700万人次", "11.67万亿元"]
+
+
 def test_years_and_bare_numbers_are_not_figures():
     text = "2023年，历下将推进“1+456”工作体系，建设5G基站"
     assert find_number_spans(text) == []

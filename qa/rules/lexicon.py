@@ -4,6 +4,7 @@ from here."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # Jinan's districts and counties by the names people type; the value is the canonical name.
 DISTRICT_NAMES = {
@@ -21,10 +22,23 @@ CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 TITLES = "总理|省长|区长|市长|县长|州长|旗长|盟长|书记|主任|局长|院长|部长|主席|董事长|总经理|记者|通讯员|编辑|美编|责编|主编|摄影|校对|组版"
 
 
-UNITS = (
+_KNOWN_UNITS = (
     "万平方米|平方公里|平方米|万人次|亿美元|万美元|美元|亿元|万元|元|万户|户|个|家|所|处|项|套|座|条|名|人|亩|份|场|次|强|"
     "栋|批|倍|公里|千米|米|吨|台|辆|张|间|类|级|大|连冠|周年|小时|分钟|天|(?<![A-Za-z])P|%"
 )
+
+
+def _mined_units() -> list[str]:
+    """The units the reports print after figures, as ``scripts/mine_units.py`` found them (``units.tsv``)."""
+    path = Path(__file__).with_name("units.tsv")
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return [line.split("\t", 1)[0] for line in lines if line.strip() and not line.startswith("#")]
+
+
+# the units a figure may carry: those mined from the reports (longest first, so 个百分点 is read before 个) and those
+# always known
+MINED_UNITS = tuple(sorted((u for u in _mined_units() if u not in _KNOWN_UNITS.split("|")), key=len, reverse=True))
+UNITS = "|".join((*MINED_UNITS, _KNOWN_UNITS))
 
 
 # Everyday words for what the reports name in the statistical language of government work reports. A question's

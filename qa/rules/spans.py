@@ -12,7 +12,7 @@ from qa.rules.lexicon import TITLES, UNITS
 
 _PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
 _NUMBER = re.compile(
-    rf"(?P<pre>{_PRE})(?P<num>(?:\d+×)?\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万|亿|千)?(?P<post2>余|多)?"
+    rf"(?P<pre>{_PRE})(?P<num>(?:\d+×)?\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万亿|万|亿|千)?(?P<post2>余|多)?"
     rf"(?P<unit>{UNITS})?(?P<tail>以上|左右)?"
 )
 CN_NUMERAL = r"(?:[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)"
