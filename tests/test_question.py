@@ -74,6 +74,13 @@ def test_district_and_year(text, district, year):
         ("1579亩供地中，划拨的占了多少亩？", "number", "亩"),  # a unit asked: the figure, not a share
         ("想在哪项城市管理改革上做全省标杆？", "name", None),  # 在哪项 picks an item, not a place
         ("创新设计大赛是第几届", "number", "名次"),
+        # an everyday word is typed as the report's term it stands for: GDP as 地区生产总值
+        ("重庆2024年GDP总量", "amount", None),
+        ("重庆2024年地区生产总值总量", "amount", None),
+        ("贵州今年GDP增长目标是多少", "percentage", "%"),  # a growth target is a rate, of money or not
+        ("投资增长的预期目标是多少", "percentage", "%"),
+        ("单位GDP能耗", "number", None),  # per unit of GDP: GDP is the denominator, not what is measured
+        ("人均预期寿命多少岁", "number", "岁"),  # a unit mined from the reports (qa/rules/units.tsv)
     ],
 )
 def test_answer_type_and_unit(text, kind, unit):

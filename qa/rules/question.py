@@ -38,7 +38,7 @@ _DATE_Q = re.compile(
 _PERCENT_Q = re.compile(
     r"百分之|百分点|比例|占比|比重|份额|[增降涨跌]幅|幅度|增速|增长率|"
     r"[\u4e00-\u9fff](?<!效)率(?:是|有|为|达到?|能达到?|超过?了?|达到了|提[高升]到了?)?(?:多少|几|多高|多大)|"
-    r"(?:增长|增加|上涨|涨|提升|提高)得?(?:有)?多快|"
+    r"(?:增长|增加|上涨|涨|提升|提高)得?(?:有)?多快|(?:增长|增速)的?(?:预期)?目标|"  # a growth target is a rate
     r"(?:几|多少)个?点|几成|百分比|什么程度|多大程度|什么水平|"
     rf"占(?:了|到|去)?(?:多少|多大|几)(?!个?(?:{UNITS}))"  # 一家就占了多少: a share, not the figure
 )
@@ -122,6 +122,22 @@ def arabic_numbers(text: str) -> str:
         return str(value) if value else word
 
     return _WORD_FIGURE.sub(digits, text)
+
+
+def in_report_terms(text: str) -> str:
+    """``text`` with each everyday word put in the report's own term (GDP → 地区生产总值), so that a question is typed
+    alike whichever of the two it uses."""
+    for word, term in REPORT_TERMS.items():
+        if word in text and term not in text:
+            text = text.replace(word, term)
+    return text
+
+
+def _money(text: str) -> bool:
+    """Whether the question measures money: a money word not after 单位 or 每, which make it the denominator of
+    another measure (单位GDP能耗)."""
+    text = in_report_terms(text)
+    return any(not re.search(r"(?:单位|每)(?:地区|国内)?$", text[: m.start()]) for m in _MONEY.finditer(text))
 
 
 def expand_focus(focus: str) -> str:
@@ -291,11 +307,11 @@ def _terse_type(text: str) -> str:
         # 工作总基调, 创建类型, 突破领域, 覆盖范围: the query ends on what kind of thing is meant, which a report
         # states in words
         return _ATTRIBUTE_TYPE.get(attribute.group(1), "name")
-    if re.search(r"增长|增速|增幅|比重|占比|(?<!效)率", text) and not _MONEY.search(text):
+    if re.search(r"增长|增速|增幅|比重|占比|(?<!效)率", text) and not _money(text):
         return "percentage"  # (覆盖率: a rate noun is printed as a percentage)
     if re.search(r"(?:同比|增速|增幅|涨幅|降幅|增长率?|占比|比重)\W*$", text):
         return "percentage"  # 信息通信业 税收同比: the query ends on the change of the money it names, a rate
-    return "amount" if _MONEY.search(text) else "number"
+    return "amount" if _money(text) else "number"
 
 
 _ORDINAL_Q = re.compile(
@@ -453,7 +469,7 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
     # 这几类区域总部 points at things already named: its 几 asks nothing
     asking = re.sub(r"(?<=[这那])几", "些", text)
     unit = asked_unit(asking)
-    kind = answer_type_of(asking)
+    kind = answer_type_of(in_report_terms(asking))
     if unit and unit not in ("%", ORDINAL) and (re.fullmatch(UNITS, unit) or kind != "list"):
         # a measure word says how the answer is measured, not what it is about; it leaves only where it is asked
         # (多少户, 户数是多少, 几个“算”): 个 of 个体 and 算 of 算力 stay. A list's counted character is what the
@@ -466,7 +482,7 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
     if unit == ORDINAL and "济南" in focus and "全市" not in focus:
         focus += " 全市"  # a place "in Jinan" is printed as 全市第一
     left_context, right_context = question_slot(bare, 10)
-    if kind == "number" and (unit in _CURRENCY_UNITS or (unit is None and _MONEY.search(text))):
+    if kind == "number" and (unit in _CURRENCY_UNITS or (unit is None and _money(text))):
         kind = "amount"  # 营收有多少, 基金规模有多大: money, though no 元 is asked
     if kind == "number" and unit == "%":
         kind = "percentage"
