@@ -67,3 +67,14 @@ def test_years_in_words_the_latest_named_and_relative_words_in_passing(tmp_path)
     assert found["一万一千一百七十亿元"] == (1990, "plan")
     assert found["为今年"] == (1986, "plan") and found["696亿美元"] == (1985, "result")
     assert found["示范区"] == (2025, "plan")
+
+
+def test_a_cue_of_its_own_speaks_for_the_figures_after_it(tmp_path):
+    # 市场预期 after the review's figures plans nothing; 力争 before a figure plans it
+    (tmp_path / "prov-2025-x.txt").write_text(
+        "各位代表：\n一、2024年工作回顾\n经济运行稳中有进。全年地区生产总值达到32193.15亿元、增长5.7%，市场预期和社会信心不断增强。"
+        "力争新增就业5万人。\n", encoding="utf-8")
+    (tmp_path / "prov-2025-x.json").write_text('{"district": "重庆市", "year": 2025, "review_year": 2024}', encoding="utf-8")
+    periods = _periods(load_corpus(tmp_path)[0])
+    assert next(v for t, v in periods.items() if "32193.15亿元" in t) == (2024, "result")
+    assert next(v for t, v in periods.items() if "5万人" in t) == (2025, "plan")

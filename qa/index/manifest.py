@@ -17,8 +17,9 @@ from qa.ingest.corpus import corpus_hash
 # 2: checksums of every part; 3: sources.json, words derived per report; 4: one segment file per report;
 # 5: sentence vectors as float16; 6: a sentence may speak for a year of the last century (19xx年); 7: a base year
 # (比2020年, 在1992年…的基础上) is not the year a sentence speaks for, 主要/重要 are no plan, years in words are
-# years, and 今年/去年 set the context only where a sentence opens with them
-FORMAT_VERSION = 7
+# years, and 今年/去年 set the context only where a sentence opens with them; 8: a cue of a sentence's own (要, 预期,
+# 已经) speaks for the figures after it, not for those before it
+FORMAT_VERSION = 8
 
 
 @dataclass(frozen=True)

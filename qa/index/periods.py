@@ -28,6 +28,7 @@ _PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|(?<!年度)(?<!年)计划|力争|�
 # is not the year the sentence speaks for
 _BASE_BEFORE = re.compile(r"(?:比|较|与|同|自|从|对比|相比|按)$")
 _BASE_AFTER = re.compile(r"[^，。；,;]*?(?:基础上|以来|相比)")
+_FIGURE = re.compile(r"\d")
 _RESULT_LOCAL = re.compile(r"已经|已(?!绘)|累计|荣获|获评|入选|先后|成功|完成了|实现了|目前|超额完成")
 
 
@@ -48,7 +49,10 @@ def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] 
             if rival is not None and rival.start() < match.start():
                 period, match = (result if period is plan else plan), rival
             return (period, None) if match.start() <= _OPENING else (None, period)
-    plan_cue, result_cue = _PLAN_LOCAL.search(text), _RESULT_LOCAL.search(text)
+    # a cue of its own speaks for the figures after it (力争增长6%), not for those before it (增长5.7%，市场预期…增强)
+    figure = _FIGURE.search(text)
+    head = text[: figure.start()] if figure else text
+    plan_cue, result_cue = _PLAN_LOCAL.search(head), _RESULT_LOCAL.search(head)
     if plan_cue and result_cue:
         return None, plan if plan_cue.start() < result_cue.start() else result
     if plan_cue:
