@@ -57,9 +57,25 @@ def test_a_new_measure_keeps_the_subject_and_the_last_answer_as_evidence():
 
 
 def test_a_new_subject_replaces_the_old_and_keeps_the_asking_part():
-    assert read("那工业总产值呢？", "1981年计划农业总产值增长多少？").resolved == "1981年工业总产值增长多少"
+    assert read("那工业总产值呢？", "1981年计划农业总产值增长多少？").resolved == "1981年计划工业总产值增长多少"
     assert read("那水利呢？", "江苏2025年交通领域投资计划达到多少？").resolved == "江苏2025年水利投资计划达到多少"
-    assert read("其中中央财政赤字呢？", "2018年财政赤字规模是多少").resolved == "2018年中央财政赤字是多少"
+    # a qualifier of the part asked about goes before it: the rest of the question stays
+    assert read("其中中央财政赤字呢？", "2018年财政赤字规模是多少").resolved == "2018年中央财政赤字规模是多少"
+
+
+def test_a_part_parallel_to_one_of_the_question_takes_its_place():
+    # another level or member of what was asked (市重点 of 省重点项目, 乡镇一级 of 村级, 第二步 of 第一步): the same
+    # question of it, not the part alone with a measure guessed
+    assert read("市重点的呢？", "驻马店2020年省重点项目完成投资多少").resolved == "驻马店2020年市重点项目完成投资多少"
+    assert read("第二步呢", "1975年报告里两步设想的第一步是什么").resolved == "1975年报告里两步设想的第二步是什么"
+    assert read("散居孤儿呢", "广东今年集中供养孤儿基本生活保障标准提到多少").resolved == "广东今年散居孤儿基本生活保障标准提到多少"
+    assert read("全省排名呢", "历下2024年企业数量在全市排名第几").resolved == "历下2024年企业数量在全省排名第几"
+    # one character in common is not enough unless the parts are alike (第一/第二): 周口 is not a kind of 人口
+    assert read("周口呢", "驻马店2020年贫困人口有多少").resolved != "驻马店2020年贫困周口有多少"
+    # in another year, that year's reports are asked it; with nothing in common, the part with the subject's head
+    other_year = read("2023年市重点的呢", "驻马店2020年省重点项目完成投资多少")
+    assert (other_year.resolved, other_year.kind, other_year.anchor) == ("驻马店2023年市重点项目完成投资多少", "year", None)
+    assert read("那么幼儿园呢", "历下2024年新增学位多少").resolved == "历下2024年幼儿园学位多少"
 
 
 def test_a_pronoun_stands_for_a_named_answer_or_else_for_the_subject():

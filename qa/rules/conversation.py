@@ -44,7 +44,7 @@ _MEASURE_WORD = re.compile(
 # a subject's head: the measured noun a qualifier attaches to (水利 after 交通领域投资 asks 水利投资)
 _MEASURE_NOUN = re.compile(
     r"(?:投资|学位|产量|收入|总值|增加值|产值|人数|面积|里程|天数|比率|浓度|赤字|支出|规模|资金|税收|利润|就业|消费|"
-    r"进出口|出口|进口|人口|指数|总额|金额|数量|产能|装机|岗位|资本|补贴|[率量额值数费])$"
+    r"进出口|出口|进口|人口|指数|总额|金额|数量|产能|装机|岗位|资本|补贴|比重|占比|比例|[率量额值数费])$"
 )
 # a turn opening with a predicate has no subject of its own (占国家支出的比重是多少, 在世界上排第几)
 _PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位居|居|达到|增长|增加|提高|下降|减少)")
@@ -60,6 +60,8 @@ _CHOICE = re.compile(r"^(?:其中|这些中|这几[个项条]中|里面|当中|�
 _PUNCT = re.compile(r"[？?！!。，,、；;：:\s]")
 _ITEM_SPLIT = re.compile(r"[、，,；;]|以及|和|及|与")
 _NUMERIC = re.compile(r"\d")
+# where the part of a question that a follow-up parallels stops: a word of asking, counting or joining, a year
+_PART_STOP = re.compile(r"[个的里在和与及、，,。？?\s\dA-Za-z年月日是有为要将]|多少|几|哪|什么|计划|预计")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,32 @@ class Frame:
             return new
         head = _MEASURE_NOUN.search(self.subject)
         return new + head.group(0) if head and len(head.group(0)) > 1 else new
+
+    def paralleled(self, new: str, question: str) -> str | None:
+        """The frame's question with the part that ``new`` parallels put in its place, when ``new`` ends as a part of
+        the question does and differs before that: 市重点 after 驻马店2020年省重点项目完成投资多少 is
+        驻马店2020年市重点项目完成投资多少, 散居孤儿 after 集中供养孤儿基本生活保障标准提到多少 asks that standard of
+        散居孤儿, 第二步 after 两步设想的第一步是什么 the second step. The part replaced runs back from the shared
+        ending to a word of asking, counting or joining (个, 的, 里, 多少, a year), at most two characters longer than
+        what replaces it; with several, the one sharing most characters with it. ``question`` is the frame's
+        question with the turn's own place and year put in."""
+        place = question.rfind(self.place_text) + len(self.place_text) if self.place_text and self.place_text in question else 0
+        for k in range(len(new) - 1, 0, -1):  # the longest shared ending first
+            ending, head = new[-k:], new[:-k]
+            if k > 1 and _measure_only(ending, strict=True):
+                continue  # 年均增长 is shared by any two measures: the part must be one of the subject's
+            best = None
+            for at in (m.start() for m in re.finditer(re.escape(ending), question) if m.start() >= place):
+                run = _PART_STOP.split(question[place:at])[-1][-(len(head) + 2) :]
+                if run == head or (k == 1 and (len(run) != len(head) or not set(run) & set(head))):
+                    # (one character shared at the end, 步 of 第一步, needs as long a part sharing another: 第二步)
+                    continue  # (no run: ``new`` qualifies the shared part, 中央 before 财政赤字规模)
+                shared = len(set(run) & set(head))
+                if best is None or shared >= best[0]:
+                    best = (shared, at - len(run), at)
+            if best is not None:
+                return (question[: best[1]] + head + question[best[2] :]).rstrip("？?！!。")
+        return None
 
     def antecedent(self) -> str:
         """What ``它`` or ``这个`` stands for: the last answer when it named something, else the subject."""
@@ -256,6 +284,11 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
             kind = "place" if place is not None and not same_place else "year" if year is not None or relative else "ellipsis"
             resolved = frame.replaced(place, year, districts, relative.group(0) if relative else None)
             return Reading(question, resolved, kind, anchor if kind == "ellipsis" else None)
+        # 市重点的呢 after 省重点项目完成投资多少: the same question of the parallel part (in the place or year named)
+        paralleled = frame.paralleled(_CHOICE.sub("", named), frame.replaced(place, year, districts, relative.group(0) if relative else None))
+        if paralleled is not None:
+            kind = "ellipsis" if anchor is not None else "place" if not same_place else "year"
+            return Reading(question, paralleled, kind, anchor)
         if _measure_only(core) or _PREDICATE_START.match(core):  # 占全省比重呢: a new measure of the same subject
             return Reading(question, lead + frame.subject + core + ("" if _ASKS.search(core) else "是多少"), "measure", anchor)
         new = _CHOICE.sub("", core)  # 其中中央财政赤字呢: a part of the subject, named
