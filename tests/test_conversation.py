@@ -96,6 +96,18 @@ def test_an_ordinal_or_a_choice_reads_the_list_just_answered():
     assert read("第二个是什么", Turn("2019年三大攻坚战是什么")).kind != "ordinal"
 
 
+def test_ordinals_in_other_words_and_after_an_item_was_picked():
+    listed = Turn("1983年试办经济特区的是哪几个地区", "深圳、珠海、汕头、厦门", "national-1983", 100, 111)
+    picked = Turn("第二个是哪", "珠海", "national-1983", 103, 105)
+    # the list stays what later ordinals read, and each item is answered where it stands
+    for said, item in (("最后一个呢", (109, 111)), ("倒数第二个呢", (106, 108)), ("前面那个呢", (100, 102)), ("第三个是哪", (106, 108))):
+        reading = read(said, listed, picked)
+        assert (reading.kind, reading.item) == ("ordinal", ("national-1983", *item)), said
+    pair = Turn("高阳县2017年城乡居民人均可支配收入分别是多少", "2.57万元和1.68万元", "county-gaoyang-2018", 10, 23)
+    assert read("后面那个呢", pair).item == ("county-gaoyang-2018", 17, 23)  # 后面那个 of two: the second
+    assert read("中间那个呢", pair).kind != "ordinal"  # two items have no middle
+
+
 def test_another_place_or_year_drops_the_last_answer_as_evidence():
     first = Turn("湖南2024年地区生产总值是多少？", "5.3万亿元", "prov-2025-hunan", 100, 105)
     assert read("那江苏呢？", first).anchor is None

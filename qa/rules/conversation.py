@@ -55,7 +55,11 @@ _COMPARED_YEAR = re.compile(r"(?:比|较|相比|同比|比上|低于|高于)$")
 _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
 _COMPARED_AFTER = re.compile(r"(?:排|第[一二三四五六七八九十\d]+位|平均水平|前列|首位|领先)")
 _PRONOUN = re.compile(r"^(?:它们|它|其|该|这个|那个|这项|那项|这些|那些|上述|上面|此项?|这一|这)")
-_ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|种|类|大|位)?|最后一?(?:个|项|条|点|种|类|位)?|头一[个项条]")
+_ORDINAL = re.compile(
+    r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|种|类|大|位)?|倒数第([一二三四五六七八九十])[个项条]?|"
+    r"最后(?:一|那)?(?:个|项|条|点|种|类|位)?|后面那?[个项条]|后一[个项条]|后者|"
+    r"头一[个项条]|前面那?[个项条]|前一[个项条]|前者|中间那?[个项条]?"
+)
 _CHOICE = re.compile(r"^(?:其中|这些中|这几[个项条]中|里面|当中|以上)")
 _PUNCT = re.compile(r"[？?！!。，,、；;：:\s]")
 _ITEM_SPLIT = re.compile(r"[、，,；;]|以及|和|及|与")
@@ -77,9 +81,11 @@ class Frame:
     turn: Turn
 
     when: str = ""  # the year as the question said it: 2024年, or 今年 said relative to the report
+    # after a turn that picked an item of a list (第二个是什么), the frame of the list, which later ordinals still read
+    listed: "Frame | None" = None
 
     @classmethod
-    def of(cls, resolved: str, turn: Turn, districts: Districts = NO_DISTRICTS) -> "Frame":
+    def of(cls, resolved: str, turn: Turn, districts: Districts = NO_DISTRICTS, listed: "Frame | None" = None) -> "Frame":
         place, place_span = _place_asked(resolved, districts)
         year, year_span = asked_year(resolved)
         rest = _PUNCT.sub("", _without(resolved, place_span, year_span))
@@ -92,7 +98,12 @@ class Frame:
         else:
             subject, tail = rest, ""
         place_text = resolved[place_span[0] : place_span[1]] if place_span else ""
-        return cls(resolved, place, place_text, year, _TRAILING.sub("", subject).strip("的"), tail, turn, when)
+        return cls(resolved, place, place_text, year, _TRAILING.sub("", subject).strip("的"), tail, turn, when, listed)
+
+    def list_frame(self) -> "Frame | None":
+        """The frame whose answer is the list being talked about: this one's when it answered a list, else the one an
+        ordinal turn picked from (最后一个呢 after 第二个是什么 reads the same list)."""
+        return self if self._items() else self.listed
 
     def items(self) -> list[str]:
         """The items of the last answer when it was a list (at least two), as printed."""
@@ -215,14 +226,22 @@ def _measure_only(text: str, *, strict: bool = False) -> bool:
 
 def _measure_words_left(text: str) -> bool:
     """Whether an ordinal turn asks more than the item (第二个增长了多少 asks a figure of it, 第二个是什么 the item)."""
-    return bool(re.sub(r"[^\u4e00-\u9fff]", "", re.sub(r"是|什么|啥|哪个|哪一?[个项条]|呢|的|那?[个项条]", "", text)))
+    return bool(re.sub(r"[^\u4e00-\u9fff]", "", re.sub(r"是|什么|啥|哪个|哪一?[个项条]|哪|叫|呢|的|那?[个项条]", "", text)))
 
 
 def _position(match: re.Match, items: list[str]) -> int | None:
-    token = match.group(1)
-    if token is None:
-        return len(items) if match.group(0).startswith("最后") and items else 1 if match.group(0).startswith("头") else None
-    return int(token) if token.isdigit() else CN_DIGITS.get(token)
+    """The place in the list an ordinal names, from 1: 第二个, 倒数第二个, 最后一项, 后面那个 (the last), 前者 (the
+    first), 中间那个 (the middle of an odd number)."""
+    said, token, back = match.group(0), match.group(1), match.group(2)
+    if token is not None:
+        return int(token) if token.isdigit() else CN_DIGITS.get(token)
+    if back is not None:
+        return len(items) + 1 - CN_DIGITS[back]
+    if said.startswith(("最后", "后")):
+        return len(items)
+    if said.startswith(("头", "前")):
+        return 1
+    return (len(items) + 1) // 2 if len(items) % 2 else None
 
 
 def asked_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
@@ -268,16 +287,17 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
     same_year = (year is None or year == frame.year) and relative is None
     anchor = frame.turn if same_place and same_year else None
     lead = (place_text if place_text is not None else frame.place_text) if relative else frame.lead(place_text, year)
-    items = frame.items()
     ordinal = _ORDINAL.search(core)
-    if ordinal and items and anchor is not None:  # 第二个是什么, 最后一项呢: a place in the list just answered
+    listed = frame.list_frame()
+    if ordinal and listed is not None and anchor is not None:  # 第二个是什么, 最后一项呢: a place in the list answered
+        items = listed.items()
         n = _position(ordinal, items)
         if n is not None and 1 <= n <= len(items):
             asked = core[: ordinal.start()] + f"第{'一二三四五六七八九十'[n - 1] if n <= 10 else n}个" + core[ordinal.end() :]
             asked += "" if _ASKS.search(asked) else "是什么"
             bare = not _measure_words_left(core[: ordinal.start()] + core[ordinal.end() :])
-            return Reading(question, lead + frame.subject + "中" + asked, "ordinal", anchor,
-                           frame.item_place(n) if bare else None)
+            return Reading(question, listed.lead(place_text, year) + listed.subject + "中" + asked, "ordinal", anchor,
+                           listed.item_place(n) if bare else None)
     if is_follow_up(question) and not _ASKS.search(core):
         named = _RELATIVE_YEAR.sub("", core, count=1) if relative else core
         if not named:  # 那2023年呢, 市中区呢, 辽宁今年呢: the frame with its place or year replaced
@@ -314,5 +334,6 @@ def read_conversation(question: str, history: Sequence[Turn], districts: Distric
     frame: Frame | None = None
     for turn in history:
         reading = read_turn(turn.question, frame, districts)
-        frame = Frame.of(reading.resolved, turn, districts)
+        listed = frame.list_frame() if frame is not None and reading.kind == "ordinal" else None
+        frame = Frame.of(reading.resolved, turn, districts, listed)
     return read_turn(question, frame, districts)
