@@ -29,6 +29,13 @@ def test_units_mined_from_the_reports_and_the_trillion():
     assert found == ["1.09万亿斤", "0.2个百分点", "78.3岁", "6437万千瓦", "8700万人次", "11.67万亿元"]
 
 
+def test_figures_one_after_another_are_one_list():
+    from qa.rules.spans import find_figure_lists
+
+    text = "肉、蛋、奶产量达68.9万吨、34.8万吨、14.5万吨，城乡居民收入分别增长4.3%和7.1%，力争增长7%以上、力争达到8%"
+    assert [text[a:b] for a, b, *_ in find_figure_lists(text)] == ["68.9万吨、34.8万吨、14.5万吨", "4.3%和7.1%"]
+
+
 def test_years_and_bare_numbers_are_not_figures():
     text = "2023年，历下将推进“1+456”工作体系，建设5G基站"
     assert find_number_spans(text) == []
@@ -894,3 +901,14 @@ def test_figures_printed_in_words_are_figures_and_counts_stay_counts():
     assert found("工业部门分到二百四十八亿五千万元") == [("二百四十八亿五千万元", "amount")]
     assert found("人口自然增长率降到千分之十左右") == [("千分之十左右", "percentage")]
     assert found("实施十四五规划，抓好三个统筹") == [("三个", "number")]  # a plan's name is no figure; a count stays one
+
+
+def test_a_list_question_asking_how_much_gets_the_figures_one_after_another():
+    from qa.rules.finding import candidate_spans
+
+    text = "肉、蛋、奶产量达68.9万吨、34.8万吨、14.5万吨，分别居全省第一、二、三位"
+    tag = Tokenizer().tag
+    how_much = {text[a:b] for a, b, *_ in candidate_spans(analyse("肉蛋奶产量各是多少"), text, tag)}
+    which = {text[a:b] for a, b, *_ in candidate_spans(analyse("哪几种产品产量居全省前三"), text, tag)}
+    assert "68.9万吨、34.8万吨、14.5万吨" in how_much
+    assert "68.9万吨、34.8万吨、14.5万吨" not in which

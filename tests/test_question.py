@@ -80,7 +80,9 @@ def test_district_and_year(text, district, year):
         ("贵州今年GDP增长目标是多少", "percentage", "%"),  # a growth target is a rate, of money or not
         ("投资增长的预期目标是多少", "percentage", "%"),
         ("单位GDP能耗", "number", None),  # per unit of GDP: GDP is the denominator, not what is measured
-        ("人均预期寿命多少岁", "number", "岁"),  # a unit mined from the reports (qa/rules/units.tsv)
+        ("人均预期寿命多少岁", "number", "岁"),
+        ("肉蛋奶产量各是多少", "list", None),  # one figure each: a list of figures
+        ("城镇和农村居民收入各要增长多少", "list", None),  # a unit mined from the reports (qa/rules/units.tsv)
     ],
 )
 def test_answer_type_and_unit(text, kind, unit):

@@ -15,6 +15,7 @@ from qa.rules.spans import (
     NOUN_FLAGS,
     ORDINAL_SPAN,
     find_date_spans,
+    find_figure_lists,
     find_list_spans,
     find_name_spans,
     find_number_spans,
@@ -27,6 +28,8 @@ from qa.rules.spans import (
 
 
 _PAIR_JOIN = re.compile(r"和|及|与|以及")
+# a list question asking how much (分别是多少, 各增长多少), not which (哪几个)
+_QUANTITIES_ASKED = re.compile(r"多少|(?<!哪)几(?![个项条种类家所处位大]?(?:是什么|是哪|叫什么))")
 
 
 YEAR_ASKED = re.compile(r"哪一?年|年份")
@@ -185,6 +188,8 @@ def candidate_spans(question: Question, text: str, pos, nouns: Sequence[str] = (
         return found
     if wanted in ("list", "name", "organisation", "place", "other"):
         lists = find_list_spans(text, pos)
+        if wanted == "list" and _QUANTITIES_ASKED.search(question.text):
+            lists += [(a, b) for a, b, *_ in find_figure_lists(text)]  # 各是多少: the figures, one after another
         names = _extend_by_category(question, text, find_name_spans(text, pos), pos, nouns)
         # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
         # (a quoted name is the report's own coinage, verb and all: “聚焦提升年”, “免审即享”)

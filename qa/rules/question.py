@@ -57,7 +57,10 @@ _MONEY = re.compile(
 # 什么资金池, 资金等保障上坚持的说法是什么: money words with no question of quantity ask for a name
 _WHAT_NOT_HOW_MUCH = re.compile(r"^(?!.*(?:多少|几|多大|多高|规模)).*(?:什么|哪)")
 _NUMBER_Q = re.compile(r"多少|几|多大|多高|多长|多远|多重|数量|规模(?:有|是|达到?|为)?多|量级|第几|排名|名次|位次|哪一?[届次]")
-_LIST_Q = re.compile(r"哪些|都(?:去|到)了?哪|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪(?![家个位座所项条种类一])|包括什么|包括哪|都有|分别|列举")
+_LIST_Q = re.compile(
+    r"哪些|都(?:去|到)了?哪|哪几|哪[两二三四五六七八九十]+(?:个|大|项|类|家|种|条|所|处)?|有什么|有哪(?![家个位座所项条种类一])|包括什么|包括哪|都有|分别|列举|"
+    r"各(?:自|要|是|为|有|达到?|增长|增加|提高|提升|下降|降低|减少|完成|实现|了)*(?:多少|几)"  # 各增长多少: one figure each
+)
 # how many items a list question asks for: 哪两个主题年, 四个发展定位是什么, 两项行动分别叫什么
 _ITEM_COUNT = re.compile(
     r"哪([两二三四五六七八九十])|(?<![第几多])([两二三四五六七八九十])(?:个|大|项|类|种|条|家|所|处|方面)"
@@ -200,7 +203,7 @@ class Question:
 class Districts:
     """The places a corpus's reports belong to (their metadata) beyond Jinan's districts, at any level, as people type
     them: each by its full name (芝罘区, 青岛市, 广西壮族自治区) or its short form when two characters or more remain
-    (芝罘, 青岛, 广西); the State Council's reports (全国) also by 国务院."""
+    (芝罘, 青岛, 广西); the State Council's reports (全国) also by 国务院 and 我国."""
 
     names: dict  # typed name -> full name
     pattern: re.Pattern | None
@@ -213,8 +216,9 @@ class Districts:
             if not district or district in DISTRICT_NAMES.values():
                 continue
             names[district] = district
-            if district == NATIONAL:  # the State Council's reports: 全国, or the body that delivers them
+            if district == NATIONAL:  # the State Council's reports: 全国, 我国, or the body that delivers them
                 names.setdefault("国务院", district)
+                names.setdefault("我国", district)
                 continue
             level = places.level(district)
             if level == "province":
