@@ -325,3 +325,14 @@ def test_years_of_the_last_century_need_their_nian(text, year):
     from qa.rules.years import find_year
 
     assert find_year(text)[0] == year
+
+
+def test_gdp_is_the_countrys_term_for_the_country_and_the_places_term_for_a_place():
+    from qa.rules.question import Districts
+
+    national = analyse("2004年政府工作报告里2003年GDP是多少")
+    assert "国内生产总值" in national.focus and "地区生产总值" in national.focus
+    assert "里" not in national.focus.split()  # 报告里 says where it is asked, not what
+    henan = analyse("河南2024年GDP总量多少", Districts.of(["河南省", "全国"]))
+    assert henan.district == "河南省" and "国内生产总值" not in henan.focus
+    assert analyse("1992年我国国内生产总值增长了多少", Districts.of(["河南省", "全国"])).district == "全国"

@@ -86,7 +86,7 @@ _ABOUT_YOU = re.compile(
 # Words of the question that say what is asked, not what about: dropped from the key terms.
 _FRAME = re.compile(
     r"请问|多少|几|什么时候|什么|哪些|哪几|哪个|哪家|哪里|哪一|哪[所座处位条项套种类款栋片块]|哪|是否|有没有|吗|呢|啊|吧|么|怎样|如何|"
-    r"一共|总共|共|分别|大概|大约|具体|情况|方面|报告|政府工作报告|工作报告|提到|提出|说|显示"
+    r"一共|总共|共|分别|大概|大约|具体|情况|方面|(?:政府工作报告|工作报告|报告)(?:里面|里|中|上)?|提到|提出|说|显示"
 )
 
 
@@ -483,6 +483,11 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
         focus = re.sub(asked, lambda m: (m.group(1) or "") + " ", focus)
     focus = _FRAME.sub(" ", focus)
     focus = expand_focus(arabic_numbers(re.sub(r"[？?！!。，,、；;：:\s]+", " ", focus).strip()))
+    if district in (NATIONAL, None) and "生产总值" in focus and "地区生产总值" not in text:
+        # the country's reports say GDP as 国内生产总值, the places' as 地区生产总值; before 1994 they reported the
+        # gross national product (国民生产总值) instead
+        said = ["国内生产总值"] + (["国民生产总值"] if (year or report_year or 9999) < 1994 else [])
+        focus = " ".join([focus, *(term for term in said if term not in focus)])
     if unit == ORDINAL and "济南" in focus and "全市" not in focus:
         focus += " 全市"  # a place "in Jinan" is printed as 全市第一
     left_context, right_context = question_slot(bare, 10)
