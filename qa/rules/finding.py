@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qa.rules.lexicon import ORDINAL, ORG_SUFFIX
-from qa.rules.question import WH_WORD, Question, counted_character
+from qa.rules.asking import counted_character
+from qa.rules.question import WH_WORD, Question
 from qa.rules.spans import (
     CN_NUMERAL,
     NOUN_FLAGS,
