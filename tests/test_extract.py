@@ -33,7 +33,7 @@ def test_figures_one_after_another_are_one_list():
     from qa.rules.spans import find_figure_lists
 
     text = "肉、蛋、奶产量达68.9万吨、34.8万吨、14.5万吨，城乡居民收入分别增长4.3%和7.1%，力争增长7%以上、力争达到8%"
-    assert [text[a:b] for a, b, *_ in find_figure_lists(text)] == ["68.9万吨、34.8万吨、14.5万吨", "4.3%和7.1%"]
+    assert [text[a:b] for a, b in find_figure_lists(text)] == ["68.9万吨、34.8万吨、14.5万吨", "4.3%和7.1%"]
 
 
 def test_years_and_bare_numbers_are_not_figures():

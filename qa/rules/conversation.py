@@ -151,10 +151,10 @@ class Frame:
                 continue  # 年均增长 is shared by any two measures: the part must be one of the subject's
             best = None
             for at in (m.start() for m in re.finditer(re.escape(ending), question) if m.start() >= place):
+                # the part replaced; none when ``new`` qualifies the shared part (中央 before 财政赤字规模)
                 run = _PART_STOP.split(question[place:at])[-1][-(len(head) + 2) :]
                 if run == head or (k == 1 and (len(run) != len(head) or not set(run) & set(head))):
-                    # (one character shared at the end, 步 of 第一步, needs as long a part sharing another: 第二步)
-                    continue  # (no run: ``new`` qualifies the shared part, 中央 before 财政赤字规模)
+                    continue  # one character shared (步 of 第一步) needs as long a part sharing another (第二步)
                 shared = len(set(run) & set(head))
                 if best is None or shared >= best[0]:
                     best = (shared, at - len(run), at)
@@ -300,12 +300,12 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
                            listed.item_place(n) if bare else None)
     if is_follow_up(question) and not _ASKS.search(core):
         named = _RELATIVE_YEAR.sub("", core, count=1) if relative else core
+        replaced = frame.replaced(place, year, districts, relative.group(0) if relative else None)
         if not named:  # 那2023年呢, 市中区呢, 辽宁今年呢: the frame with its place or year replaced
             kind = "place" if place is not None and not same_place else "year" if year is not None or relative else "ellipsis"
-            resolved = frame.replaced(place, year, districts, relative.group(0) if relative else None)
-            return Reading(question, resolved, kind, anchor if kind == "ellipsis" else None)
+            return Reading(question, replaced, kind, anchor if kind == "ellipsis" else None)
         # 市重点的呢 after 省重点项目完成投资多少: the same question of the parallel part (in the place or year named)
-        paralleled = frame.paralleled(_CHOICE.sub("", named), frame.replaced(place, year, districts, relative.group(0) if relative else None))
+        paralleled = frame.paralleled(_CHOICE.sub("", named), replaced)
         if paralleled is not None:
             kind = "ellipsis" if anchor is not None else "place" if not same_place else "year"
             return Reading(question, paralleled, kind, anchor)

@@ -190,7 +190,7 @@ def candidate_spans(question: Question, text: str, pos, nouns: Sequence[str] = (
     if wanted in ("list", "name", "organisation", "place", "other"):
         lists = find_list_spans(text, pos)
         if wanted == "list" and _QUANTITIES_ASKED.search(question.text):
-            lists += [(a, b) for a, b, *_ in find_figure_lists(text)]  # 各是多少: the figures, one after another
+            lists += find_figure_lists(text)  # 各是多少: the figures, one after another
         names = _extend_by_category(question, text, find_name_spans(text, pos), pos, nouns)
         # a name does not start with the verb that governs it (扎实推进明湖国际科技创新中心)
         # (a quoted name is the report's own coinage, verb and all: “聚焦提升年”, “免审即享”)

@@ -30,8 +30,7 @@ _KNOWN_UNITS = (
 
 def _mined_units() -> list[str]:
     """The units the reports print after figures, as ``scripts/mine_units.py`` found them (``units.tsv``)."""
-    path = Path(__file__).with_name("units.tsv")
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    lines = Path(__file__).with_name("units.tsv").read_text(encoding="utf-8").splitlines()
     return [line.split("\t", 1)[0] for line in lines if line.strip() and not line.startswith("#")]
 
 

@@ -253,16 +253,17 @@ def _split_at_inner_verb(text: str, a: int, b: int) -> list[tuple[int, int]]:
 _FIGURE_JOIN = re.compile(r"、|、?和|及|与")
 
 
-def find_figure_lists(text: str) -> list[tuple[int, int, str, str | None]]:
-    """Figures printed one after another, joined by 、 or 和, as one span: the answer to 肉蛋奶产量分别是多少
-    (68.9万吨、34.8万吨、14.5万吨) or 城乡居民收入各增长多少 (4.3%和7.1%). Returns (start, end, "list", None)."""
-    groups: list[list[tuple[int, int, str, str | None]]] = []
-    for span in find_number_spans(text):
-        if groups and _FIGURE_JOIN.fullmatch(text[groups[-1][-1][1] : span[0]]):
-            groups[-1].append(span)
+def find_figure_lists(text: str) -> list[tuple[int, int]]:
+    """Figures printed one after another, joined by 、 or 和, as one enumeration: the answer to 肉蛋奶产量分别是多少
+    (68.9万吨、34.8万吨、14.5万吨) or 城乡居民收入各增长多少 (4.3%和7.1%). Returns (start, end) of each, as
+    ``find_list_spans`` does."""
+    runs: list[list[int]] = []  # [start, end, figures]
+    for start, end, *_ in find_number_spans(text):
+        if runs and _FIGURE_JOIN.fullmatch(text[runs[-1][1] : start]):
+            runs[-1][1:] = [end, runs[-1][2] + 1]
         else:
-            groups.append([span])
-    return [(g[0][0], g[-1][1], "list", None) for g in groups if len(g) >= 2]
+            runs.append([start, end, 1])
+    return [(start, end) for start, end, figures in runs if figures >= 2]
 
 
 def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | None = None) -> list[tuple[int, int]]:
