@@ -86,6 +86,18 @@ def test_a_pronoun_stands_for_a_named_answer_or_else_for_the_subject():
     assert (reading.kind, reading.resolved) == ("pronoun", "湖南2024年地区生产总值增长了多少")
 
 
+def test_a_noun_like_a_place_name_is_a_part_of_the_question():
+    reading = read("省会城市呢", "1992年新开放了几个沿江城市")
+    assert (reading.kind, reading.resolved) == ("ellipsis", "1992年新开放了几个省会城市")
+
+
+def test_a_measured_thing_named_in_a_follow_up_drops_the_count_of_the_last():
+    mines = Turn("贵州今年计划再新建多少座智能化煤矿")
+    assert read("原煤产量呢", mines).resolved == "贵州今年原煤产量多少"
+    assert read("煤炭先进产能占比呢", mines).resolved == "贵州今年煤炭先进产能占比多少"
+    assert read("燃煤电厂呢", mines).resolved.endswith("多少座")  # a thing counted keeps the count
+
+
 def test_an_ordinal_or_a_choice_reads_the_list_just_answered():
     listed = Turn("2019年三大攻坚战是什么", "防范化解重大风险、精准脱贫、污染防治", "national-2019", 10, 28)
     assert read("第二个是什么", listed).resolved == "2019年三大攻坚战中第二个是什么"
@@ -106,6 +118,12 @@ def test_ordinals_in_other_words_and_after_an_item_was_picked():
     pair = Turn("高阳县2017年城乡居民人均可支配收入分别是多少", "2.57万元和1.68万元", "county-gaoyang-2018", 10, 23)
     assert read("后面那个呢", pair).item == ("county-gaoyang-2018", 17, 23)  # 后面那个 of two: the second
     assert read("中间那个呢", pair).kind != "ordinal"  # two items have no middle
+    # of a list of figures, 是多少 asks the item itself; a question about a named item names it
+    figures = Turn("重庆高新技术企业、科技型企业分别增到了多少家", "8837家、69820家、310家", "prov-2025-chongqing", 50, 65)
+    assert read("中间那个是多少", figures).item == ("prov-2025-chongqing", 56, 62)
+    assert read("最后一个是", listed).resolved == "1983年试办经济特区的几个地区中第四个是什么"  # not 第四个是是什么
+    about = read("第二个是在哪个城市办的", Turn("2018年成功举办了哪些重大主场外交活动", "博鳌亚洲论坛年会、上合组织青岛峰会", "national-2019", 5, 22))
+    assert (about.kind, about.resolved, about.item) == ("ordinal", "2018年上合组织青岛峰会是在哪个城市办", None)
 
 
 def test_another_place_or_year_drops_the_last_answer_as_evidence():

@@ -33,6 +33,7 @@ _ASKING = re.compile(
     r"预计|力争|目标是)了?)*(?:多少|几|什么|哪|谁|怎样|如何|怎么|啥|多大|多高|多长|有没有|是否)"
     r"(?:个|项|条|家|所|处|座|位|种|类|大|些|年|届|次|天|人|户|名|亿元|万元|元|%)?"
 )
+_COUNTED = re.compile(r"(?:多少|几)(?:个|项|条|家|所|处|座|位|种|类|大|些|届|次|天|人|户|名)$")
 _TRAILING = re.compile(r"(?:呢|吗|吧|啊|了|的|是)+$")
 # the words of a measure rather than a subject: a change, a share, a total, a target, the asking words
 _MEASURE_WORD = re.compile(
@@ -224,9 +225,13 @@ def _measure_only(text: str, *, strict: bool = False) -> bool:
     return len(re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", _MEASURE_WORD.sub("", text))) < (1 if strict else 2)
 
 
-def _measure_words_left(text: str) -> bool:
-    """Whether an ordinal turn asks more than the item (第二个增长了多少 asks a figure of it, 第二个是什么 the item)."""
-    return bool(re.sub(r"[^\u4e00-\u9fff]", "", re.sub(r"是|什么|啥|哪个|哪一?[个项条]|哪|叫|呢|的|那?[个项条]", "", text)))
+def _measure_words_left(text: str, figures: bool = False) -> bool:
+    """Whether an ordinal turn asks more than the item (第二个增长了多少 asks a figure of it, 第二个是什么 the item;
+    of a list of figures, 中间那个是多少 asks the item too)."""
+    text = re.sub(r"是|什么|啥|哪个|哪一?[个项条]|哪|叫|呢|的|那?[个项条]", "", text)
+    if figures:
+        text = re.sub(r"多少|几|为|有", "", text)
+    return bool(re.sub(r"[^\u4e00-\u9fff]", "", text))
 
 
 def _position(match: re.Match, items: list[str]) -> int | None:
@@ -293,11 +298,16 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         items = listed.items()
         n = _position(ordinal, items)
         if n is not None and 1 <= n <= len(items):
-            asked = core[: ordinal.start()] + f"第{'一二三四五六七八九十'[n - 1] if n <= 10 else n}个" + core[ordinal.end() :]
-            asked += "" if _ASKS.search(asked) else "是什么"
-            bare = not _measure_words_left(core[: ordinal.start()] + core[ordinal.end() :])
-            return Reading(question, listed.lead(place_text, year) + listed.subject + "中" + asked, "ordinal", anchor,
-                           listed.item_place(n) if bare else None)
+            before, after = core[: ordinal.start()], core[ordinal.end() :]
+            figures = all(_NUMERIC.search(item) for item in items)
+            bare = not _measure_words_left(before + after, figures)
+            if figures or bare:  # 第二个是什么: the item itself, where it stands; 第二个增长多少 of a list of figures
+                asked = before + f"第{'一二三四五六七八九十'[n - 1] if n <= 10 else n}个" + after.removesuffix("是")
+                asked += "" if _ASKS.search(asked) else "是什么"
+                return Reading(question, listed.lead(place_text, year) + listed.subject + "中" + asked, "ordinal", anchor,
+                               listed.item_place(n) if bare else None)
+            # 第二个是在哪个城市办的: a question about the item the ordinal names
+            return Reading(question, listed.lead(place_text, year) + before + items[n - 1] + after, "ordinal", anchor)
     if is_follow_up(question) and not _ASKS.search(core):
         named = _RELATIVE_YEAR.sub("", core, count=1) if relative else core
         replaced = frame.replaced(place, year, districts, relative.group(0) if relative else None)
@@ -312,7 +322,10 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         if _measure_only(core) or _PREDICATE_START.match(core):  # 占全省比重呢: a new measure of the same subject
             return Reading(question, lead + frame.subject + core + ("" if _ASKS.search(core) else "是多少"), "measure", anchor)
         new = _CHOICE.sub("", core)  # 其中中央财政赤字呢: a part of the subject, named
-        return Reading(question, lead + frame.replaced_subject(new) + (frame.tail or "是多少"), "ellipsis", anchor)
+        tail = frame.tail or "是多少"
+        if _MEASURE_NOUN.search(new):  # 原煤产量呢 after 新建多少座: a measured thing has its own unit, not the count's
+            tail = _COUNTED.sub("多少", tail)
+        return Reading(question, lead + frame.replaced_subject(new) + tail, "ellipsis", anchor)
     choice = _CHOICE.match(core)
     if choice and anchor is not None:
         return Reading(question, lead + frame.subject + "中" + core[choice.end() :], "choice", anchor)
