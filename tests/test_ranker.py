@@ -1,11 +1,13 @@
 """The learned decision: candidates from the rules and a stub reader, the conditional logit, its calibration."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from qa.models.candidates import SentenceFacts, TurnContext, gather
+from qa.models.candidates import Option, SentenceFacts, TurnContext, gather
 from qa.rules.types import Evidence, Span
 from qa.rules.question import analyse
-from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, reliability
+from qa.models.ranker import Group, Ranker, expected_calibration_error, fit, isotonic, overlapping_mass, reliability
 from qa.models.reader import Window, window_logits
 
 
@@ -59,6 +61,18 @@ def test_rule_and_reader_candidates_merge_by_offsets_and_the_reader_scores_rule_
     assert question["bias"] == 1.0 and question["rules_empty"] == 0.0
 
 
+def test_a_rule_span_with_its_growth_verb_is_the_reader_span_of_the_bare_figure():
+    sentence = "2023年地区生产总值增长6.5%左右。"
+    at = sentence.index("增长6.5%")
+    evidence = Evidence("doc", 0, sentence, "", 2023, "plan", 1.0)
+    rule = Span("doc", at, at + 8, "增长6.5%左右", "percentage", 0.7, evidence, sentence, {"clause": 0.5})
+    pieces = StubReader("6.5%左右").read("q", [Window("doc", 0, sentence)])
+    options, _ = gather(analyse("2023年地区生产总值增长多少"), [rule], None, 0.9, 0.0, pieces, _facts())
+    merged = [o for o in options if o.text == "6.5%左右"]
+    assert len(merged) == 1 and merged[0].rule is not None and merged[0].features["agree_top"] == 1.0
+    assert not any(o.text.startswith("增长") for o in options)
+
+
 def test_a_candidate_from_another_year_than_the_one_asked_is_dropped():
     asked = analyse("2023年历下增加多少学位")
     at = SENTENCE.index("10处")
@@ -80,6 +94,24 @@ def test_the_most_probable_outcome_is_chosen_and_no_answer_is_an_outcome():
     assert sum(trusting_the_reader.probabilities) + trusting_the_reader.null_probability == pytest.approx(1.0)
     doubting_everything = _ranker({"d_top": 1.0, "r_top": 1.0}, 6.0).decide(options, question)
     assert doubting_everything.chosen is None and doubting_everything.best is not None
+
+
+def test_probability_spread_over_spans_of_one_figure_counts_for_answering_it():
+    # 6%, 6.5% and 6%－6.5% share one figure: each alone is less probable than no answer, together more
+    text = "国内生产总值增长6%－6.5%"
+    at = text.index("6%")
+    options = [Option("doc", at, at + 7, "6%－6.5%", features={"x": 1.0}), Option("doc", at, at + 2, "6%", features={"x": 0.8}),
+               Option("doc", at + 3, at + 7, "6.5%", features={"x": 0.6}), Option("other", at, at + 2, "6%", features={"x": 0.0})]
+    pooled = replace(_ranker({"x": 1.0}, 1.5), pooled=True)
+    decision = pooled.decide(options, {"bias": 1.0})
+    p = decision.probabilities
+    assert max(p) < decision.null_probability < p[0] + p[1] + p[2]
+    assert decision.chosen == 0 and overlapping_mass(np.array(p), 0, [(o.doc_id, o.start, o.end) for o in options]) == pytest.approx(p[0] + p[1] + p[2])
+    # a ranker fitted to weigh the best option alone (saved without ``pooled``) abstains, as it was calibrated to
+    assert _ranker({"x": 1.0}, 1.5).decide(options, {"bias": 1.0}).chosen is None
+    # the same figure in another report is another answer: it does not add to this one
+    alone = pooled.decide([options[0], options[3]], {"bias": 1.0})
+    assert alone.chosen is None and alone.best == 0
 
 
 def test_with_no_candidate_at_all_the_outcome_is_no_answer():

@@ -2,7 +2,6 @@
 says what the reports state (and what else they state nearby), and the note when other districts' reports compete."""
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Sequence
 
@@ -17,24 +16,11 @@ from qa.models.reader import DECODING, WindowLogits
 from qa.rules.types import Evidence, Span
 from qa.rules.question import Question
 from qa.rules.signals import Reason
-from qa.rules.spans import split_clauses
+from qa.rules.spans import bare_figure, split_clauses
 from qa.schema import Candidate, Citation, Result
 
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
-
-
-# a growth figure is the figure: 增长5.1%左右 answers 增速是多少 as 5.1%左右 (a fall keeps its verb: 下降11.7%)
-_GROWTH_FIGURE = re.compile(r"增长(?=[约近超逾]?\d[\d.]*%)")
-
-
-def bare_figure(span: Span) -> Span:
-    """The span without a leading 增长 before a percentage: the shortest span that answers."""
-    m = _GROWTH_FIGURE.match(span.text)
-    if m is None:
-        return span
-    cut = m.end()
-    return replace(span, start=span.start + cut, text=span.text[cut:])
 
 
 def analysis_of(asked: Question) -> dict:

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from qa.rules.types import Span
 from qa.rules.question import Question
+from qa.rules.spans import bare_figure
 from qa.rules.signals import RANKED_REASONS, SPAN_SIGNALS, feature_value
 from qa.models.reader import DECODING, ReaderSpan, WindowLogits, span_score
 
@@ -116,12 +117,12 @@ def gather(
     facts: Callable[[str, int, int], SentenceFacts],
     turn: TurnContext = ALONE,
 ) -> tuple[list[Option], dict[str, float]]:
-    """The candidates (rules' first ``RULE_CANDIDATES`` distinct offsets, the reader's ``DECODING.proposals``
+    """The candidates (rules' first ``RULE_CANDIDATES`` distinct offsets, bare of a growth verb, the reader's ``DECODING.proposals``
     best spans) with their features, and the question's features. ``facts(doc_id, start, end)`` describes the sentence
     a span stands in. A candidate from another year than the one asked, or a plan where an outcome is asked, is
     dropped. ``turn`` says how the question follows the conversation before it (``turn_features``)."""
     rules: list[Span] = []
-    for span in rule_spans:
+    for span in map(bare_figure, rule_spans):
         if all((s.doc_id, s.start, s.end) != (span.doc_id, span.start, span.end) for s in rules):
             rules.append(span)
         if len(rules) == RULE_CANDIDATES:

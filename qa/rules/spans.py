@@ -6,9 +6,11 @@ the extractor's business, not theirs. Offsets are within the text given.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable
 
 from qa.rules.lexicon import TITLES, UNITS
+from qa.rules.types import Span
 
 _PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
 _NUMBER = re.compile(
@@ -47,6 +49,20 @@ NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "nw", "s", "eng", "j",
 _LEAD_FLAGS = ("v", "p", "d", "c", "u", "r", "f", "ad", "k")
 _END_FLAGS = ("v", "p", "u", "d", "c", "m", "q", "f")
 _BREAK_FLAGS = ("u", "p", "c", "d", "r", "y", "e")
+
+
+# a growth figure is the figure: 增长5.1%左右 answers 增速是多少 as 5.1%左右 (a fall keeps its verb: 下降11.7%)
+_GROWTH_FIGURE = re.compile(r"增长(?=[约近超逾]?\d[\d.]*%)")
+
+
+def bare_figure(span: Span) -> Span:
+    """The span without a leading 增长 before a percentage: the shortest span that answers, and the one the
+    reader proposes, so that the two name one candidate."""
+    m = _GROWTH_FIGURE.match(span.text)
+    if m is None:
+        return span
+    cut = m.end()
+    return replace(span, start=span.start + cut, text=span.text[cut:])
 
 
 def split_clauses(text: str) -> list[tuple[int, int]]:
