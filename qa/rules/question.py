@@ -19,9 +19,9 @@ MAX_HISTORY = 20
 
 # 历下区长 is 历下's 区长: the 区 of 区长/区委/区政府 stays with the office
 _DISTRICT = re.compile(r"(历下|市中|槐荫|天桥|历城|长清|章丘|济阳|莱芜|钢城|平阴|商河)(?:区(?!长|委|政府|人大)|县)?|高新区|起步区")
-# A district-like name at the start of a question ("朝阳区…", "青岛市南区…") that the reports never mention.
+# A district-like name at the start of a question ("朝阳区…", "青岛市南区…") that the reports never mention: one
+# the gazetteer lists (省会城市, 示范区 are nouns).
 _OTHER_PLACE = re.compile(r"^(?:请问)?(?:[\u4e00-\u9fff]{2}市)?([\u4e00-\u9fff]{2,3}(?:区|县|市))")
-_NOT_A_PLACE = re.compile(r"园|试验|商务|片|功能|自贸|城区|社区|景区|街区|校区|园区|新区|开发区|全区|本区|该区|全市|本市")
 
 
 _PLAN = re.compile(r"计划|打算|将要|将会|预计|目标|力争|要[^求素]|准备|拟|明年|今年|新的一年|规划")
@@ -175,7 +175,7 @@ def find_district(text: str, known: Districts = NO_DISTRICTS) -> tuple[str | Non
         name = jinan.group(0)
         return DISTRICT_NAMES.get(name, DISTRICT_NAMES.get(name[:2], name)), jinan.span()
     m = _OTHER_PLACE.match(text)
-    if m and not _NOT_A_PLACE.search(m.group(1)):
+    if m and gazetteer().level(m.group(1)) in ("city", "county"):  # 朝阳区 is a place; 省会城市, 示范区 are not
         return m.group(1), m.span(1)
     return None, None
 
