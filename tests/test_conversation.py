@@ -91,6 +91,13 @@ def test_a_noun_like_a_place_name_is_a_part_of_the_question():
     assert (reading.kind, reading.resolved) == ("ellipsis", "1992年新开放了几个省会城市")
 
 
+def test_a_pronoun_with_a_classifier_or_the_subjects_head_does_not_repeat_it():
+    bonds = Turn("湖南去年发行了多少政府债券", "1969.9亿元")
+    assert read("这笔债券起什么作用", bonds).resolved == "湖南去年发行了政府债券起什么作用"
+    projects = Turn("驻马店去年实施了多少个中国药谷三个一批项目", "94个")
+    assert read("这些项目总投资多少钱", projects).resolved == "驻马店去年实施了中国药谷三个一批项目总投资多少钱"
+
+
 def test_a_measured_thing_named_in_a_follow_up_drops_the_count_of_the_last():
     mines = Turn("贵州今年计划再新建多少座智能化煤矿")
     assert read("原煤产量呢", mines).resolved == "贵州今年原煤产量多少"
@@ -104,6 +111,12 @@ def test_an_ordinal_or_a_choice_reads_the_list_just_answered():
     assert read("最后一个呢", listed).resolved == "2019年三大攻坚战中第三个是什么"  # 最后 is the list's length
     choice = read("其中哪一个跟环境有关？", listed)
     assert (choice.kind, choice.resolved, choice.anchor) == ("choice", "2019年三大攻坚战中哪一个跟环境有关", listed)
+    which = read("哪个跟环境有关", listed)
+    assert (which.kind, which.resolved) == ("choice", "2019年三大攻坚战中哪个跟环境有关")
+    # after an item was picked, the chat is still about the list: 这些 is its subject, a new part asks its question
+    picked = Turn("第三个是什么", "污染防治", "national-2019", 24, 28)
+    assert read("这些攻坚战由谁牵头", listed, picked).resolved == "2019年三大攻坚战由谁牵头"
+    assert read("它进展如何", listed, picked).resolved == "2019年污染防治进展如何"
     # no list was answered: an ordinal asks the reports, not the last answer
     assert read("第二个是什么", Turn("2019年三大攻坚战是什么")).kind != "ordinal"
 
@@ -121,6 +134,9 @@ def test_ordinals_in_other_words_and_after_an_item_was_picked():
     # of a list of figures, 是多少 asks the item itself; a question about a named item names it
     figures = Turn("重庆高新技术企业、科技型企业分别增到了多少家", "8837家、69820家、310家", "prov-2025-chongqing", 50, 65)
     assert read("中间那个是多少", figures).item == ("prov-2025-chongqing", 56, 62)
+    halves = Turn("高阳县2017年城乡居民人均可支配收入分别是多少", "2.57万元和1.68万元", "county-gaoyang-2018", 10, 23)
+    assert read("后面那个农村的是多少", halves).item == ("county-gaoyang-2018", 17, 23)  # the words name the item
+    assert read("第二个增长了多少", halves).item is None  # another figure of it
     assert read("最后一个是", listed).resolved == "1983年试办经济特区的几个地区中第四个是什么"  # not 第四个是是什么
     about = read("第二个是在哪个城市办的", Turn("2018年成功举办了哪些重大主场外交活动", "博鳌亚洲论坛年会、上合组织青岛峰会", "national-2019", 5, 22))
     assert (about.kind, about.resolved, about.item) == ("ordinal", "2018年上合组织青岛峰会是在哪个城市办", None)

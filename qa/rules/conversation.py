@@ -33,6 +33,8 @@ _ASKING = re.compile(
     r"预计|力争|目标是)了?)*(?:多少|几|什么|哪|谁|怎样|如何|怎么|啥|多大|多高|多长|有没有|是否)"
     r"(?:个|项|条|家|所|处|座|位|种|类|大|些|年|届|次|天|人|户|名|亿元|万元|元|%)?"
 )
+# words that ask another figure of a thing than the one given: its change, share or rank
+_CHANGE = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降低|减少|比重|占|比例|排|位次|同比|比上年|高出|低于|多了|少了")
 _COUNTED = re.compile(r"(?:多少|几)(?:个|项|条|家|所|处|座|位|种|类|大|些|届|次|天|人|户|名)$")
 _TRAILING = re.compile(r"(?:呢|吗|吧|啊|了|的|是)+$")
 # the words of a measure rather than a subject: a change, a share, a total, a target, the asking words
@@ -55,6 +57,8 @@ _SAME_YEAR = re.compile(r"这一年|那一年|这年|那年|当年|同年|该年
 _COMPARED_YEAR = re.compile(r"(?:比|较|相比|同比|比上|低于|高于)$")
 _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
 _COMPARED_AFTER = re.compile(r"(?:排|第[一二三四五六七八九十\d]+位|平均水平|前列|首位|领先)")
+_PLURAL = ("它们", "这些", "那些", "上述")
+_CLASSIFIER = re.compile(r"^(?:几|[一二三四五六七八九十\d]+)?(?:个|项|笔|些|条|种|家|所|处|座|位|批|场|类|大)")
 _PRONOUN = re.compile(r"^(?:它们|它|其|该|这个|那个|这项|那项|这些|那些|上述|上面|此项?|这一|这)")
 _ORDINAL = re.compile(
     r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|种|类|大|位)?|倒数第([一二三四五六七八九十])[个项条]?|"
@@ -62,6 +66,7 @@ _ORDINAL = re.compile(
     r"头一[个项条]|前面那?[个项条]|前一[个项条]|前者|中间那?[个项条]?"
 )
 _CHOICE = re.compile(r"^(?:其中|这些中|这几[个项条]中|里面|当中|以上)")
+_WHICH = re.compile(r"^哪一?[个项家种条位所座]")
 _PUNCT = re.compile(r"[？?！!。，,、；;：:\s]")
 _ITEM_SPLIT = re.compile(r"[、，,；;]|以及|和|及|与")
 _NUMERIC = re.compile(r"\d")
@@ -163,8 +168,11 @@ class Frame:
                 return (question[: best[1]] + head + question[best[2] :]).rstrip("？?！!。")
         return None
 
-    def antecedent(self) -> str:
-        """What ``它`` or ``这个`` stands for: the last answer when it named something, else the subject."""
+    def antecedent(self, plural: bool = False) -> str:
+        """What ``它`` or ``这个`` stands for: the last answer when it named something, else the subject; what
+        ``这些`` stands for: the subject of the list answered (or picked from), else the subject."""
+        if plural:
+            return (self.list_frame() or self).subject
         answer = (self.turn.answer or "").strip()
         if answer and not _NUMERIC.search(answer) and len(answer) <= 30 and not self.items():
             return answer
@@ -203,6 +211,7 @@ of the list just answered (第二个是什么) also has that item's place, which
     kind: str
     anchor: Turn | None = None
     item: tuple[str, int, int] | None = None  # an ordinal's item of the last answer: report, start, end
+    picked: bool = False  # an ordinal asking for the item itself: the chat is still about the list's question
 
 
 def is_follow_up(text: str) -> bool:
@@ -218,6 +227,15 @@ def _without(text: str, *spans: tuple[int, int] | None) -> str:
     return text
 
 
+def _after_pronoun(rest: str, meant: str) -> str:
+    """What follows a pronoun once it is replaced by ``meant``: without the words that repeat the end of ``meant``
+    (这些项目 after 三个一批项目, 这笔债券 after 政府债券)."""
+    for k in range(min(len(rest), len(meant), 6), 1, -1):
+        if meant.endswith(rest[:k]):
+            return rest[k:]
+    return rest
+
+
 def _measure_only(text: str, *, strict: bool = False) -> bool:
     """Whether the words left are all words of a measure or of asking (``增长了多少``, ``占全省比重``): no subject
     (a word in Latin letters, GDP or PM2.5, is one). One character left may be a subject's (学 of 学位) unless
@@ -227,10 +245,10 @@ def _measure_only(text: str, *, strict: bool = False) -> bool:
 
 def _measure_words_left(text: str, figures: bool = False) -> bool:
     """Whether an ordinal turn asks more than the item (第二个增长了多少 asks a figure of it, 第二个是什么 the item;
-    of a list of figures, 中间那个是多少 asks the item too)."""
+    of a list of figures, 中间那个是多少 and 后面那个农村的是多少 ask the item too)."""
+    if figures:  # 后面那个农村的是多少: the words left name the item; 第二个增长了多少 asks another figure of it
+        return _CHANGE.search(text) is not None
     text = re.sub(r"是|什么|啥|哪个|哪一?[个项条]|哪|叫|呢|的|那?[个项条]", "", text)
-    if figures:
-        text = re.sub(r"多少|几|为|有", "", text)
     return bool(re.sub(r"[^\u4e00-\u9fff]", "", text))
 
 
@@ -305,7 +323,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
                 asked = before + f"第{'一二三四五六七八九十'[n - 1] if n <= 10 else n}个" + after.removesuffix("是")
                 asked += "" if _ASKS.search(asked) else "是什么"
                 return Reading(question, listed.lead(place_text, year) + listed.subject + "中" + asked, "ordinal", anchor,
-                               listed.item_place(n) if bare else None)
+                               listed.item_place(n) if bare else None, bare)
             # 第二个是在哪个城市办的: a question about the item the ordinal names
             return Reading(question, listed.lead(place_text, year) + before + items[n - 1] + after, "ordinal", anchor)
     if is_follow_up(question) and not _ASKS.search(core):
@@ -329,9 +347,14 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
     choice = _CHOICE.match(core)
     if choice and anchor is not None:
         return Reading(question, lead + frame.subject + "中" + core[choice.end() :], "choice", anchor)
+    if listed is not None and anchor is not None and _WHICH.match(core):  # 哪个跟医疗最相关 after a list: one of it
+        return Reading(question, listed.lead(place_text, year) + listed.subject + "中" + core, "choice", anchor)
     pronoun = _PRONOUN.match(core)
     if pronoun and anchor is not None:
-        return Reading(question, lead + frame.antecedent() + core[pronoun.end() :], "pronoun", anchor)
+        meant = frame.antecedent(plural=pronoun.group(0) in _PLURAL)
+        rest = core[pronoun.end() :]
+        rest = _CLASSIFIER.sub("", rest, count=1) if pronoun.group(0) == "这" else rest  # 这笔, 这几场
+        return Reading(question, lead + meant + _after_pronoun(rest, meant), "pronoun", anchor)
     if (_measure_only(core, strict=not same_place) or _PREDICATE_START.match(core)) and _ASKS.search(core):
         # 增长了多少, 今年的目标是多少; in another place (山西定的多少, 福建增长多少), the same subject there
         return Reading(question, lead + frame.subject + core, "measure" if same_place else "place", anchor)
@@ -348,5 +371,7 @@ def read_conversation(question: str, history: Sequence[Turn], districts: Distric
     for turn in history:
         reading = read_turn(turn.question, frame, districts)
         listed = frame.list_frame() if frame is not None and reading.kind == "ordinal" else None
-        frame = Frame.of(reading.resolved, turn, districts, listed)
+        # 第三个是什么 answered 汕头: the chat is still about the list's question, now with that item as its answer
+        understood = listed.question if listed is not None and reading.picked else reading.resolved
+        frame = Frame.of(understood, turn, districts, listed)
     return read_turn(question, frame, districts)
