@@ -29,6 +29,12 @@ def test_units_mined_from_the_reports_and_the_trillion():
     assert found == ["1.09万亿斤", "0.2个百分点", "78.3岁", "6437万千瓦", "8700万人次", "11.67万亿元"]
 
 
+def test_a_unit_counted_per_something_keeps_what_it_is_per():
+    text = "PM2.5平均浓度30.5微克/立方米，月最低工资2000元/月，产能300万吨/年，电价0.35元/千瓦时以下，2023/2024年度"
+    found = _texts(text, find_number_spans(text))
+    assert found == ["30.5微克/立方米", "2000元/月", "300万吨/年", "0.35元/千瓦时"]
+
+
 def test_figures_one_after_another_are_one_list():
     from qa.rules.spans import find_figure_lists
 

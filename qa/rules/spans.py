@@ -13,9 +13,11 @@ from qa.rules.lexicon import TITLES, UNITS
 from qa.rules.types import Span
 
 _PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
+# what a unit is counted per: 微克/立方米, 元/月, 万吨/日, 分/千瓦时
+_PER = r"(?:立方米|平方米|千瓦时|小时|月|日|天|年|人|秒|吨|t)"
 _NUMBER = re.compile(
     rf"(?P<pre>{_PRE})(?P<num>(?:\d+×)?\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万亿|万|亿|千)?(?P<post2>余|多)?"
-    rf"(?P<unit>{UNITS})?(?P<tail>以上|左右)?"
+    rf"(?P<unit>{UNITS})?(?P<per>/{_PER})?(?P<tail>以上|左右)?"
 )
 CN_NUMERAL = r"(?:[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)"
 CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千万亿]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|种|条|批|届|次|名|座|链)")
