@@ -78,3 +78,16 @@ def test_a_cue_of_its_own_speaks_for_the_figures_after_it(tmp_path):
     periods = _periods(load_corpus(tmp_path)[0])
     assert next(v for t, v in periods.items() if "32193.15亿元" in t) == (2024, "result")
     assert next(v for t, v in periods.items() if "5万人" in t) == (2025, "plan")
+
+
+def test_a_sentence_opening_with_a_relative_year_speaks_for_it_whatever_years_it_names_after(tmp_path):
+    # 过去一年里…把1984年末至1985年…调整过来 reviews 1986; the figures after it follow; 过去年度 is no 去年
+    (tmp_path / "national-1987.txt").write_text(
+        "各位代表：\n1986年是开始执行第七个五年计划的一年。\n在经济领域，过去一年里取得的最重要的成绩，就是把1984年末至1985年一度出现的"
+        "经济过热现象初步调整过来。全国社会总产值达到18774亿元。\n今年要启动攻坚计划，到1990年基本普及九年义务教育。\n"
+        "鉴于过去年度计划制定得比较晚，国务院确定提前制定1988年国民经济计划。\n", encoding="utf-8")
+    (tmp_path / "national-1987.json").write_text('{"district": "全国", "year": 1987, "review_year": 1986}', encoding="utf-8")
+    periods = _periods(load_corpus(tmp_path)[0])
+    assert next(v for t, v in periods.items() if "18774亿元" in t) == (1986, "result")
+    assert next(v for t, v in periods.items() if "攻坚计划" in t) == (1987, "plan")
+    assert next(v for t, v in periods.items() if "过去年度" in t) == (1988, "plan")

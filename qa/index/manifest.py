@@ -18,8 +18,9 @@ from qa.ingest.corpus import corpus_hash
 # 5: sentence vectors as float16; 6: a sentence may speak for a year of the last century (19xx年); 7: a base year
 # (比2020年, 在1992年…的基础上) is not the year a sentence speaks for, 主要/重要 are no plan, years in words are
 # years, and 今年/去年 set the context only where a sentence opens with them; 8: a cue of a sentence's own (要, 预期,
-# 已经) speaks for the figures after it, not for those before it
-FORMAT_VERSION = 8
+# 已经) speaks for the figures after it, not for those before it; 9: a sentence opening with 今年/去年 speaks for
+# that year whatever years it names after (过去一年里…把1984年末至1985年…调整过来), 过去年度 is no 去年
+FORMAT_VERSION = 9
 
 
 @dataclass(frozen=True)

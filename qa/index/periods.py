@@ -1,7 +1,8 @@
 """Decide which year each sentence speaks for and whether it states a plan or a result.
 
 A report announces its own year's plans and reviews the year before, often in one text. Cues, strongest first:
-an explicit ``19xx年`` or ``20xx年`` (earlier than the report's year is a result, else a plan); relative words (``今年``,
+a relative word opening a sentence before any year it names (``过去一年里…把1984年末至1985年…``); an explicit
+``19xx年`` or ``20xx年`` (earlier than the report's year is a result, else a plan); relative words (``今年``,
 ``新的一年`` plan the report's year; ``去年``, ``过去一年``, ``回望`` review the year before). Both set the context that
 following sentences inherit, across paragraphs and headings, because reviews and plans run in long blocks.
 Weaker cues (``将``, ``计划``, ``力争`` for a plan; ``已经``, ``累计``, ``荣获`` for a result) mark only their own
@@ -18,7 +19,7 @@ from qa.schema import Document, Sentence
 # 2024年, and the years old reports print in words (一九九○年, 二○○三年)
 _EXPLICIT_YEAR = re.compile(r"((?:19[4-9]|20\d)\d|一九[四五六七八九][〇○零一二三四五六七八九]|二[〇○零][〇○零一二][〇○零一二三四五六七八九])年")
 _PLAN_CONTEXT = re.compile(r"今年|新的一年|展望|明年")
-_RESULT_CONTEXT = re.compile(r"去年|过去的?一年|一年来|回望|回顾")
+_RESULT_CONTEXT = re.compile(r"(?<!过)去年|过去的?一年|一年来|回望|回顾")  # not 过去年度
 # a relative year sets the context only where a sentence opens with it (今年，…; 一年来，…); further in (为今年…创造了
 #条件, 比去年增长) it marks its own sentence
 _OPENING = 8
@@ -37,6 +38,9 @@ def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] 
     plan = (doc.year, "plan")
     result = (doc.review_year, "result")
     explicit = _spoken_year(text)
+    opening = _opening_cue(text) if doc.year is not None else None
+    if opening is not None:  # 过去一年里…，就是把1984年末至1985年…调整过来: the year reviewed, a past described in it
+        return (plan if opening is _PLAN_CONTEXT else result), None
     if explicit is not None:
         year = explicit
         stance = "result" if doc.year is not None and year < doc.year else "plan"
@@ -60,6 +64,16 @@ def classify_sentence(text: str, doc: Document) -> tuple[tuple[int | None, str] 
     if result_cue:
         return None, result
     return None, None
+
+
+def _opening_cue(text: str) -> re.Pattern | None:
+    """The relative cue a sentence opens with (within ``_OPENING`` characters) when it comes before any year the
+    sentence names: that sentence speaks for the report's year or the one reviewed, whatever years it goes on to
+    name."""
+    first_year = _EXPLICIT_YEAR.search(text)
+    cues = [(m.start(), p) for p in (_PLAN_CONTEXT, _RESULT_CONTEXT) if (m := p.search(text, 0, _OPENING + 4))]
+    cues = [(at, p) for at, p in cues if at <= _OPENING and (first_year is None or at < first_year.start())]
+    return min(cues, key=lambda c: c[0])[1] if cues and first_year is not None else None
 
 
 def _spoken_year(text: str) -> int | None:
