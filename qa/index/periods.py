@@ -71,9 +71,11 @@ def _opening_cue(text: str) -> re.Pattern | None:
     sentence names: that sentence speaks for the report's year or the one reviewed, whatever years it goes on to
     name."""
     first_year = _EXPLICIT_YEAR.search(text)
+    if first_year is None:
+        return None
     cues = [(m.start(), p) for p in (_PLAN_CONTEXT, _RESULT_CONTEXT) if (m := p.search(text, 0, _OPENING + 4))]
-    cues = [(at, p) for at, p in cues if at <= _OPENING and (first_year is None or at < first_year.start())]
-    return min(cues, key=lambda c: c[0])[1] if cues and first_year is not None else None
+    cues = [(at, p) for at, p in cues if at <= _OPENING and at < first_year.start()]
+    return min(cues, key=lambda c: c[0])[1] if cues else None
 
 
 def _spoken_year(text: str) -> int | None:

@@ -117,10 +117,11 @@ def gather(
     facts: Callable[[str, int, int], SentenceFacts],
     turn: TurnContext = ALONE,
 ) -> tuple[list[Option], dict[str, float]]:
-    """The candidates (rules' first ``RULE_CANDIDATES`` distinct offsets, bare of a growth verb, the reader's ``DECODING.proposals``
-    best spans) with their features, and the question's features. ``facts(doc_id, start, end)`` describes the sentence
-    a span stands in. A candidate from another year than the one asked, or a plan where an outcome is asked, is
-    dropped. ``turn`` says how the question follows the conversation before it (``turn_features``)."""
+    """The candidates (rules' first ``RULE_CANDIDATES`` distinct offsets, bare of a growth verb, and the reader's
+    ``DECODING.proposals`` best spans) with their features, and the question's features. ``facts(doc_id, start,
+    end)`` describes the sentence a span stands in. A candidate from another year than the one asked, or a plan where
+    an outcome is asked, is dropped. ``turn`` says how the question follows the conversation before it
+    (``turn_features``)."""
     rules: list[Span] = []
     for span in map(bare_figure, rule_spans):
         if all((s.doc_id, s.start, s.end) != (span.doc_id, span.start, span.end) for s in rules):

@@ -3,9 +3,9 @@
 Each candidate's utility is a weighted sum of its features; "no answer" has a utility of its own from the
 question's features. A softmax over them gives the probability that each is the right outcome, and the best one
 is the decision (counting with it the candidates that overlap it: one figure cut several ways): abstaining is one
-of the outcomes, not a separate threshold. The chosen answer's probability is
-then mapped through an isotonic calibration fitted on cross-validated predictions, so that a confidence of 0.9 is
-right about nine times in ten. Inference is numpy over literal inputs; fitting uses scipy.
+of the outcomes, not a separate threshold. The chosen answer's probability is then mapped through an isotonic
+calibration fitted on cross-validated predictions, so that a confidence of 0.9 is right about nine times in ten.
+Inference is numpy over literal inputs; fitting uses scipy.
 """
 from __future__ import annotations
 
