@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from qa.rules.lexicon import CN_DIGITS, UNITS
+from qa.rules.asking import GROWTH_Q
+from qa.rules.lexicon import CLASSIFIERS, CN_DIGITS, SHARE, UNITS
 from qa.ingest.gazetteer import NATIONAL
 from qa.rules.question import NO_DISTRICTS, Districts, find_district
 from qa.rules.years import find_report_year, find_year
@@ -33,9 +34,12 @@ _ASKING = re.compile(
     r"预计|力争|目标是)了?)*(?:多少|几|什么|哪|谁|怎样|如何|怎么|啥|多大|多高|多长|有没有|是否)"
     r"(?:个|项|条|家|所|处|座|位|种|类|大|些|年|届|次|天|人|户|名|亿元|万元|元|%)?"
 )
-# words that ask another figure of a thing than the one given: its change, share or rank
-_CHANGE = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降低|减少|比重|占|比例|排|位次|同比|比上年|高出|低于|多了|少了")
-_COUNTED = re.compile(r"(?:多少|几)(?:个|项|条|家|所|处|座|位|种|类|大|些|届|次|天|人|户|名)$")
+# words that ask another figure of a thing than the one given: its change (the questions' words of change), share
+# or rank
+_CHANGE = re.compile(rf"{GROWTH_Q.pattern}|{SHARE.pattern}|比例|排|位次|同比|比上年|高出|低于|多了|少了")
+# the words that count things (the lexicon's, and those a follow-up points with: 这笔, 这些, 哪种)
+_COUNT_WORD = "|".join(sorted(CLASSIFIERS | {"笔", "些", "种", "届"}, key=len, reverse=True))
+_COUNTED = re.compile(rf"(?:多少|几)(?:{_COUNT_WORD})$")
 _TRAILING = re.compile(r"(?:呢|吗|吧|啊|了|的|是)+$")
 # the words of a measure rather than a subject: a change, a share, a total, a target, the asking words
 _MEASURE_WORD = re.compile(
@@ -58,7 +62,7 @@ _COMPARED_YEAR = re.compile(r"(?:比|较|相比|同比|比上|低于|高于)$")
 _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
 _COMPARED_AFTER = re.compile(r"(?:排|第[一二三四五六七八九十\d]+位|平均水平|前列|首位|领先)")
 _PLURAL = ("它们", "这些", "那些", "上述")
-_CLASSIFIER = re.compile(r"^(?:几|[一二三四五六七八九十\d]+)?(?:个|项|笔|些|条|种|家|所|处|座|位|批|场|类|大)")
+_CLASSIFIER = re.compile(rf"^(?:几|[一二三四五六七八九十\d]+)?(?:{_COUNT_WORD})")
 _PRONOUN = re.compile(r"^(?:它们|它|其|该|这个|那个|这项|那项|这些|那些|上述|上面|此项?|这一|这)")
 _ORDINAL = re.compile(
     r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|种|类|大|位)?|倒数第([一二三四五六七八九十])[个项条]?|"
@@ -66,7 +70,7 @@ _ORDINAL = re.compile(
     r"头一[个项条]|前面那?[个项条]|前一[个项条]|前者|中间那?[个项条]?"
 )
 _CHOICE = re.compile(r"^(?:其中|这些中|这几[个项条]中|里面|当中|以上)")
-_WHICH = re.compile(r"^哪一?[个项家种条位所座]")
+_WHICH = re.compile(rf"^哪一?(?:{_COUNT_WORD})")
 _PUNCT = re.compile(r"[？?！!。，,、；;：:\s]")
 _ITEM_SPLIT = re.compile(r"[、，,；;]|以及|和|及|与")
 _NUMERIC = re.compile(r"\d")
