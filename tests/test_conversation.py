@@ -56,6 +56,25 @@ def test_a_new_measure_keeps_the_subject_and_the_last_answer_as_evidence():
     assert read("占全省比重呢？", first).resolved == "驻马店2024年地区生产总值占全省比重是多少"
 
 
+def test_after_a_new_measure_the_subject_stays_the_subject():
+    # 这在世界上排第几 asked a rank of the subject; the next measure is of that subject, not of its rank
+    history = [Turn("2013年报告说过去五年国内生产总值增加到了多少", "51.9万亿元"), Turn("这在世界上排第几", "第二位")]
+    assert read("五年年均增长多少", *history).resolved == "2013年报告说过去五年国内生产总值五年年均增长多少"
+    history = [Turn("湖南去年新能源汽车产量多少辆", "168.4万辆"), Turn("比上年增长了多少", "94.5%")]
+    assert read("占全国比重呢", *history).resolved == "湖南去年新能源汽车产量占全国比重是多少"
+
+
+def test_a_word_in_latin_letters_is_a_subject_not_a_measure():
+    reading = read("PM10呢", Turn("驻马店2023年PM2.5平均浓度降到了多少", "43微克/立方米"))
+    assert (reading.resolved, reading.kind) == ("驻马店2023年PM10浓度降到了多少", "ellipsis")
+
+
+def test_another_item_of_the_list_after_a_question_about_one_asks_the_same_of_it():
+    history = [Turn("湖南哪两个机场旅客吞吐量创了历史新高", "长沙、张家界机场"), Turn("第一个吞吐量多少", "2790.6万人次")]
+    assert read("第一个吞吐量多少", history[0]).resolved == "湖南长沙吞吐量多少"
+    assert read("张家界呢", *history).resolved == "湖南张家界吞吐量多少"
+
+
 def test_a_new_subject_replaces_the_old_and_keeps_the_asking_part():
     assert read("那工业总产值呢？", "1981年计划农业总产值增长多少？").resolved == "1981年计划工业总产值增长多少"
     assert read("那水利呢？", "江苏2025年交通领域投资计划达到多少？").resolved == "江苏2025年水利投资计划达到多少"

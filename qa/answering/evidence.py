@@ -112,6 +112,8 @@ class EvidenceReader:
             stance=sentence.stance,
             similarity=float(self.view.index.sentence_vectors[i] @ query_vector),
             coverage=sum(w for t, w in weights.items() if t in near) / total if total else 0.0,
+            text=doc.text[sentence.start : sentence.end],
+            start=sentence.start,
         )
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from qa.rules.types import Span
 from qa.rules.question import Question
+from qa.rules.respectively import another_items_figure
 from qa.rules.spans import bare_figure
 from qa.rules.signals import RANKED_REASONS, SPAN_SIGNALS, feature_value
 from qa.models.reader import DECODING, ReaderSpan, WindowLogits, span_score
@@ -33,6 +34,8 @@ class SentenceFacts:
     stance: str | None
     similarity: float  # cosine with the question's embedding
     coverage: float  # the share of the question's key-term weight in the sentence and the context before it
+    text: str = ""  # the sentence as printed
+    start: int = 0  # where it starts in its report
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,9 @@ def gather(
 ) -> tuple[list[Option], dict[str, float]]:
     """The candidates (rules' first ``RULE_CANDIDATES`` distinct offsets, bare of a growth verb, and the reader's
     ``DECODING.proposals`` best spans) with their features, and the question's features. ``facts(doc_id, start,
-    end)`` describes the sentence a span stands in. A candidate from another year than the one asked, or a plan where
-    an outcome is asked, is dropped. ``turn`` says how the question follows the conversation before it
-    (``turn_features``)."""
+    end)`` describes the sentence a span stands in. A candidate from another year than the one asked, a plan where
+    an outcome is asked, or another item's figure where one item of a 分别 is asked (``respectively``) is dropped.
+    ``turn`` says how the question follows the conversation before it (``turn_features``)."""
     rules: list[Span] = []
     for span in map(bare_figure, rule_spans):
         if all((s.doc_id, s.start, s.end) != (span.doc_id, span.start, span.end) for s in rules):
@@ -149,6 +152,8 @@ def gather(
             continue
         if asked.actual and sentence.stance == "plan":
             continue
+        if another_items_figure(asked.text, sentence.text, option.start - sentence.start, option.end - sentence.start):
+            continue  # 58亿元 of 中集华骏、蓝天集团分别达到69亿元、58亿元 is not 中集华骏's
         kept.append((key, option, sentence))
     # with no year asked, a figure of the newest year covering the topic is what is meant
     latest = max((s.year for _, _, s in kept if s.year), default=None) if asked.year is None else None

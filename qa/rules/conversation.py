@@ -12,7 +12,7 @@ that place's or year's reports alone, or not at all.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from qa.rules.asking import GROWTH_Q
@@ -30,9 +30,9 @@ _LEAD = re.compile(r"^(?:那么?|那|还有|再问一下|另外|换成|如果是
 _ASKS = re.compile(r"多少|几|什么|哪|谁|是否|有没有|吗|如何|怎么|怎样|啥|多大|多高|多长")
 # the asking words of a question: a verb of measure, the question word and its measure word (增长了多少, 是哪几个)
 _ASKING = re.compile(
-    r"(?:(?:是|有|为|达到?|增长|增加|提高|提升|下降|减少|完成|实现|占|突破|超过|累计|共计?|一共|总共|分别|要|将|计划|"
-    r"预计|力争|目标是)了?)*(?:多少|几|什么|哪|谁|怎样|如何|怎么|啥|多大|多高|多长|有没有|是否)"
-    r"(?:个|项|条|家|所|处|座|位|种|类|大|些|年|届|次|天|人|户|名|亿元|万元|元|%)?"
+    r"(?:(?:是|有|为|达到?|(?:增长|增加|提高|提升|下降|降低|减少|降|升)到?|完成|实现|占|突破|超过|累计|共计?|一共|总共|"
+    r"分别|要|将|计划|预计|力争|目标是)了?)*(?:多少|几|什么|哪|谁|怎样|如何|怎么|啥|多大|多高|多长|有没有|是否)"
+    rf"(?:{UNITS}|{'|'.join(CLASSIFIERS)}|些|年|届)?"
 )
 # words that ask another figure of a thing than the one given: its change (the questions' words of change), share
 # or rank
@@ -42,12 +42,14 @@ _COUNT_WORD = "|".join(sorted(CLASSIFIERS | {"笔", "些", "种", "届"}, key=le
 _COUNTED = re.compile(rf"(?:多少|几)(?:{_COUNT_WORD})$")
 _TRAILING = re.compile(r"(?:呢|吗|吧|啊|了|的|是)+$")
 # the words of a measure rather than a subject: a change, a share, a total, a target, the asking words
-_MEASURE_WORD = re.compile(
-    rf"增长率?|增速|增幅|增加|增量|提高|提升|下降|降低|降幅|减少|比重|占比|占|比例|比上年|同比|环比|较上年|总量|总额|"
-    rf"规模|目标|预期|完成|实现|达到?|多少|几|是|有|为|了|的|呢|吗|吧|啊|全[省市国区县州]|本[省市区县]|总共|一共|共|"
-    rf"分别|具体|大概|大约|数量|数|金额|排名|位次|比|上年|去年|今年|明年|年|又|怎么样|如何|情况|水平|计划|打算|力争|"
-    rf"预计|拟|要|定|新增|实际|平均|年均|累计|总|其中|各|啥|什么|哪|第|位|(?:{UNITS})"
+_MEASURE_WORDS = (
+    "增长率?|增速|增幅|增加|增量|提高|提升|下降|降低|降幅|减少|比重|占比|占|比例|比上年|同比|环比|较上年|总量|总额|"
+    "规模|目标|预期|完成|实现|达到?|多少|几|是|有|为|了|的|呢|吗|吧|啊|全[省市国区县州]|本[省市区县]|总共|一共|共|"
+    "分别|具体|大概|大约|数量|数|金额|排名|位次|比|上年|去年|今年|明年|年|又|怎么样|如何|情况|水平|计划|打算|力争|"
+    "预计|拟|要|定|新增|实际|平均|年均|累计|总|其中|各|啥|什么|哪|第|位"
 )
+# the longer words first, so that 年均 is not read as 年 and a 均 left over
+_MEASURE_WORD = re.compile("|".join(sorted(_MEASURE_WORDS.split("|"), key=len, reverse=True)) + f"|(?:{UNITS})")
 # a subject's head: the measured noun a qualifier attaches to (水利 after 交通领域投资 asks 水利投资)
 _MEASURE_NOUN = re.compile(
     r"(?:投资|学位|产量|收入|总值|增加值|产值|人数|面积|里程|天数|比率|浓度|赤字|支出|规模|资金|税收|利润|就业|消费|"
@@ -172,6 +174,18 @@ class Frame:
                 return (question[: best[1]] + head + question[best[2] :]).rstrip("？?！!。")
         return None
 
+    def sibling(self, named: str) -> str | None:
+        """After a turn that asked about an item of a list (第一个吞吐量多少 → 厦门吞吐量多少), the same question of
+        another item the turn names (福州 of 厦门、福州机场), else None."""
+        if self.listed is None or not named:
+            return None
+        items = self.listed.items()
+        asked = [item for item in items if item in self.question]
+        named_item = next((item for item in items if named in item), None)
+        if len(asked) != 1 or named_item is None or named_item == asked[0]:
+            return None
+        return self.question.replace(asked[0], named, 1)
+
     def antecedent(self, plural: bool = False) -> str:
         """What ``它`` or ``这个`` stands for: the last answer when it named something, else the subject; what
         ``这些`` stands for: the subject of the list answered (or picked from), else the subject."""
@@ -216,6 +230,9 @@ of the list just answered (第二个是什么) also has that item's place, which
     anchor: Turn | None = None
     item: tuple[str, int, int] | None = None  # an ordinal's item of the last answer: report, start, end
     picked: bool = False  # an ordinal asking for the item itself: the chat is still about the list's question
+    # the subject the turn keeps when it asks a new measure of it (这在世界上排第几, 年均增长多少): the next turn's
+    # subject is still this one, not the question with the measure
+    subject: str | None = None
 
 
 def is_follow_up(text: str) -> bool:
@@ -244,6 +261,8 @@ def _measure_only(text: str, *, strict: bool = False) -> bool:
     """Whether the words left are all words of a measure or of asking (``增长了多少``, ``占全省比重``): no subject
     (a word in Latin letters, GDP or PM2.5, is one). One character left may be a subject's (学 of 学位) unless
     ``strict`` says none may be left."""
+    if re.search(r"[A-Za-z]{2,}", text):
+        return False  # PM10, GDP: a subject, which no unit's letter (P) may cut
     return len(re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", _MEASURE_WORD.sub("", text))) < (1 if strict else 2)
 
 
@@ -336,13 +355,17 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         if not named:  # 那2023年呢, 市中区呢, 辽宁今年呢: the frame with its place or year replaced
             kind = "place" if place is not None and not same_place else "year" if year is not None or relative else "ellipsis"
             return Reading(question, replaced, kind, anchor if kind == "ellipsis" else None)
+        sibling = frame.sibling(named)
+        if sibling is not None and anchor is not None:  # 福州呢 after 第一个(厦门)吞吐量多少: that of another item
+            return Reading(question, sibling, "ellipsis", anchor)
         # 市重点的呢 after 省重点项目完成投资多少: the same question of the parallel part (in the place or year named)
         paralleled = frame.paralleled(_CHOICE.sub("", named), replaced)
         if paralleled is not None:
             kind = "ellipsis" if anchor is not None else "place" if not same_place else "year"
             return Reading(question, paralleled, kind, anchor)
         if _measure_only(core) or _PREDICATE_START.match(core):  # 占全省比重呢: a new measure of the same subject
-            return Reading(question, lead + frame.subject + core + ("" if _ASKS.search(core) else "是多少"), "measure", anchor)
+            return Reading(question, lead + frame.subject + core + ("" if _ASKS.search(core) else "是多少"), "measure", anchor,
+                           subject=frame.subject)
         new = _CHOICE.sub("", core)  # 其中中央财政赤字呢: a part of the subject, named
         tail = frame.tail or "是多少"
         if _MEASURE_NOUN.search(new):  # 原煤产量呢 after 新建多少座: a measured thing has its own unit, not the count's
@@ -358,10 +381,11 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         meant = frame.antecedent(plural=pronoun.group(0) in _PLURAL)
         rest = core[pronoun.end() :]
         rest = _CLASSIFIER.sub("", rest, count=1) if pronoun.group(0) == "这" else rest  # 这笔, 这几场
-        return Reading(question, lead + meant + _after_pronoun(rest, meant), "pronoun", anchor)
+        return Reading(question, lead + meant + _after_pronoun(rest, meant), "pronoun", anchor,
+                       subject=meant if meant == frame.subject else None)
     if (_measure_only(core, strict=not same_place) or _PREDICATE_START.match(core)) and _ASKS.search(core):
         # 增长了多少, 今年的目标是多少; in another place (山西定的多少, 福建增长多少), the same subject there
-        return Reading(question, lead + frame.subject + core, "measure" if same_place else "place", anchor)
+        return Reading(question, lead + frame.subject + core, "measure" if same_place else "place", anchor, subject=frame.subject)
     inherit = ("" if place is not None else frame.place_text) + (
         frame.when if (said_again or year is None and not relative and same_place) else "")
     if inherit:  # a new question in the same place (and year): what it does not name is the frame's
@@ -378,4 +402,6 @@ def read_conversation(question: str, history: Sequence[Turn], districts: Distric
         # 第三个是什么 answered 汕头: the chat is still about the list's question, now with that item as its answer
         understood = listed.question if listed is not None and reading.picked else reading.resolved
         frame = Frame.of(understood, turn, districts, listed)
+        if reading.subject:  # a new measure of the same subject: the subject stays
+            frame = replace(frame, subject=reading.subject)
     return read_turn(question, frame, districts)
