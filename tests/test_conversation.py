@@ -64,6 +64,14 @@ def test_after_a_new_measure_the_subject_stays_the_subject():
     assert read("占全国比重呢", *history).resolved == "湖南去年新能源汽车产量占全国比重是多少"
 
 
+def test_a_new_subject_ending_in_words_of_the_asking_part_does_not_repeat_them():
+    history = [Turn("湖南2025年经济增长目标是多少？", "6%左右"), Turn("城镇新增就业目标呢？", "70万人以上")]
+    assert read("城镇新增就业目标呢？", history[0]).resolved == "湖南2025年城镇新增就业目标是多少"
+    # 居民 is no predicate (居全国第几 is): a new subject, with the asking part
+    assert read("居民消费价格呢", *history).resolved == "湖南2025年居民消费价格目标是多少"
+    assert read("居全国第几", *history).kind == "measure"
+
+
 def test_a_word_in_latin_letters_is_a_subject_not_a_measure():
     reading = read("PM10呢", Turn("驻马店2023年PM2.5平均浓度降到了多少", "43微克/立方米"))
     assert (reading.resolved, reading.kind) == ("驻马店2023年PM10浓度降到了多少", "ellipsis")

@@ -25,6 +25,11 @@ def test_the_items_before_and_the_figures_after_are_paired_in_order():
     assert figures(AIR) == [(("全年PM10", "PM2.5平均浓度"), ["71微克/立方米", "45微克/立方米"])]
     # an ordinal spread over the digits after it: three items
     assert figures(SECTORS) == [(("第一产业增加值", "第二产业增加值", "第三产业增加值"), ["3.5%", "6.1%", "5.8%"])]
+    # 分别 opening its clause: the items joined in the clause before, or the clauses before, one item each
+    projects = "95个省重点、1469个市重点项目，分别完成投资1250亿元、5868亿元，占年度计划的141.5%、142.7%。"
+    assert figures(projects) == [(("95个省重点", "1469个市重点项目"), ["1250亿元", "5868亿元"])]
+    incomes = "城镇居民人均可支配收入20000元，农民人均纯收入8310元，分别增长9.7%和11.1%。"
+    assert figures(incomes) == [(("城镇居民人均可支配收入20000元", "农民人均纯收入8310元"), ["9.7%", "11.1%"])]
     # as many figures as items, else no pairing is said (肉蛋奶 is one word, not three items)
     assert figures("肉蛋奶总产量分别达70万吨、33万吨、15万吨。") == []
 
@@ -35,6 +40,9 @@ def test_the_items_before_and_the_figures_after_are_paired_in_order():
     (("全年PM10", "PM2.5平均浓度"), "驻马店2020年PM2.5平均浓度是多少", 1),
     (("第一产业增加值", "第二产业增加值", "第三产业增加值"), "第二产业增加值增长多少", 1),
     (("第一产业增加值", "第二产业增加值", "第三产业增加值"), "三次产业增加值增长多少", None),
+    (("95个省重点", "1469个市重点项目"), "驻马店2020年市重点项目完成投资多少", 1),
+    (("95个省重点", "1469个市重点项目"), "驻马店2020年省重点项目完成投资多少", 0),
+    (("城镇居民人均可支配收入20000元", "农民人均纯收入8310元"), "农民人均纯收入增长多少", 1),
 ])
 def test_the_item_a_question_names_is_the_one_with_words_no_other_item_has(items, question, named):
     assert named_item(items, question) == named

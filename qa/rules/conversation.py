@@ -53,10 +53,10 @@ _MEASURE_WORD = re.compile("|".join(sorted(_MEASURE_WORDS.split("|"), key=len, r
 # a subject's head: the measured noun a qualifier attaches to (水利 after 交通领域投资 asks 水利投资)
 _MEASURE_NOUN = re.compile(
     r"(?:投资|学位|产量|收入|总值|增加值|产值|人数|面积|里程|天数|比率|浓度|赤字|支出|规模|资金|税收|利润|就业|消费|"
-    r"进出口|出口|进口|人口|指数|总额|金额|数量|产能|装机|岗位|资本|补贴|比重|占比|比例|[率量额值数费])$"
+    r"进出口|出口|进口|人口|指数|总额|金额|数量|产能|装机|岗位|资本|补贴|比重|占比|比例|价格|[率量额值数费价])$"
 )
 # a turn opening with a predicate has no subject of its own (占国家支出的比重是多少, 在世界上排第几)
-_PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位居|居|达到|增长|增加|提高|下降|减少)")
+_PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位居|居(?=[全世第首前])|达到|增长|增加|提高|下降|减少)")
 # years said relative to the report (今年, 去年) are not the frame's; 这一年 and 当年 are
 _RELATIVE_YEAR = re.compile(r"今年|去年|明年|前年")
 _SAME_YEAR = re.compile(r"这一年|那一年|这年|那年|当年|同年|该年")
@@ -257,6 +257,16 @@ def _after_pronoun(rest: str, meant: str) -> str:
     return rest
 
 
+def _tail_after(tail: str, new: str) -> str:
+    """The asking part after a turn's new subject that ends with words of it: 城镇新增就业目标呢 after
+    经济增长目标是多少 asks 城镇新增就业目标是多少, not 城镇新增就业目标增长目标是多少."""
+    for k in range(min(len(new), 4), 1, -1):
+        at = tail.find(new[-k:])
+        if at >= 0:
+            return tail[at + k :] or "是多少"
+    return tail
+
+
 def _measure_only(text: str, *, strict: bool = False) -> bool:
     """Whether the words left are all words of a measure or of asking (``增长了多少``, ``占全省比重``): no subject
     (a word in Latin letters, GDP or PM2.5, is one). One character left may be a subject's (学 of 学位) unless
@@ -370,6 +380,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         tail = frame.tail or "是多少"
         if _MEASURE_NOUN.search(new):  # 原煤产量呢 after 新建多少座: a measured thing has its own unit, not the count's
             tail = _COUNTED.sub("多少", tail)
+        tail = _tail_after(tail, new)
         return Reading(question, lead + frame.replaced_subject(new) + tail, "ellipsis", anchor)
     choice = _CHOICE.match(core)
     if choice and anchor is not None:

@@ -2,8 +2,8 @@
 
 A question that names one item of such an enumeration (蓝天集团营业收入多少) is answered by that item's figure,
 never by another item's: a candidate standing on another item's figure is not an answer to it. The items are the
-words joined by 、/和/及/与 in the clause before 分别; the figures those the clause after it prints, as many as the
-items (else nothing is said). 第一、二、三产业 is three items, 第一产业, 第二产业 and 第三产业.
+words joined by 、/和/及/与 in the clause of 分别 (or the clause before, or the clauses before, one item each, when
+分别 opens its clause); the figures those the clause after it prints, as many as the items (else nothing is said). 第一、二、三产业 is three items, 第一产业, 第二产业 and 第三产业.
 """
 from __future__ import annotations
 
@@ -37,16 +37,27 @@ def _expanded(items: list[str]) -> list[str]:
     return [items[0] + head] + [first.group(1) + d.group(1) + head for d in digits]
 
 
+def _items_before(clauses: list[str], n: int) -> list[str]:
+    """The items 分别 pairs with ``n`` figures: those joined in its own clause (中集华骏、蓝天集团分别…); when 分别
+    opens its clause, those joined in the clause before (95个省重点、1469个市重点项目，分别…), or else the ``n``
+    clauses before, one item each (城镇居民…元，农民人均纯收入8310元，分别增长9.7%和11.1%)."""
+    own = [item.strip() for item in _JOIN.split(clauses[-1]) if item.strip()]
+    if own or len(clauses) < 2:
+        return own
+    joined = [item.strip() for item in _JOIN.split(clauses[-2]) if item.strip()]
+    if len(joined) == n or len(clauses) <= n:
+        return joined
+    return [clause.strip() for clause in clauses[-1 - n : -1]]
+
+
 def respective_figures(sentence: str) -> list[Respective]:
-    """Every 分别 of ``sentence`` whose clause before it joins as many items as the clause after it prints figures."""
+    """Every 分别 of ``sentence`` with as many items before it as the clause after it prints figures."""
     found = []
     for m in re.finditer("分别", sentence):
-        breaks = [b.end() for b in _BREAK.finditer(sentence, 0, m.start())]
-        before = sentence[breaks[-1] if breaks else 0 : m.start()]
         after_end = _BREAK.search(sentence, m.end())
         end = after_end.start() if after_end else len(sentence)
         figures = tuple((m.end() + a, m.end() + b) for a, b, *_ in sorted(find_number_spans(sentence[m.end() : end])))
-        items = [item.strip() for item in _JOIN.split(before) if item.strip()]
+        items = _items_before(_BREAK.split(sentence[: m.start()]), len(figures))
         if len(items) >= 2 and len(items) == len(figures):
             found.append(Respective(tuple(_expanded(items)), figures))
     return found
@@ -60,11 +71,11 @@ def _distinct(item: str, others: list[str], question: str) -> int:
 
 def named_item(items: tuple[str, ...], question: str) -> int | None:
     """The item the question names: the one sharing with it the longest run of characters no other item has (two or
-    more, and longer than any other item's). The last item is read only as long as the longest of the others: a head
-    it carries for all of them (PM10、PM2.5平均浓度) names none of them."""
+    more, and longer than any other item's). The last item is read only two characters longer than the longest of
+    the others: a head it carries for all of them (PM10、PM2.5平均浓度) names none of them."""
     longest = max(len(item) for item in items[:-1])
-    cut = [*items[:-1], items[-1][:longest]]
-    runs = [_distinct(item, [o for k, o in enumerate(cut) if k != i], question) for i, item in enumerate(cut)]
+    read = [*items[:-1], items[-1][: longest + 2]]
+    runs = [_distinct(read[i], [o for k, o in enumerate(items) if k != i], question) for i in range(len(items))]
     best = max(runs)
     return runs.index(best) if best >= 2 and runs.count(best) == 1 else None
 
