@@ -72,6 +72,18 @@ def test_a_new_subject_ending_in_words_of_the_asking_part_does_not_repeat_them()
     assert read("居全国第几", *history).kind == "measure"
 
 
+def test_a_part_of_the_subject_then_another_part():
+    history = [Turn("2018年财政赤字总额是多少", "2.38万亿元"), Turn("其中中央的呢", "1.55万亿元")]
+    assert read(history[1].question, history[0]).resolved == "2018年中央财政赤字总额是多少"
+    assert read("地方呢", *history).resolved == "2018年地方财政赤字总额是多少"
+
+
+def test_a_qualifier_closed_by_de_replaces_the_one_the_frame_has():
+    history = [Turn("驻马店2004年计划竣工的项目完成多少", "20.99亿元"), Turn("续建的呢", "16.06亿元")]
+    assert read(history[1].question, history[0]).resolved == "驻马店2004年续建的项目完成多少"
+    assert read("新开工的呢", *history).resolved == "驻马店2004年新开工的项目完成多少"
+
+
 def test_a_word_in_latin_letters_is_a_subject_not_a_measure():
     reading = read("PM10呢", Turn("驻马店2023年PM2.5平均浓度降到了多少", "43微克/立方米"))
     assert (reading.resolved, reading.kind) == ("驻马店2023年PM10浓度降到了多少", "ellipsis")

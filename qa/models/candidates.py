@@ -223,21 +223,4 @@ def _candidate_features(asked: Question, option: Option, read: ReaderSpan | None
     f["similarity"] = sentence.similarity
     f["coverage"] = sentence.coverage
     f["d_window"] = float(read.window_rank) if read is not None else 4.0
-    f |= _edge_features(text, asked.text, sentence, option.start, option.end)
     return f
-
-
-def _edge_features(text: str, question: str, sentence: SentenceFacts, start: int, end: int) -> dict[str, float]:
-    """Where the span's edges fall: at a clause's edge (a mark or the sentence's end beside it) or inside running
-    text, and how much of its first and last characters the question says (联盟叫什么: a span ending in 联盟)."""
-    if not sentence.text:
-        return {}
-    at, to = start - sentence.start, end - sentence.start
-    before = sentence.text[at - 1] if 0 < at <= len(sentence.text) else ""
-    after = sentence.text[to] if 0 <= to < len(sentence.text) else ""
-    return {
-        "left_open": float(not before or before in _EDGE_PUNCT or before.isspace()),
-        "right_open": float(not after or after in _EDGE_PUNCT or after.isspace()),
-        "head_in_q": max((k for k in range(1, min(4, len(text)) + 1) if text[:k] in question), default=0) / 4,
-        "tail_in_q": max((k for k in range(1, min(4, len(text)) + 1) if text[-k:] in question), default=0) / 4,
-    }

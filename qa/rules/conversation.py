@@ -77,6 +77,8 @@ _PUNCT = re.compile(r"[？?！!。，,、；;：:\s]")
 _ITEM_SPLIT = re.compile(r"[、，,；;]|以及|和|及|与")
 _NUMERIC = re.compile(r"\d")
 # where the part of a question that a follow-up parallels stops: a word of asking, counting or joining, a year
+# where the words a 的 closes (计划竣工的) start: a word of asking, counting or joining, a figure, a year
+_MODIFIER_STOP = re.compile(r"[个里在和与及、，,。？?\s\d年月日]|多少|几|哪|什么")
 _PART_STOP = re.compile(r"[个的里在和与及、，,。？?\s\dA-Za-z年月日是有为要将]|多少|几|哪|什么|计划|预计")
 
 
@@ -95,6 +97,7 @@ class Frame:
     when: str = ""  # the year as the question said it: 2024年, or 今年 said relative to the report
     # after a turn that picked an item of a list (第二个是什么), the frame of the list, which later ordinals still read
     listed: "Frame | None" = None
+    part: str | None = None  # the part of the subject the turn named (其中中央的呢 → 中央), which another part replaces
 
     @classmethod
     def of(cls, resolved: str, turn: Turn, districts: Districts = NO_DISTRICTS, listed: "Frame | None" = None) -> "Frame":
@@ -174,6 +177,17 @@ class Frame:
                 return (question[: best[1]] + head + question[best[2] :]).rstrip("？?！!。")
         return None
 
+    def modified(self, new: str, question: str) -> str | None:
+        """The frame's question with the words before its first 的 (after the place and year) replaced by ``new``:
+        续建的呢 after 驻马店2004年计划竣工的项目完成多少 asks 驻马店2004年续建的项目完成多少. ``question`` is the frame's
+        question with the turn's own place and year put in."""
+        place = question.rfind(self.place_text) + len(self.place_text) if self.place_text and self.place_text in question else 0
+        at = question.find("的", place)
+        run = _MODIFIER_STOP.split(question[place:at])[-1] if at > place else ""
+        if not run or run == new:
+            return None
+        return question[: at - len(run)] + new + question[at:]
+
     def sibling(self, named: str) -> str | None:
         """After a turn that asked about an item of a list (第一个吞吐量多少 → 厦门吞吐量多少), the same question of
         another item the turn names (福州 of 厦门、福州机场), else None."""
@@ -233,6 +247,7 @@ of the list just answered (第二个是什么) also has that item's place, which
     # the subject the turn keeps when it asks a new measure of it (这在世界上排第几, 年均增长多少): the next turn's
     # subject is still this one, not the question with the measure
     subject: str | None = None
+    part: str | None = None  # the part of the subject the turn named (中央 of 其中中央的呢), which a later part replaces
 
 
 def is_follow_up(text: str) -> bool:
@@ -373,6 +388,10 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         if paralleled is not None:
             kind = "ellipsis" if anchor is not None else "place" if not same_place else "year"
             return Reading(question, paralleled, kind, anchor)
+        if _PUNCT.sub("", rest).removesuffix("呢").endswith("的") and not _MEASURE_NOUN.search(named):
+            modified = frame.modified(_CHOICE.sub("", named), replaced)  # 续建的呢 after 计划竣工的项目完成多少
+            if modified is not None:
+                return Reading(question, modified, "ellipsis" if anchor is not None else "place" if not same_place else "year", anchor)
         if _measure_only(core) or _PREDICATE_START.match(core):  # 占全省比重呢: a new measure of the same subject
             return Reading(question, lead + frame.subject + core + ("" if _ASKS.search(core) else "是多少"), "measure", anchor,
                            subject=frame.subject)
@@ -381,7 +400,16 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         if _MEASURE_NOUN.search(new):  # 原煤产量呢 after 新建多少座: a measured thing has its own unit, not the count's
             tail = _COUNTED.sub("多少", tail)
         tail = _tail_after(tail, new)
-        return Reading(question, lead + frame.replaced_subject(new) + tail, "ellipsis", anchor)
+        part = None
+        if _MEASURE_NOUN.search(new):
+            subject = frame.replaced_subject(new)
+        elif _CHOICE.match(core):  # 其中中央的呢 after 财政赤字总额: that part of the whole subject
+            subject, part = new + frame.subject, new
+        elif frame.part and frame.part in frame.subject:  # 地方呢 after 其中中央的呢: another part of it
+            subject, part = frame.subject.replace(frame.part, new, 1), new
+        else:
+            subject = frame.replaced_subject(new)
+        return Reading(question, lead + subject + tail, "ellipsis", anchor, part=part)
     choice = _CHOICE.match(core)
     if choice and anchor is not None:
         return Reading(question, lead + frame.subject + "中" + core[choice.end() :], "choice", anchor)
@@ -415,4 +443,6 @@ def read_conversation(question: str, history: Sequence[Turn], districts: Distric
         frame = Frame.of(understood, turn, districts, listed)
         if reading.subject:  # a new measure of the same subject: the subject stays
             frame = replace(frame, subject=reading.subject)
+        if reading.part:
+            frame = replace(frame, part=reading.part)
     return read_turn(question, frame, districts)
