@@ -97,15 +97,10 @@ class Scope:
 
     def placed(self, asked: Question) -> Question:
         """The question with its place dropped when it names a report of a year that place has none of but the
-        country has (1992年报告里中国政府支持北京市申办…: 北京市 is a topic of the State Council's report); and asking
-        what was achieved when it asks of a year that place's next report reviews, in no words of a plan
-        (驻马店2021年城镇新增就业多少人, with the 2022 report at hand: the 2021 report's target is no answer)."""
+        country has (1992年报告里中国政府支持北京市申办…: 北京市 is a topic of the State Council's report)."""
         if (asked.report_year is not None and asked.district not in (None, NATIONAL)
                 and not self.view.reports_of(asked.district, asked.report_year) and self.view.reports_of(NATIONAL, asked.report_year)):
             return replace(asked, district=None)
-        if (asked.year is not None and asked.district is not None and asked.report_year is None and asked.stance != "plan"
-                and not asked.actual and self.view.reports_of(asked.district, asked.year + 1)):
-            return replace(asked, actual=True)
         return asked
 
     def rival_districts(self, asked: Question, hits: Sequence[Hit], doc_id: str, answer: str) -> list[str]:
