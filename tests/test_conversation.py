@@ -84,6 +84,14 @@ def test_a_qualifier_closed_by_de_replaces_the_one_the_frame_has():
     assert read("新开工的呢", *history).resolved == "驻马店2004年新开工的项目完成多少"
 
 
+def test_a_plans_period_is_kept_like_a_year_and_replaced_by_another():
+    history = [Turn("驻马店十四五末三次产业结构是多少", "15.5∶32.1∶52.4")]
+    assert read("那一产占比下降了多少", *history).resolved == "驻马店十四五末一产占比下降了多少"
+    assert read("农业总产值呢", "六五期间国民生产总值平均每年增长多少").resolved == "六五期间农业总产值增长多少"
+    reading = read("十三五末呢", *history)
+    assert (reading.resolved, reading.kind, reading.anchor) == ("驻马店十三五末三次产业结构是多少", "year", None)
+
+
 def test_a_word_in_latin_letters_is_a_subject_not_a_measure():
     reading = read("PM10呢", Turn("驻马店2023年PM2.5平均浓度降到了多少", "43微克/立方米"))
     assert (reading.resolved, reading.kind) == ("驻马店2023年PM10浓度降到了多少", "ellipsis")

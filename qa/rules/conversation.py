@@ -57,8 +57,12 @@ _MEASURE_NOUN = re.compile(
 )
 # a turn opening with a predicate has no subject of its own (占国家支出的比重是多少, 在世界上排第几)
 _PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位居|居(?=[全世第首前])|达到|增长|增加|提高|下降|减少)")
-# years said relative to the report (今年, 去年) are not the frame's; 这一年 and 当年 are
-_RELATIVE_YEAR = re.compile(r"今年|去年|明年|前年")
+# times said otherwise than as a year: relative to the report (今年, 去年), or a plan's period (十四五末, 过去五年);
+# a turn naming one is not of the frame's year, and a turn naming none keeps the frame's; 这一年 and 当年 are the
+# frame's year said again
+_RELATIVE_YEAR = re.compile(
+    r"今年|去年|明年|前年|过去五年|近五年|过去一年|(?:十[一二三四五]|[六七八九])五(?:计划|规划)?(?:期间|时期|末|初|以来)?"
+)
 _SAME_YEAR = re.compile(r"这一年|那一年|这年|那年|当年|同年|该年")
 _COMPARED_YEAR = re.compile(r"(?:比|较|相比|同比|比上|低于|高于)$")
 _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
