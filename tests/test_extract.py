@@ -35,6 +35,16 @@ def test_a_unit_counted_per_something_keeps_what_it_is_per():
     assert found == ["30.5微克/立方米", "2000元/月", "300万吨/年", "0.35元/千瓦时"]
 
 
+def test_figures_as_older_reports_print_them():
+    # a separator of thousands (the 1980 report), numerals and units in traditional characters (the 1954 report),
+    # 零 inside a numeral, 多 before the classifier, 近百个, 一点九倍
+    text = ("粮食产量达到33，212万吨，投资1,234.5万元，钢产量预计二百十七萬噸，选民三億二千三百八十萬九千六百八十四人，"
+            "一百四十一個项目，五百零四个县，二万四千多个人民公社，近百个国家，增长一点九倍，增长6.5%，180家企业")
+    assert _texts(text, find_number_spans(text)) == [
+        "33，212万吨", "1,234.5万元", "6.5%", "180家", "一百四十一個", "五百零四个", "二万四千多个", "近百个",
+        "二百十七萬噸", "三億二千三百八十萬九千六百八十四人", "一点九倍"]
+
+
 def test_figures_one_after_another_are_one_list():
     from qa.rules.spans import find_figure_lists
 

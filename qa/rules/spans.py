@@ -16,16 +16,16 @@ _PRE = r"(?:近|约|超过|超|逾|不少于|至少|不低于|突破)?"
 # what a unit is counted per: 微克/立方米, 元/月, 万吨/日, 分/千瓦时
 _PER = r"(?:立方米|平方米|千瓦时|小时|月|日|天|年|人|秒|吨|t)"
 _NUMBER = re.compile(
-    rf"(?P<pre>{_PRE})(?P<num>(?:\d+×)?\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万亿|万|亿|千)?(?P<post2>余|多)?"
+    rf"(?P<pre>{_PRE})(?P<num>\d{{1,3}}(?:[，,]\d{{3}})+(?:\.\d+)?(?!\d)|(?:\d+×)?\d+(?:\.\d+)?)(?P<post>余|多)?(?P<mult>万亿|万|亿|千)?(?P<post2>余|多)?"
     rf"(?P<unit>{UNITS})?(?P<per>/{_PER})?(?P<tail>以上|左右)?"
 )
 CN_NUMERAL = r"(?:[二三四五六七八九十两百千][一二三四五六七八九十两百千]*|一[十百千][一二三四五六七八九十]*)"
-CN_NUMBER = re.compile(r"(?P<num>[二三四五六七八九十两百千][一二三四五六七八九十两百千万亿]*|一[十百千][一二三四五六七八九十]*)(?P<unit>连冠|大|级|个|家|所|处|项|类|种|条|批|届|次|名|座|链)")
+CN_NUMBER = re.compile(rf"(?P<pre>{_PRE})(?P<num>[二三四五六七八九十两百千][零〇一二三四五六七八九十两百千万亿]*|一[十百千万亿][零〇一二三四五六七八九十两百千万亿]*)(?:多|余)?(?P<unit>连冠|大|级|个|家|所|处|项|类|种|条|批|届|次|名|座|链)")
 # a figure in words: 五千四百零一亿斤, 二百四十八亿五千万元, 百分之十三点四, 千分之十 (a count of a classifier is CN_NUMBER's)
 _CN_DIGITS = "零〇一二三四五六七八九十两百千万亿"
 CN_FIGURE = re.compile(
     rf"(?P<pre>{_PRE})(?:(?P<per>[百千]分之[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)"
-    rf"|(?P<num>[一二三四五六七八九十两百千][{_CN_DIGITS}]*(?:点[{_CN_DIGITS}]+)?[万亿]?)(?P<unit>亿元|万元|元|亿斤|万斤|斤|万吨|吨|公斤|万人|人|万户|户|万亩|亩|公里|千米|平方公里|万平方米|平方米|辆|台))"
+    rf"|(?P<num>[一二三四五六七八九十两百千][{_CN_DIGITS}]*(?:点[{_CN_DIGITS}]+)?[万亿]?)(?P<unit>亿元|万元|元|亿斤|万斤|斤|万吨|吨|公斤|万人|人|万户|户|万亩|亩|公里|千米|平方公里|万平方米|平方米|辆|台|倍))"
     r"(?P<tail>以上|左右|以内)?"
 )
 # Ranks and ordinals with the scope they are counted in: 全市第一, 第十二届, 首位
@@ -99,12 +99,18 @@ def _number_unit(m: re.Match) -> str | None:
     return unit
 
 
+# the numerals and units older reports print in traditional characters, read as their simplified ones (one for one)
+_SIMPLIFIED = str.maketrans("萬億個噸兩點餘", "万亿个吨两点余")
+
+
 def find_number_spans(text: str, *, with_growth_verb: bool = False) -> list[tuple[int, int, str, str | None]]:
-    """Figures with unit and qualifiers (``1600余个``, ``近900项``, ``超99%``, ``6.4万平方米``, ``十四连冠``).
+    """Figures with unit and qualifiers (``1600余个``, ``近900项``, ``超99%``, ``6.4万平方米``, ``十四连冠``), also as
+    older reports print them (``33，212万吨`` with a separator of thousands, ``二百十七萬噸``, ``五百零四个``).
 
     Returns (start, end, kind, unit) within ``text``. A bare number with neither unit nor 万/亿 is left out, and so
     is a year (``2023年``). With ``with_growth_verb`` a percentage takes the verb before it (``增长28.4%``).
     """
+    text = text.translate(_SIMPLIFIED)
     spans = []
     matches = list(_NUMBER.finditer(text))
     placed: dict[int, int] = {}  # a match's index -> its span's
@@ -132,7 +138,7 @@ def find_number_spans(text: str, *, with_growth_verb: bool = False) -> list[tupl
     for m in CN_FIGURE.finditer(text):  # figures printed in words, as older reports print them
         if m.group("per"):
             spans.append((m.start(), m.end(), "percentage", "%"))
-        elif m.group("unit") and any(c in m.group("num") for c in "十百千万亿"):
+        elif m.group("unit") and any(c in m.group("num") for c in "十百千万亿点"):
             unit = m.group("unit")
             spans.append((m.start(), m.end(), number_kind("元" if unit.endswith("元") else unit), unit))
     return spans
