@@ -96,6 +96,9 @@ def test_enumeration_stops_at_a_counted_category():
 def test_dates():
     text = "1月17日上午，济南市历下区第十九届人民代表大会第三次会议开幕"
     assert _texts(text, find_date_spans(text)) == ["1月17日上午"]
+    # as older reports print them, in words
+    text = "一九七六年十月六日，粉碎了“四人帮”；二〇二四年三月五日开幕；从一月一日起施行"
+    assert _texts(text, find_date_spans(text)) == ["一九七六年十月六日", "二〇二四年三月五日", "一月一日"]
 
 
 def _evidence(text, year=2024, stance="plan", start=0):

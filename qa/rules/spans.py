@@ -33,7 +33,12 @@ ORDINAL_SPAN = re.compile(
     r"(?:全国|全省|全市|全区|省会城市|主城区)?(?:第[一二三四五六七八九十百两0-9]+(?:名|位|届|次|批|期|个|家|位次)?|首位|首家|首个|首批|前列|榜首|领先)"
     r"|[一二三四五]期"  # 产业园二期: a phase
 )
-_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号])?(?:上午|下午|晚上)?|\d{4}年(?=\d{1,2}月)")
+_CN_YEAR = r"[一二三四五六七八九][〇○零一二三四五六七八九]{3}年"  # 一九七六年, as older reports print years
+_CN_DAY = r"[一二三四五六七八九十]{1,3}"
+_DATE = re.compile(
+    r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号])?(?:上午|下午|晚上)?|\d{4}年(?=\d{1,2}月)"
+    rf"|(?:{_CN_YEAR})?(?:十[一二]?|[一二三四五六七八九])月(?:{_CN_DAY}[日号])?"
+)
 GROWTH_VERBS = r"增长|下降|提高|增加|减少|降低|提升"  # the verbs a report prints before a rate of change
 _GROWTH_VERB = re.compile(rf"(?:可比)?(?:{GROWTH_VERBS})$")
 _CLAUSE_BREAK = re.compile(r"[，。；！？：,;!?:…]+|—{2,}")
