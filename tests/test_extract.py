@@ -35,6 +35,12 @@ def test_a_unit_counted_per_something_keeps_what_it_is_per():
     assert found == ["30.5微克/立方米", "2000元/月", "300万吨/年", "0.35元/千瓦时"]
 
 
+def test_an_enumeration_ends_before_a_label_in_quotes_and_its_first_item_is_as_long_as_those_between():
+    text = ("主导产业由“六大产业”培育发展为食品加工、生物医药、装备制造、服装制鞋、现代化工、绿色建材、节能环保、户外休闲、"
+            "新能源电动车“九大产业”集群，“中国药谷”蔚然成势")
+    assert _first_list(text) == "食品加工、生物医药、装备制造、服装制鞋、现代化工、绿色建材、节能环保、户外休闲、新能源电动车"
+
+
 def test_figures_as_older_reports_print_them():
     # a separator of thousands (the 1980 report), numerals and units in traditional characters (the 1954 report),
     # 零 inside a numeral, 多 before the classifier, 近百个, 一点九倍

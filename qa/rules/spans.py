@@ -272,8 +272,9 @@ def _parallel_length(raw_first: str, items: list[str], pos: Callable[[str], list
     Only where a word starts in the text before the first item (浆水泉水库|周边 is not cut to 库周边) and not for
     figures (突破1亿元、10亿元 is not cut to 破1亿元).
     """
-    # the last item may be two joined by 和 (国潮先锋地和先行展示区)
-    others = items[1:-1] + [part for part in _JOINED.split(items[-1]) if part]
+    # the last item may be two joined by 和 (国潮先锋地和先行展示区); with three or more between the first and the last,
+    # those alone (a last item is where an enumeration's end is least sure: …户外休闲、新能源电动车)
+    others = items[1:-1] if len(items) >= 5 else items[1:-1] + [part for part in _JOINED.split(items[-1]) if part]
     lengths = {len(item) for item in others}
     if pos is None or len(others) < 2 or len(lengths) != 1 or any(c.isdigit() for c in raw_first):
         return 0
@@ -346,6 +347,9 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
                 break
         else:
             longest = max(len(i) for i in items[:-1])
+            # a label in quotes after the last item (…、新能源电动车“节能环保”) is not part of it
+            if (quote := items[-1].find("“")) > 0:
+                items[-1] = items[-1][:quote]
             # the last item may be two joined by 和/及 (泉城路商业街和泉城广场): the second is cut like a last item
             joined = _JOINED.search(items[-1])
             lead = ""
@@ -365,6 +369,7 @@ def find_list_spans(text: str, pos: Callable[[str], list[tuple[str, str]]] | Non
                     kept += word
                 last = kept
             items[-1] = lead + last[: longest + 2]
+        items[-1] = items[-1].rstrip("“《")  # cut before 九大 of a label in quotes (…、新能源电动车“九大产业”集群)
         raw_first = clause.split("、")[0]
         same = _parallel_length(raw_first, items, pos)
         if same:
