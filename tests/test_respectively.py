@@ -43,6 +43,9 @@ def test_the_items_before_and_the_figures_after_are_paired_in_order():
     (("95个省重点", "1469个市重点项目"), "驻马店2020年市重点项目完成投资多少", 1),
     (("95个省重点", "1469个市重点项目"), "驻马店2020年省重点项目完成投资多少", 0),
     (("城镇居民人均可支配收入20000元", "农民人均纯收入8310元"), "农民人均纯收入增长多少", 1),
+    (("全年交通", "水利", "能源", "市政领域投资"), "江苏2025年交通领域投资计划达到多少", 0),  # 领域投资 is every item's
+    (("全年交通", "水利", "能源", "市政领域投资"), "江苏2025年市政领域投资计划达到多少", 3),
+    (("城镇", "乡村居民人均可支配收入"), "保定市2020年乡村居民的人均可支配收入多少", 1),
 ])
 def test_the_item_a_question_names_is_the_one_with_words_no_other_item_has(items, question, named):
     assert named_item(items, question) == named

@@ -71,10 +71,11 @@ def _distinct(item: str, others: list[str], question: str) -> int:
 
 def named_item(items: tuple[str, ...], question: str) -> int | None:
     """The item the question names: the one sharing with it the longest run of characters no other item has (two or
-    more, and longer than any other item's). The last item is read only two characters longer than the longest of
-    the others: a head it carries for all of them (PM10、PM2.5平均浓度) names none of them."""
-    longest = max(len(item) for item in items[:-1])
-    read = [*items[:-1], items[-1][: longest + 2]]
+    more, and longer than any other item's). The last item is read only one character longer than the shortest of
+    the others: a head it carries for all of them (交通、水利、能源、市政领域投资; PM10、PM2.5平均浓度) names none of
+    them."""
+    shortest = min(len(item) for item in items[:-1])
+    read = [*items[:-1], items[-1][: shortest + 1]]
     runs = [_distinct(read[i], [o for k, o in enumerate(items) if k != i], question) for i in range(len(items))]
     best = max(runs)
     return runs.index(best) if best >= 2 and runs.count(best) == 1 else None
