@@ -90,6 +90,9 @@ def test_a_plans_period_is_kept_like_a_year_and_replaced_by_another():
     assert read("农业总产值呢", "六五期间国民生产总值平均每年增长多少").resolved == "六五期间农业总产值增长多少"
     reading = read("十三五末呢", *history)
     assert (reading.resolved, reading.kind, reading.anchor) == ("驻马店十三五末三次产业结构是多少", "year", None)
+    # after a year, a period is a measure over it, not another time: the year stays
+    history = [Turn("2000年湖南生产总值增长多少", "8%"), Turn("九五期间年均增长多少", "8.3%")]
+    assert read("进出口总额增长多少", *history).resolved == "湖南2000年进出口总额增长多少"
 
 
 def test_he_or_she_stands_for_the_person_just_named():

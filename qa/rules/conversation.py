@@ -59,10 +59,12 @@ _MEASURE_NOUN = re.compile(
 _PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位居|居(?=[全世第首前])|达到|增长|增加|提高|下降|减少)")
 # times said otherwise than as a year: relative to the report (今年, 去年), or a plan's period (十四五末, 过去五年);
 # a turn naming one is not of the frame's year, and a turn naming none keeps the frame's; 这一年 and 当年 are the
-# frame's year said again
-_RELATIVE_YEAR = re.compile(
-    r"今年|去年|明年|前年|过去五年|近五年|过去一年|(?:十[一二三四五]|[六七八九])五(?:计划|规划)?(?:期间|时期|末|初|以来)?"
-)
+# frame's year said again. A period named after a year (2000年 then 九五期间年均增长多少) is a measure over it, not
+# another time
+_RELATIVE = r"今年|去年|明年|前年"
+_PERIOD = r"过去五年|近五年|过去一年|(?:十[一二三四五]|[六七八九])五(?:计划|规划)?(?:期间|时期|末|初|以来)?"
+_RELATIVE_YEAR = re.compile(rf"{_RELATIVE}|{_PERIOD}")
+_RELATIVE_ONLY = re.compile(_RELATIVE)
 _SAME_YEAR = re.compile(r"这一年|那一年|这年|那年|当年|同年|该年")
 _COMPARED_YEAR = re.compile(r"(?:比|较|相比|同比|比上|低于|高于)$")
 _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
@@ -356,7 +358,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         body, rest = _SAME_YEAR.sub("", body, count=1), _SAME_YEAR.sub("", rest, count=1)
     core = _LEAD.sub("", _PUNCT.sub("", rest)).removesuffix("呢").strip("的和")
     body = _LEAD.sub("", body)
-    relative = _RELATIVE_YEAR.search(core) if year is None else None
+    relative = (_RELATIVE_YEAR if frame.year is None else _RELATIVE_ONLY).search(core) if year is None else None
     place_text = question[place_span[0] : place_span[1]] if place_span else None
     same_place = place is None or place == frame.place
     same_year = (year is None or year == frame.year) and relative is None
@@ -379,7 +381,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
             # 第二个是在哪个城市办的: a question about the item the ordinal names
             return Reading(question, listed.lead(place_text, year) + before + items[n - 1] + after, "ordinal", anchor)
     if is_follow_up(question) and not _ASKS.search(core):
-        named = _RELATIVE_YEAR.sub("", core, count=1) if relative else core
+        named = core[: relative.start()] + core[relative.end() :] if relative else core
         replaced = frame.replaced(place, year, districts, relative.group(0) if relative else None)
         if not named:  # 那2023年呢, 市中区呢, 辽宁今年呢: the frame with its place or year replaced
             kind = "place" if place is not None and not same_place else "year" if year is not None or relative else "ellipsis"
