@@ -950,3 +950,6 @@ def test_a_span_begun_or_ended_inside_a_word_is_moved_out_to_its_edges():
     assert word_edges(2, 5, words) == (2, 5)
     assert word_edges(4, 6, ["新增学位", "7000", "余个"], reach=1) == (4, 6)
     assert word_edges(2, 3, ["新增学位"], reach=1) == (2, 4)  # the start two characters in: not moved
+    # not over one joining character the tagger read into a word (观念|和亲|商|理念)
+    words = ["大局", "观念", "和亲", "商", "理念"]
+    assert word_edges(5, 9, words) == (5, 9)

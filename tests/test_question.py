@@ -332,7 +332,7 @@ def test_years_of_the_last_century_need_their_nian(text, year):
 
 
 @pytest.mark.parametrize("text, year", [("营收预计分别能到2000亿、1800亿元", None), ("建成2020个村", None), ("12024个", None),
-                                        ("2050万吨", None), ("2020.5", None), ("历下2024新增学位", 2024), ("截至2025，共", 2025),
+                                        ("2050万吨", None), ("2020.5", None), ("历下2024新增学位", 2024), ("截至2025，共", 2025), ("历下 2025 人工智能计算中心", 2025),
                                         ("2023 年的目标", 2023)])
 def test_a_number_without_nian_is_a_year_unless_a_quantity_follows(text, year):
     from qa.rules.years import find_year

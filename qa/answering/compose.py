@@ -17,10 +17,10 @@ from qa.models.reader import DECODING, WindowLogits
 from qa.rules.types import Evidence, Span
 from qa.rules.question import Question
 from qa.rules.signals import Reason
-from qa.rules.spans import bare_figure, split_clauses, word_edges
+from qa.rules.spans import CN_NUMBER, bare_figure, split_clauses, word_edges
 from qa.schema import Candidate, Citation, Result
 
-# a figure is shown as cut: its edges are the figure grammar's, not words'
+# a figure (or a count in words, 三大, 六大) is shown as cut: its edges are the figure grammar's, not words'
 _DIGIT = re.compile(r"[\d０-９]")
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
@@ -131,7 +131,7 @@ class Composer:
         the tagger's words of its sentence): 马店科技职业学院 is shown as 驻马店科技职业学院."""
         sentence, offset = span.evidence.text, span.evidence.start
         a, b = span.start - offset, span.end - offset
-        if _DIGIT.search(span.text) or not 0 <= a < b <= len(sentence) or sentence[a:b] != span.text:
+        if _DIGIT.search(span.text) or CN_NUMBER.search(span.text) or not 0 <= a < b <= len(sentence) or sentence[a:b] != span.text:
             return span
         a, b = word_edges(a, b, [word for word, _ in self.view.tag(sentence)])
         if (offset + a, offset + b) == (span.start, span.end):

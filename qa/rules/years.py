@@ -9,9 +9,9 @@ from qa.rules.lexicon import CN_DIGITS, UNITS
 # 2024, 2024年, 二〇二四年, 24年; a year of the last century only with 年 (1980年, 一九八〇年): 1980 alone is a count
 _YEAR = re.compile(r"(?<![\d.])(20\d\d|二[〇零]二[〇零一二三四五六七八九])\s*年?|(?<!\d)(19[4-9]\d|一九[四五六七八九][〇零一二三四五六七八九])\s*年|(?<!\d)(\d\d)年")
 
-# what makes a number without 年 a quantity, not a year: a digit, a decimal point or a magnitude after it, or a unit
-# (能到2000亿, 2020个, 2050万吨)
-_QUANTITY_AFTER = re.compile(rf"[\d.．亿万千百]|(?:{UNITS})")
+# what makes a number without 年 a quantity, not a year: right after it, a digit, a decimal point, a magnitude or a
+# unit (能到2000亿, 2020个, 2050万吨), but not 人 (2025人工智能…: a word starts there)
+_QUANTITY_AFTER = re.compile(rf"[\d.．亿万千百]|(?!人)(?:{UNITS})")
 
 
 def _parse_year(token: str) -> int:
@@ -28,7 +28,7 @@ def find_year(text: str) -> tuple[int | None, tuple[int, int] | None]:
         year = _parse_year(token)
         if any(a < m.start() < b for a, b in quoted):
             continue  # a title quoted in the question (“辉煌70年 追梦新时代”) names no year
-        if not m.group(0).rstrip().endswith("年") and _QUANTITY_AFTER.match(text, m.end()):
+        if not m.group(0).rstrip().endswith("年") and _QUANTITY_AFTER.match(text, m.start() + len(token)):
             continue  # 2000亿, 2020个: a quantity
         if 1949 <= year <= 2099 and (len(token) != 2 or 10 <= int(token) <= 39):
             # 24年 is 2024, but 70年 or 50年 counts years (辉煌70年): a two-digit year is this century's
