@@ -938,18 +938,3 @@ def test_a_list_question_asking_how_much_gets_the_figures_one_after_another():
     assert "68.9万吨、34.8万吨、14.5万吨" in how_much
     assert "68.9万吨、34.8万吨、14.5万吨" not in which
 
-
-def test_a_span_begun_or_ended_inside_a_word_is_moved_out_to_its_edges():
-    from qa.rules.spans import word_edges
-
-    words = ["筹建", "驻马店", "科技", "职业", "学院", "、", "驻马店", "健康"]
-    text = "".join(words)
-    start = text.index("马店科技")
-    assert text[slice(*word_edges(start, start + 8, words))] == "驻马店科技职业学院"
-    # already on the edges, or past them by more than reach or over what is not Chinese: as it was
-    assert word_edges(2, 5, words) == (2, 5)
-    assert word_edges(4, 6, ["新增学位", "7000", "余个"], reach=1) == (4, 6)
-    assert word_edges(2, 3, ["新增学位"], reach=1) == (2, 4)  # the start two characters in: not moved
-    # not over one joining character the tagger read into a word (观念|和亲|商|理念)
-    words = ["大局", "观念", "和亲", "商", "理念"]
-    assert word_edges(5, 9, words) == (5, 9)

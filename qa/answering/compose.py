@@ -3,7 +3,6 @@ says what the reports state (and what else they state nearby), and the note when
 from __future__ import annotations
 
 from dataclasses import replace
-import re
 from typing import Sequence
 
 from qa.answering import messages
@@ -17,11 +16,9 @@ from qa.models.reader import DECODING, WindowLogits
 from qa.rules.types import Evidence, Span
 from qa.rules.question import Question
 from qa.rules.signals import Reason
-from qa.rules.spans import CN_NUMBER, bare_figure, split_clauses, word_edges
+from qa.rules.spans import bare_figure, split_clauses
 from qa.schema import Candidate, Citation, Result
 
-# a figure (or a count in words, 三大, 六大) is shown as cut: its edges are the figure grammar's, not words'
-_DIGIT = re.compile(r"[\d０-９]")
 # A candidate this close to the best is mentioned in the message as another answer.
 ALSO_RATIO = 0.8
 
@@ -78,7 +75,7 @@ class Composer:
             message = seen.rules.reason if seen.rules.reason_kind not in (None, Reason.UNSURE) else messages.UNSURE
             return Result(seen.question, None, True, round(decision.confidence, 4), message, passages=seen.shown,
                           resolved_question=seen.resolved, analysis=analysis)
-        kept = [self.whole_words(bare_figure(s)) for s in distinct(spans)]
+        kept = [bare_figure(s) for s in distinct(spans)]
         candidates = tuple(Candidate(s.text, round(s.score, 4), self.cite(s)) for s in kept)
         chosen = options[decision.chosen]
         confidence, note = self.ambiguity(seen, kept[0], decision.confidence, analysis)
@@ -103,7 +100,7 @@ class Composer:
         analysis = {**analysis_of(seen.asked), "decided_by": "reader"}
         if best is None or not DECODING.answers(pieces, best.reader):
             return Result(seen.question, None, True, 0.0, messages.READER_NONE, passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
-        span = self.whole_words(bare_figure(self.option_span(best, 1.0)))
+        span = bare_figure(self.option_span(best, 1.0))
         candidate = Candidate(span.text, round(best.reader.score, 4), self.cite(span))
         return Result(seen.question, span.text, False, 0.0, self.message(span, [span]), answers=(candidate,), citations=(candidate.citation,),
                       passages=seen.shown, resolved_question=seen.resolved, analysis=analysis)
@@ -125,18 +122,6 @@ class Composer:
         if option.rule is not None:
             return replace(option.rule, score=probability)
         return self.span_at(option.doc_id, option.start, option.end, "reader", probability)
-
-    def whole_words(self, span: Span) -> Span:
-        """A span that is no figure, moved out to the edges of the words its ends fall inside (``word_edges``, over
-        the tagger's words of its sentence): 马店科技职业学院 is shown as 驻马店科技职业学院."""
-        sentence, offset = span.evidence.text, span.evidence.start
-        a, b = span.start - offset, span.end - offset
-        if _DIGIT.search(span.text) or CN_NUMBER.search(span.text) or not 0 <= a < b <= len(sentence) or sentence[a:b] != span.text:
-            return span
-        a, b = word_edges(a, b, [word for word, _ in self.view.tag(sentence)])
-        if (offset + a, offset + b) == (span.start, span.end):
-            return span
-        return replace(span, start=offset + a, end=offset + b, text=sentence[a:b])
 
     def span_at(self, doc_id: str, start: int, end: int, kind: str, score: float) -> Span:
         """The report's text at ``start``..``end`` as a span, with the sentence it stands in as its evidence."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Callable
 
 from qa.rules.lexicon import TITLES, UNITS
 from qa.rules.types import Span
@@ -70,30 +70,6 @@ def bare_figure(span: Span) -> Span:
         return span
     cut = m.end()
     return replace(span, start=span.start + cut, text=span.text[cut:])
-
-
-def word_edges(start: int, end: int, words: Sequence[str], reach: int = 3) -> tuple[int, int]:
-    """``start``..``end`` of the text ``words`` cover (a tagger's words, in order) moved out to the edges of the words
-    they fall inside, by at most ``reach`` characters each way and only over Chinese characters that are not one
-    joining or governing character (和, 的, 在…): a span the reader began inside a name (马店科技职业学院 inside
-    驻马店…) is the name (驻马店科技职业学院)."""
-    edges, at = [0], 0
-    for word in words:
-        at += len(word)
-        edges.append(at)
-    text = "".join(words)
-    before = max((e for e in edges if e <= start), default=start)
-    after = min((e for e in edges if e >= end), default=end)
-    if before < start and start - before <= reach and _CJK_RUN.fullmatch(text[before:start]) and text[before:start] not in _FUNCTION:
-        start = before
-    if end < after and after - end <= reach and _CJK_RUN.fullmatch(text[end:after]) and text[end:after] not in _FUNCTION:
-        end = after
-    return start, end
-
-
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-# one character that joins or governs rather than names: the tagger's word over it (和亲 in 观念和亲商理念) is a misreading
-_FUNCTION = frozenset("和与及并或的地得在对为把被从向以于等之")
 
 
 def split_clauses(text: str) -> list[tuple[int, int]]:
