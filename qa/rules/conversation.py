@@ -28,17 +28,17 @@ KINDS = ("alone", "full", "place", "year", "ellipsis", "measure", "pronoun", "or
 
 _LEAD = re.compile(r"^(?:那么?|那|还有|再问一下|另外|换成|如果是|要是|然后|再|那请问|请问)")
 _ASKS = re.compile(r"多少|几|什么|哪|谁|是否|有没有|吗|如何|怎么|怎样|啥|多大|多高|多长")
+# the words that count things (the lexicon's, and those a follow-up points with: 这笔, 这些, 哪种), longest first
+_COUNT_WORD = "|".join(sorted(CLASSIFIERS | {"笔", "些", "种", "届"}, key=lambda w: (-len(w), w)))
 # the asking words of a question: a verb of measure, the question word and its measure word (增长了多少, 是哪几个)
 _ASKING = re.compile(
     r"(?:(?:是|有|为|达到?|(?:增长|增加|提高|提升|下降|降低|减少|降|升)到?|完成|实现|占|突破|超过|累计|共计?|一共|总共|"
     r"分别|要|将|计划|预计|力争|目标是)了?)*(?:多少|几|什么|哪|谁|怎样|如何|怎么|啥|多大|多高|多长|有没有|是否)"
-    rf"(?:{UNITS}|{'|'.join(CLASSIFIERS)}|些|年|届)?"
+    rf"(?:{UNITS}|{_COUNT_WORD}|年)?"
 )
 # words that ask another figure of a thing than the one given: its change (the questions' words of change), share
 # or rank
 _CHANGE = re.compile(rf"{GROWTH_Q.pattern}|{SHARE.pattern}|比例|排|位次|同比|比上年|高出|低于|多了|少了")
-# the words that count things (the lexicon's, and those a follow-up points with: 这笔, 这些, 哪种)
-_COUNT_WORD = "|".join(sorted(CLASSIFIERS | {"笔", "些", "种", "届"}, key=len, reverse=True))
 _COUNTED = re.compile(rf"(?:多少|几)(?:{_COUNT_WORD})$")
 _TRAILING = re.compile(r"(?:呢|吗|吧|啊|了|的|是)+$")
 # the words of a measure rather than a subject: a change, a share, a total, a target, the asking words
@@ -63,8 +63,8 @@ _PREDICATE_START = re.compile(r"^(?:占|比|较|同比|排|在全|在世界|位�
 # another time
 _RELATIVE = r"今年|去年|明年|前年"
 _PERIOD = r"过去五年|近五年|过去一年|(?:十[一二三四五]|[六七八九])五(?:计划|规划)?(?:期间|时期|末|初|以来)?"
-_RELATIVE_YEAR = re.compile(rf"{_RELATIVE}|{_PERIOD}")
-_RELATIVE_ONLY = re.compile(_RELATIVE)
+_OTHER_TIME = re.compile(rf"{_RELATIVE}|{_PERIOD}")
+_RELATIVE_YEAR = re.compile(_RELATIVE)
 _SAME_YEAR = re.compile(r"这一年|那一年|这年|那年|当年|同年|该年")
 _COMPARED_YEAR = re.compile(r"(?:比|较|相比|同比|比上|低于|高于)$")
 _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超过|领先|快于|慢于)$")
@@ -82,9 +82,9 @@ _WHICH = re.compile(rf"^哪一?(?:{_COUNT_WORD})")
 _PUNCT = re.compile(r"[？?！!。，,、；;：:\s]")
 _ITEM_SPLIT = re.compile(r"[、，,；;]|以及|和|及|与")
 _NUMERIC = re.compile(r"\d")
-# where the part of a question that a follow-up parallels stops: a word of asking, counting or joining, a year
 # where the words a 的 closes (计划竣工的) start: a word of asking, counting or joining, a figure, a year
 _MODIFIER_STOP = re.compile(r"[个里在和与及、，,。？?\s\d年月日]|多少|几|哪|什么")
+# where the part of a question that a follow-up parallels stops: a word of asking, counting or joining, a year
 _PART_STOP = re.compile(r"[个的里在和与及、，,。？?\s\dA-Za-z年月日是有为要将]|多少|几|哪|什么|计划|预计")
 
 
@@ -100,7 +100,7 @@ class Frame:
     tail: str
     turn: Turn
 
-    when: str = ""  # the year as the question said it: 2024年, or 今年 said relative to the report
+    when: str = ""  # the time as the question said it: 2024年, 今年 said relative to the report, a period (十四五末)
     # after a turn that picked an item of a list (第二个是什么), the frame of the list, which later ordinals still read
     listed: "Frame | None" = None
     part: str | None = None  # the part of the subject the turn named (其中中央的呢 → 中央), which another part replaces
@@ -110,7 +110,7 @@ class Frame:
         place, place_span = _place_asked(resolved, districts)
         year, year_span = asked_year(resolved)
         rest = _PUNCT.sub("", _without(resolved, place_span, year_span))
-        relative = _RELATIVE_YEAR.search(rest) if year is None else None
+        relative = _OTHER_TIME.search(rest) if year is None else None
         when = f"{year}年" if year is not None else relative.group(0) if relative else ""
         rest = rest[: relative.start()] + rest[relative.end() :] if relative else rest
         asking = _ASKING.search(rest)
@@ -224,7 +224,7 @@ class Frame:
         said = f"{year}年" if year is not None else relative
         if said:
             _, span = asked_year(text)
-            if span is None and (named := _RELATIVE_YEAR.search(text)):
+            if span is None and (named := _OTHER_TIME.search(text)):
                 span = named.span()
             text = text[: span[0]] + said + text[span[1] :] if span else said + text
         if place:
@@ -358,7 +358,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
         body, rest = _SAME_YEAR.sub("", body, count=1), _SAME_YEAR.sub("", rest, count=1)
     core = _LEAD.sub("", _PUNCT.sub("", rest)).removesuffix("呢").strip("的和")
     body = _LEAD.sub("", body)
-    relative = (_RELATIVE_YEAR if frame.year is None else _RELATIVE_ONLY).search(core) if year is None else None
+    relative = (_OTHER_TIME if frame.year is None else _RELATIVE_YEAR).search(core) if year is None else None
     place_text = question[place_span[0] : place_span[1]] if place_span else None
     same_place = place is None or place == frame.place
     same_year = (year is None or year == frame.year) and relative is None

@@ -3,12 +3,14 @@
 A question that names one item of such an enumeration (蓝天集团营业收入多少) is answered by that item's figure,
 never by another item's: a candidate standing on another item's figure is not an answer to it. The items are the
 words joined by 、/和/及/与 in the clause of 分别 (or the clause before, or the clauses before, one item each, when
-分别 opens its clause); the figures those the clause after it prints, as many as the items (else nothing is said). 第一、二、三产业 is three items, 第一产业, 第二产业 and 第三产业.
+分别 opens its clause); the figures those the clause after it prints, as many as the items (else nothing is said).
+第一、二、三产业 is three items, 第一产业, 第二产业 and 第三产业.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.rules.spans import find_number_spans
 
@@ -50,8 +52,10 @@ def _items_before(clauses: list[str], n: int) -> list[str]:
     return [clause.strip() for clause in clauses[-1 - n : -1]]
 
 
-def respective_figures(sentence: str) -> list[Respective]:
-    """Every 分别 of ``sentence`` with as many items before it as the clause after it prints figures."""
+@lru_cache(maxsize=1024)
+def respective_figures(sentence: str) -> tuple[Respective, ...]:
+    """Every 分别 of ``sentence`` with as many items before it as the clause after it prints figures (read once per
+    sentence: a question's candidates often stand in the same one)."""
     found = []
     for m in re.finditer("分别", sentence):
         after_end = _BREAK.search(sentence, m.end())
@@ -60,7 +64,7 @@ def respective_figures(sentence: str) -> list[Respective]:
         items = _items_before(_BREAK.split(sentence[: m.start()]), len(figures))
         if len(items) >= 2 and len(items) == len(figures):
             found.append(Respective(tuple(_expanded(items)), figures))
-    return found
+    return tuple(found)
 
 
 def _distinct(item: str, others: list[str], question: str) -> int:
