@@ -227,8 +227,11 @@ def save_adapter(path: Path, model, lora_names: Sequence[str], recipe: Recipe, f
 
 
 def train_stage(model, feats: dict[str, np.ndarray], *, epochs: float, lr: float, recipe: Recipe, device: str, seed: int,
-                log: Callable[[str], None]) -> dict:
-    """AdamW with linear warm-up and decay; loss the mean of start and end cross-entropy. Returns timing."""
+                log: Callable[[str], None], cpu_bf16: bool = False) -> dict:
+    """AdamW with linear warm-up and decay; loss the mean of start and end cross-entropy. Returns timing.
+
+    The forward pass runs in bfloat16 autocast on a GPU, and on the CPU when ``cpu_bf16`` asks for it (worth it
+    where the CPU multiplies bfloat16 in hardware, AMX or AVX512-BF16); the weights and their updates stay float32."""
     import torch
 
     params = [p for p in model.parameters() if p.requires_grad]
@@ -245,7 +248,8 @@ def train_stage(model, feats: dict[str, np.ndarray], *, epochs: float, lr: float
     model.train()
     started = time.perf_counter()
     step, running = 0, 0.0
-    use_bf16 = device.startswith("cuda")
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    use_bf16 = kind == "cuda" or cpu_bf16
     while step < total:
         order = torch.randperm(n, generator=generator)
         for k in range(0, n, recipe.batch_size):
@@ -253,7 +257,7 @@ def train_stage(model, feats: dict[str, np.ndarray], *, epochs: float, lr: float
                 break
             idx = order[k : k + recipe.batch_size]
             batch = {key: t[idx].to(device, non_blocking=True) for key, t in tensors.items()}
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
+            with torch.autocast(kind, dtype=torch.bfloat16, enabled=use_bf16):
                 start, end = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
             mask = batch["attention_mask"] == 0
             start = start.float().masked_fill(mask, -1e4)
