@@ -264,3 +264,24 @@ def test_a_subject_in_latin_letters_is_a_subject_not_a_measure():
     # GDP is what 今年的目标 is of: the frame's subject (一般公共预算收入) is not carried over; only its place is
     assert read("今年GDP目标定的多少", "湖南2024年一般公共预算收入多少").resolved == "湖南今年GDP目标定的多少"
     assert read("PM2.5浓度多少", "驻马店2023年优良天数多少").resolved == "驻马店2023年PM2.5浓度多少"
+
+
+@pytest.mark.parametrize(
+    "first, subject",
+    [
+        ("中国洋浦港累计登记了多少艘国际船舶", "中国洋浦港累计登记了国际船舶"),  # 艘: a classifier no list names
+        ("卧龙有几架大飞机", "卧龙大飞机"),
+        ("贡献了全国多少的贸易增量", "贡献了的贸易增量"),  # 的 and 占 are no classifiers
+        ("国内生产总值增加到多少占世界经济比重", "国内生产总值占世界经济比重"),
+        ("驻马店有多少人口", "人口"),  # 人 heads 人口 here: no unit of the count
+        ("驻马店九大产业集群都是哪些", "九大产业集群"),  # 都 belongs to the asking words
+        ("驻马店2024年建成多少个项目", "建成项目"),
+    ],
+)
+def test_the_subject_keeps_the_counted_words_and_leaves_the_counts_classifier_to_the_asking_words(first, subject):
+    assert Frame.of(first, Turn(first), PLACES).subject == subject
+
+
+def test_that_with_a_count_word_points_rather_than_leads():
+    assert read("那个是多少", Turn("驻马店九大产业集群都是哪些", "食品加工、生物医药")).resolved == "驻马店九大产业集群是多少"
+    assert read("那么粮食产量呢", "驻马店2024年生猪出栏多少万头").resolved == "驻马店2024年粮食产量多少"

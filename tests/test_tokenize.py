@@ -43,3 +43,15 @@ def test_a_texts_tokens_depend_only_on_the_user_words_it_contains():
     assert not any(w in text for w in absent)
     assert Tokenizer(words)(text) == Tokenizer(words + absent)(text)
     assert Tokenizer(words).tag(text) == Tokenizer(words + absent).tag(text)
+
+
+def test_word_edges_are_those_of_the_dictionary_words_whatever_the_reports_repeat():
+    from qa.index.tokenize import word_edges
+
+    Tokenizer(["驻马店农业", "周恩来总理"])  # user words of some reports: they do not move the language's words
+    text = "筹建驻马店农业工程职业学院"
+    edges = word_edges(text)
+    assert {0, 2, 5, len(text)} <= edges  # 筹建 | 驻马店 | 农业…
+    assert 3 not in edges and 4 not in edges  # inside 驻马店
+    assert 7 in edges  # 农业 ends where the user word 驻马店农业 would have
+    assert 3 in word_edges("国务院总理周恩来同志") and 5 in word_edges("国务院总理周恩来同志")

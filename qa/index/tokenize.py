@@ -126,6 +126,36 @@ def _default_tags() -> dict[str, str]:
     return dict(posseg.dt.word_tag_tab)
 
 
+@lru_cache(maxsize=1)
+def _plain_cutter():
+    """A jieba tokenizer over its own dictionary alone: no report's user words (a corpus repeats runs such as
+    周恩来总理 that are no words of the language)."""
+    import jieba
+
+    quiet_jieba()
+    cutter = jieba.Tokenizer()
+    base, total = _base_dictionary()
+    cutter.FREQ, cutter.total, cutter.initialized = dict(base), total, True
+    return cutter
+
+
+@lru_cache(maxsize=4096)
+def word_edges(text: str) -> frozenset[int]:
+    """The offsets in ``text`` where one of jieba's dictionary words (no user words, no guessed words) starts or
+    ends; 0 and ``len(text)`` included. A span whose edge is not among them cuts a word (马店 of 驻马店)."""
+    edges, at = {0}, 0
+    for word in _plain_cutter().cut(text, HMM=False):
+        at += len(word)
+        edges.add(at)
+    return frozenset(edges)
+
+
+def dictionary_tag(word: str) -> str | None:
+    """The part of speech jieba's own dictionary gives ``word`` (q and m: measure words and numerals, 艘 辆 架), or
+    None when it lists no such word."""
+    return _default_tags().get(word)
+
+
 class Tokenizer:
     """A callable ``text -> list[str]``: jieba search-mode tokens, lower-cased, stopwords and punctuation dropped.
 

@@ -17,6 +17,7 @@ from typing import Sequence
 
 from qa.rules.asking import GROWTH_Q
 from qa.rules.lexicon import CLASSIFIERS, CN_DIGITS, SHARE, UNITS
+from qa.index.tokenize import dictionary_tag, word_edges
 from qa.ingest.gazetteer import NATIONAL
 from qa.rules.question import NO_DISTRICTS, Districts, find_district
 from qa.rules.years import find_report_year, find_year
@@ -26,13 +27,14 @@ from qa.schema import Turn
 # year, or one of the follow-ups resolved against the frame
 KINDS = ("alone", "full", "place", "year", "ellipsis", "measure", "pronoun", "ordinal", "choice")
 
-_LEAD = re.compile(r"^(?:那么?|那|还有|再问一下|另外|换成|如果是|要是|然后|再|那请问|请问)")
 _ASKS = re.compile(r"多少|几|什么|哪|谁|是否|有没有|吗|如何|怎么|怎样|啥|多大|多高|多长")
 # the words that count things (the lexicon's, and those a follow-up points with: 这笔, 这些, 哪种), longest first
 _COUNT_WORD = "|".join(sorted(CLASSIFIERS | {"笔", "些", "种", "届"}, key=lambda w: (-len(w), w)))
+# the words a follow-up opens with before what it asks (那粮食产量呢); 那 before a count word points (那个, 那次)
+_LEAD = re.compile(rf"^(?:那请问|那么|那(?!{_COUNT_WORD})|还有|再问一下|另外|换成|如果是|要是|然后|再|请问)")
 # the asking words of a question: a verb of measure, the question word and its measure word (增长了多少, 是哪几个)
 _ASKING = re.compile(
-    r"(?:(?:是|有|为|达到?|(?:增长|增加|提高|提升|下降|降低|减少|降|升)到?|完成|实现|占|突破|超过|累计|共计?|一共|总共|"
+    r"(?:都|还|也|又)?(?:(?:是|有|为|达到?|(?:增长|增加|提高|提升|下降|降低|减少|降|升)到?|完成|实现|占|突破|超过|累计|共计?|一共|总共|"
     r"分别|要|将|计划|预计|力争|目标是)了?)*(?:多少|几|什么|哪|谁|怎样|如何|怎么|啥|多大|多高|多长|有没有|是否)"
     rf"(?:{UNITS}|{_COUNT_WORD}|年)?"
 )
@@ -71,7 +73,7 @@ _COMPARED_BEFORE = re.compile(r"(?:在|比|占|居|于|高出|低于|高于|超�
 _COMPARED_AFTER = re.compile(r"(?:排|第[一二三四五六七八九十\d]+位|平均水平|前列|首位|领先)")
 _PLURAL = ("它们", "这些", "那些", "上述")
 _CLASSIFIER = re.compile(rf"^(?:几|[一二三四五六七八九十\d]+)?(?:{_COUNT_WORD})")
-_PRONOUN = re.compile(r"^(?:它们|它|其|该|这个|那个|这项|那项|这些|那些|上述|上面|此项?|这一|这)")
+_PRONOUN = re.compile(r"^(?:它们|它|其|该|这个|那个|这项|那项|这些|那些|上述|上面|此项?|这一|这|那)")
 _ORDINAL = re.compile(
     r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|种|类|大|位)?|倒数第([一二三四五六七八九十])[个项条]?|"
     r"最后(?:一|那)?(?:个|项|条|点|种|类|位)?|后面那?[个项条]|后一[个项条]|后者|"
@@ -115,7 +117,8 @@ class Frame:
         rest = rest[: relative.start()] + rest[relative.end() :] if relative else rest
         asking = _ASKING.search(rest)
         if asking:  # 实施了多少个重点项目: the subject keeps what is counted (重点项目), the tail is the asking words
-            subject, tail = rest[: asking.start()] + rest[asking.end() :], asking.group(0)
+            end = _count_end(rest, asking)
+            subject, tail = rest[: asking.start()] + rest[end:], rest[asking.start() : end]
         else:
             subject, tail = rest, ""
         place_text = resolved[place_span[0] : place_span[1]] if place_span else ""
@@ -254,6 +257,26 @@ of the list just answered (第二个是什么) also has that item's place, which
     # subject is still this one, not the question with the measure
     subject: str | None = None
     part: str | None = None  # the part of the subject the turn named (中央 of 其中中央的呢), which a later part replaces
+
+
+def _count_end(text: str, asking: re.Match) -> int:
+    """Where the asking words of ``text`` end: after the unit or classifier of a count (多少艘, 几只, 多少亿元) when
+    it is a word of its own, not the head of a longer one (人 of 多少人口 is no unit); a measure word of the
+    dictionary (艘, 辆, 架), a word of its own right after 多少 or 几, is the count's classifier (艘 of 多少艘国际船舶)
+    whatever list of them is known (not 占 of 多少占世界经济比重, nor 的 of 多少的贸易增量)."""
+    words = asking.group(0)
+    count = max(words.rfind("多少") + 2 if "多少" in words else -1, words.rfind("几") + 1 if "几" in words else -1)
+    if count < 0:
+        return asking.end()
+    at = asking.start() + count
+    after = text[at:]
+    edges = word_edges(after)
+    unit = asking.end() - at
+    if unit and unit not in edges:
+        unit = 0
+    if not unit and len(after) > 1 and 1 in edges and dictionary_tag(after[0]) in ("q", "m"):
+        unit = 1
+    return at + unit
 
 
 def is_follow_up(text: str) -> bool:
@@ -425,7 +448,7 @@ def read_turn(question: str, frame: Frame | None, districts: Districts = NO_DIST
     if pronoun and anchor is not None:
         meant = frame.antecedent(plural=pronoun.group(0) in _PLURAL)
         rest = core[pronoun.end() :]
-        rest = _CLASSIFIER.sub("", rest, count=1) if pronoun.group(0) == "这" else rest  # 这笔, 这几场
+        rest = _CLASSIFIER.sub("", rest, count=1) if pronoun.group(0) in ("这", "那") else rest  # 这笔, 这几场, 那次
         return Reading(question, lead + meant + _after_pronoun(rest, meant), "pronoun", anchor,
                        subject=meant if meant == frame.subject else None)
     if (_measure_only(core, strict=not same_place) or _PREDICATE_START.match(core)) and _ASKS.search(core):
