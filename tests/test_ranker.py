@@ -344,3 +344,23 @@ def test_reports_fall_in_folds_by_sorted_id_with_conversations_grouped_by_their_
     turns = [{**item("c"), "kind": "first"}, {**item("e"), "kind": "place"}]  # e only in a later turn: not a group
     (tmp_path / "conversations" / "train.jsonl").write_text(json.dumps({"id": "c1", "turns": turns}) + "\n", encoding="utf-8")
     assert report_folds(tmp_path, "train", 2) == {"a": 0, "b": 1, "c": 0, "d": 1}
+
+
+
+
+
+
+def test_one_text_printed_twice_in_a_report_is_one_answer_with_both_probabilities():
+    # 7%左右 in the list of targets and again in the text: rightness is the text's, so the two are one answer;
+    # together they beat both the other figure and no answer, though each alone beats neither
+    options = [Option("doc", 100, 105, "7%左右", features={"x": 0.7}), Option("doc", 10, 13, "10%", features={"x": 1.0}),
+               Option("doc", 400, 405, "7%左右", features={"x": 0.7}), Option("other", 50, 55, "7%左右", features={"x": 0.7})]
+    pooled = replace(_ranker({"x": 1.0}, 1.3), pooled=True)
+    decision = pooled.decide(options, {"bias": 1.0})
+    p = decision.probabilities
+    assert p[1] == max(p) and p[1] < decision.null_probability < p[0] + p[2]
+    assert decision.best in (0, 2) and decision.chosen == decision.best
+    assert decision.confidence == pytest.approx(pooled.calibrate(p[0] + p[2]))  # not counting the other report's
+    # a ranker saved before, which weighed the best option alone, keeps doing so
+    alone = _ranker({"x": 1.0}, 1.3).decide(options, {"bias": 1.0})
+    assert alone.best == 1 and alone.chosen is None

@@ -37,12 +37,34 @@ def familiar_documents(ranker: "Ranker | None", documents: Sequence) -> frozense
     return frozenset(d.doc_id for d in documents if len(d.text) in lengths and text_fingerprint(d.text) in ranker.not_for)
 
 
-def overlapping_mass(p: np.ndarray, best: int, spans: Sequence[tuple[str, int, int]]) -> float:
+Place = tuple  # an option's (report, start, end) or (report, start, end, text)
+
+
+def _same_answer(a: Place, b: Place) -> bool:
+    """Two options are one answer when they stand in one report and print the same text (7%左右 in the targets and
+    again in the text): a question's rightness is the text's, so its probability is theirs together."""
+    return a[0] == b[0] and len(a) > 3 and len(b) > 3 and a[3] == b[3]
+
+
+def same_answer_mass(p: np.ndarray, best: int, spans: Sequence[Place]) -> float:
+    """The probability of option ``best``'s answer: its own and that of every option printing the same text in the
+    same report."""
+    return float(sum(v for span, v in zip(spans, p) if _same_answer(span, spans[best]))) if len(spans[best]) > 3 else float(p[best])
+
+
+def best_answer(p: np.ndarray, spans: Sequence[Place]) -> int:
+    """The option whose answer is the most probable (``same_answer_mass``; of one answer, its most probable option)."""
+    return max(range(len(p)), key=lambda i: (same_answer_mass(p, i, spans), p[i]))
+
+
+def overlapping_mass(p: np.ndarray, best: int, spans: Sequence[Place]) -> float:
     """The probability that the answer lies in the text of option ``best``: its own and that of every option
-    overlapping it in the same report (``spans``: report, start, end per option). Probability spread over spans of
-    one figure (6%, 6.5%, 6%－6.5%) is a vote for that figure, not against answering."""
-    doc, start, end = spans[best]
-    return float(sum(v for (d, s, e), v in zip(spans, p) if d == doc and s < end and start < e))
+    overlapping it in the same report or printing the same text there (``spans``: report, start, end and text per
+    option). Probability spread over spans of one figure (6%, 6.5%, 6%－6.5%) is a vote for that figure, not against
+    answering."""
+    doc, start, end = spans[best][:3]
+    return float(sum(v for span, v in zip(spans, p)
+                     if span[0] == doc and (span[1] < end and start < span[2] or _same_answer(span, spans[best]))))
 
 
 @dataclass(frozen=True)
@@ -103,18 +125,32 @@ class Ranker:
         """The calibrated confidence for a raw probability (isotonic, interpolated between fitted points)."""
         return float(np.interp(probability, self.calibration_x, self.calibration_y))
 
-    def answer_mass(self, p: np.ndarray, best: int, spans: Sequence[tuple[str, int, int]]) -> float:
+    def answer_mass(self, p: np.ndarray, best: int, spans: Sequence[Place]) -> float:
         """What answering with option ``best`` is weighed on against no answer: its probability, pooled with the
-        options overlapping it when the ranker is ``pooled``."""
+        options overlapping it or printing its text in its report when the ranker is ``pooled``."""
         return overlapping_mass(p, best, spans) if self.pooled and spans else float(p[best])
+
+    def best(self, p: np.ndarray, spans: Sequence[Place]) -> tuple[int | None, float]:
+        """The best option and the probability its confidence is calibrated on: a ``pooled`` ranker's is the most
+        probable answer (the options printing one text in one report together), a ranker saved before that
+        fitted the best option alone."""
+        if not len(p):
+            return None, 0.0
+        if self.pooled and spans:
+            best = best_answer(p, spans)
+            return best, same_answer_mass(p, best, spans)
+        best = int(np.argmax(p))
+        return best, float(p[best])
 
     def decide(self, options: Sequence[Option], question: dict[str, float]) -> Decision:
         """The best outcome among the options and no answer: the best option is answered when it is more probable
-        than no answer (a ``pooled`` ranker: it and the options sharing text with it, 6% and 6.5% inside 6%－6.5%)."""
+        than no answer (a ``pooled`` ranker: it and the options sharing text with it, 6% and 6.5% inside 6%－6.5%,
+        7%左右 printed twice)."""
         p, p0 = self.probabilities(options, question)
-        best = int(np.argmax(p)) if len(p) else None
-        chosen = best if best is not None and self.answer_mass(p, best, [(o.doc_id, o.start, o.end) for o in options]) > p0 else None
-        confidence = self.calibrate(float(p[best])) if best is not None else 0.0
+        spans = [(o.doc_id, o.start, o.end, o.text) for o in options]
+        best, p_best = self.best(p, spans)
+        chosen = best if best is not None and self.answer_mass(p, best, spans) > p0 else None
+        confidence = self.calibrate(p_best) if best is not None else 0.0
         return Decision(chosen, tuple(float(v) for v in p), float(p0), best, confidence)
 
     def save(self, path: Path = DEFAULT_PATH) -> None:
@@ -145,7 +181,7 @@ class Group:
     question: np.ndarray  # (q,)
     correct: np.ndarray  # (n,) bool
     answerable: bool
-    spans: tuple[tuple[str, int, int], ...] = ()  # each candidate's report, start and end (``overlapping_mass``)
+    spans: tuple[Place, ...] = ()  # each candidate's report, start, end and text (``overlapping_mass``)
 
 
 def _pad(groups: Sequence[Group]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

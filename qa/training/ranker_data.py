@@ -71,16 +71,16 @@ def to_groups(rows: Sequence[dict], candidate_names: Sequence[str], question_nam
         x = np.array([[o["features"].get(n, 0.0) for n in candidate_names] for o in r["options"]], dtype=np.float64).reshape(len(r["options"]), len(candidate_names))
         q = np.array([r["question"].get(n, 0.0) for n in question_names], dtype=np.float64)
         groups.append(Group(r["id"], r["split"], x, q, np.array([o["right"] for o in r["options"]], dtype=bool), r["answerable"],
-                            tuple((o["doc_id"], o["start"], o["end"]) for o in r["options"])))
+                            tuple((o["doc_id"], o["start"], o["end"], o["text"]) for o in r["options"])))
     return groups
 
 
 def _predict(ranker: Ranker, group: Group) -> tuple[int | None, float, float, int | None]:
     """(chosen option or None, best option's probability, no-answer probability, best option) for a group."""
     p, p0 = ranker.scores(group.candidates, group.question)
-    best = int(np.argmax(p)) if len(p) else None
+    best, p_best = ranker.best(p, group.spans)
     answers = best is not None and ranker.answer_mass(p, best, group.spans) > p0
-    return (best if answers else None), (float(p[best]) if best is not None else 0.0), float(p0), best
+    return (best if answers else None), p_best, float(p0), best
 
 
 def cross_validate(groups: Sequence[Group], names: tuple[Sequence[str], Sequence[str]], fold_of: Callable[[str], int], l2: float,
