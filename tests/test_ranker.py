@@ -106,7 +106,7 @@ def test_probability_spread_over_spans_of_one_figure_counts_for_answering_it():
     decision = pooled.decide(options, {"bias": 1.0})
     p = decision.probabilities
     assert max(p) < decision.null_probability < p[0] + p[1] + p[2]
-    assert decision.chosen == 0 and overlapping_mass(np.array(p), 0, [(o.doc_id, o.start, o.end) for o in options]) == pytest.approx(p[0] + p[1] + p[2])
+    assert decision.chosen == 0 and overlapping_mass(np.array(p), 0, [(o.doc_id, o.start, o.end, o.text) for o in options]) == pytest.approx(p[0] + p[1] + p[2])
     # a ranker fitted to weigh the best option alone (saved without ``pooled``) abstains, as it was calibrated to
     assert _ranker({"x": 1.0}, 1.5).decide(options, {"bias": 1.0}).chosen is None
     # the same figure in another report is another answer: it does not add to this one

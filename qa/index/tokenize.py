@@ -94,13 +94,20 @@ def derive_user_words(texts: Iterable[str], *, min_count: int = 3, min_len: int 
 
 
 @lru_cache(maxsize=1)
-def _base_dictionary() -> tuple[dict[str, int], int]:
-    """jieba's own prefix dictionary and total, before any user word: what every ``Tokenizer`` starts from."""
+def _plain_cutter():
+    """A jieba tokenizer over its own dictionary alone, no report's user words (a corpus repeats runs such as
+    周恩来总理 that are no words of the language). Never given a word: every ``Tokenizer`` copies its dictionary."""
     import jieba
 
     quiet_jieba()
     base = jieba.Tokenizer()
     base.initialize()
+    return base
+
+
+def _base_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's own prefix dictionary and total, before any user word: what every ``Tokenizer`` starts from."""
+    base = _plain_cutter()
     return base.FREQ, base.total
 
 
@@ -124,19 +131,6 @@ def _default_tags() -> dict[str, str]:
     from jieba import posseg
 
     return dict(posseg.dt.word_tag_tab)
-
-
-@lru_cache(maxsize=1)
-def _plain_cutter():
-    """A jieba tokenizer over its own dictionary alone: no report's user words (a corpus repeats runs such as
-    周恩来总理 that are no words of the language)."""
-    import jieba
-
-    quiet_jieba()
-    cutter = jieba.Tokenizer()
-    base, total = _base_dictionary()
-    cutter.FREQ, cutter.total, cutter.initialized = dict(base), total, True
-    return cutter
 
 
 @lru_cache(maxsize=4096)

@@ -37,19 +37,15 @@ def familiar_documents(ranker: "Ranker | None", documents: Sequence) -> frozense
     return frozenset(d.doc_id for d in documents if len(d.text) in lengths and text_fingerprint(d.text) in ranker.not_for)
 
 
-Place = tuple  # an option's (report, start, end) or (report, start, end, text)
-
-
-def _same_answer(a: Place, b: Place) -> bool:
-    """Two options are one answer when they stand in one report and print the same text (7%左右 in the targets and
-    again in the text): a question's rightness is the text's, so its probability is theirs together."""
-    return a[0] == b[0] and len(a) > 3 and len(b) > 3 and a[3] == b[3]
+Place = tuple[str, int, int, str]  # an option's report, start, end and text
 
 
 def same_answer_mass(p: np.ndarray, best: int, spans: Sequence[Place]) -> float:
     """The probability of option ``best``'s answer: its own and that of every option printing the same text in the
-    same report."""
-    return float(sum(v for span, v in zip(spans, p) if _same_answer(span, spans[best]))) if len(spans[best]) > 3 else float(p[best])
+    same report (7%左右 among the targets and again in the text). Rightness is the text's, so the options printing
+    it are one answer."""
+    doc, text = spans[best][0], spans[best][3]
+    return float(sum(v for span, v in zip(spans, p) if span[0] == doc and span[3] == text))
 
 
 def best_answer(p: np.ndarray, spans: Sequence[Place]) -> int:
@@ -62,9 +58,8 @@ def overlapping_mass(p: np.ndarray, best: int, spans: Sequence[Place]) -> float:
     overlapping it in the same report or printing the same text there (``spans``: report, start, end and text per
     option). Probability spread over spans of one figure (6%, 6.5%, 6%－6.5%) is a vote for that figure, not against
     answering."""
-    doc, start, end = spans[best][:3]
-    return float(sum(v for span, v in zip(spans, p)
-                     if span[0] == doc and (span[1] < end and start < span[2] or _same_answer(span, spans[best]))))
+    doc, start, end, text = spans[best]
+    return float(sum(v for (d, s, e, t), v in zip(spans, p) if d == doc and (s < end and start < e or t == text)))
 
 
 @dataclass(frozen=True)
