@@ -36,7 +36,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     corpus, index_dir, model = _paths(args, settings)
     index = build_index(
-        corpus, index_dir, load_embedder(model), progress=not args.quiet, target_chars=args.target_chars, overlap_chars=args.overlap_chars
+        corpus, index_dir, load_embedder(model, documents=settings.document_precision), progress=not args.quiet, target_chars=args.target_chars, overlap_chars=args.overlap_chars
     )
     m = index.manifest
     size = sum(p.stat().st_size for p in index_dir.iterdir())
@@ -52,7 +52,7 @@ def _library(args: argparse.Namespace, settings: Settings, *, progress: bool = F
     from qa.index.library import Library
 
     corpus, index_dir, model = _paths(args, settings)
-    return Library(corpus, index_dir, load_embedder(model), max_documents=settings.max_documents, progress=progress)
+    return Library(corpus, index_dir, load_embedder(model, documents=settings.document_precision), max_documents=settings.max_documents, progress=progress)
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:

@@ -23,6 +23,13 @@ class SettingsError(QAError):
 MAX_TOKEN_FILE_BYTES = 4096
 
 
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = _env(name, default).strip().lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
 def api_token_from(environ: Mapping[str, str]) -> str:
     """The API token: the contents of the file named by ``QA_API_TOKEN_FILE`` (trimmed) when set, else
     ``QA_API_TOKEN``; ``SettingsError`` when the file cannot be read or is empty. The token itself is never put in
@@ -53,6 +60,8 @@ class Settings:
     corpus_dir: Path = field(default_factory=lambda: Path(_env("QA_CORPUS_DIR", str(ROOT / "corpus"))))
     index_dir: Path = field(default_factory=lambda: Path(_env("QA_INDEX_DIR", str(ROOT / "index"))))
     embedding_model: str = field(default_factory=lambda: _env("QA_EMBEDDING_MODEL", "m3e-small"))
+    # how reports are embedded: auto (bfloat16 where the CPU multiplies it in hardware), float32 or bfloat16
+    document_precision: str = field(default_factory=lambda: _choice("QA_DOCUMENT_PRECISION", "auto", ("auto", "float32", "bfloat16")))
     host: str = field(default_factory=lambda: _env("QA_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("QA_PORT", "7860")))
     # the Host header values the server answers to; "*" for any (behind a proxy that checks it)

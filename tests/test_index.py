@@ -310,3 +310,23 @@ def test_a_change_refuses_an_unknown_report_or_another_model(fake_embedder):
     other.name = "another-model"
     with pytest.raises(ValueError, match="another-model"):
         index.change(["a"], {}, other)
+
+
+def test_reports_are_embedded_by_embed_documents_where_the_embedder_has_it_and_questions_by_embed():
+    from conftest import FakeEmbedder
+
+    class TwoWays(FakeEmbedder):
+        documents: list = []
+
+        def embed_documents(self, texts, *, progress=False):
+            TwoWays.documents.extend(texts)
+            return -super().embed(texts, progress=progress)  # told apart from embed's vectors
+
+    embedder = TwoWays()
+    index = Index.build([_doc("a", A)], embedder, target_chars=40, overlap_chars=10)
+    assert {p.text for p in index.passages} <= set(TwoWays.documents)
+    assert np.allclose(index.sentence_vectors[0].astype(np.float32), -FakeEmbedder().embed([A[index.sentences[0].start : index.sentences[0].end]])[0], atol=1e-3)
+    TwoWays.documents.clear()
+    changed = index.change(["a", "c"], {"c": _doc("c", C)}, embedder)
+    assert TwoWays.documents and all(text in C for text in TwoWays.documents)
+    assert len(changed.passages) > len(index.passages)

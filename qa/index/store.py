@@ -18,7 +18,7 @@ import qa.index.segments as store
 from qa.index.chunking import make_passages, split_sentences
 from qa.ingest.corpus import combine_digests
 from qa.index.dense import DenseIndex
-from qa.index.embedding import Embedder
+from qa.index.embedding import Embedder, document_vectors
 from qa.errors import IndexDamagedError, QAError, StaleIndexError
 from qa.index.housekeeping import folder_lock, release_memory, remove_leftovers
 from qa.index.manifest import Manifest, check, new_manifest, read_manifest, readable
@@ -232,7 +232,7 @@ class Index:
         passage_texts = [passages[i].text for i in new_passages]
         sentence_texts = [_sentence_text(fresh, sentences[i]) for i in new_sentences]
         missing = sorted({t for t in passage_texts if t not in known_passages} | {t for t in sentence_texts if t not in known_sentences})
-        embedded = dict(zip(missing, embedder.embed(missing, progress=progress))) if missing else {}
+        embedded = dict(zip(missing, document_vectors(embedder, missing, progress=progress))) if missing else {}
         vectors = _moved_rows(self.dense.rows(), [(p0, p1, p) for p0, p1, p, *_ in kept], len(passages),
                               {i: known_passages.get(t, embedded.get(t)) for i, t in zip(new_passages, passage_texts)})
         sentence_vectors = _moved_rows(self.sentence_vectors, [(s0, s1, s) for *_, s0, s1, s in kept], len(sentences),
@@ -456,7 +456,7 @@ def _sentence_text(documents: Mapping[str, Document], sentence: Sentence) -> str
 def _embedded(texts: list[str], embedder: Embedder, progress: bool) -> np.ndarray:
     """The vectors of ``texts`` in order, each distinct text embedded once (in sorted order, one call)."""
     unique = sorted(set(texts))
-    vectors = embedder.embed(unique, progress=progress) if unique else np.zeros((0, 0), dtype=np.float32)
+    vectors = document_vectors(embedder, unique, progress=progress) if unique else np.zeros((0, 0), dtype=np.float32)
     row = {text: i for i, text in enumerate(unique)}
     return np.ascontiguousarray(np.asarray(vectors, dtype=np.float32)[[row[t] for t in texts]]) if texts else np.zeros((0, 0), dtype=np.float32)
 

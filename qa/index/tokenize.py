@@ -95,14 +95,15 @@ def derive_user_words(texts: Iterable[str], *, min_count: int = 3, min_len: int 
 
 @lru_cache(maxsize=1)
 def _plain_cutter():
-    """A jieba tokenizer over its own dictionary alone, no report's user words (a corpus repeats runs such as
-    周恩来总理 that are no words of the language). Never given a word: every ``Tokenizer`` copies its dictionary."""
+    """jieba's default tokenizer over its own dictionary alone, no report's user words (a corpus repeats runs such as
+    周恩来总理 that are no words of the language). This code never gives it a word (every ``Tokenizer`` copies its
+    dictionary), and reading reports (``derive_user_words``, the normaliser's ``JiebaWords``) cuts with the same one:
+    one reading of the dictionary file a process (about a second, which the first upload to a server paid again)."""
     import jieba
 
     quiet_jieba()
-    base = jieba.Tokenizer()
-    base.initialize()
-    return base
+    jieba.dt.check_initialized()
+    return jieba.dt
 
 
 def _base_dictionary() -> tuple[dict[str, int], int]:

@@ -115,6 +115,12 @@ class QueuedEmbedder:
             return self._thread.embed(self.inner, texts)
         return self.inner.embed(texts, progress=progress)
 
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Reports' passages and sentences: on the caller's (indexing) thread, in the inner embedder's precision."""
+        from qa.index.embedding import document_vectors
+
+        return document_vectors(self.inner, texts, progress=progress)
+
 
 class QueuedReader:
     """A reader whose passes run on the inference thread, one question at a time."""

@@ -135,7 +135,7 @@ def load_qa(settings: Settings, on_degraded: Callable[[str], None] | None = None
     reader, general = options["reader"], options["general_reader"]
     options["reader"] = inference.reader(reader)
     options["general_reader"] = options["reader"] if general is reader else inference.reader(general)
-    embedder = inference.embedder(load_embedder(settings.embedding_model))
+    embedder = inference.embedder(load_embedder(settings.embedding_model, documents=settings.document_precision))
     paths = {"corpus_dir": settings.corpus_dir, "embedding_model": settings.embedding_model}
     try:
         Index.check(settings.index_dir, **paths)
