@@ -334,6 +334,37 @@ def measure_ingest(timeout: float, path: Path = INGEST_REPORT) -> dict:
             stop_server(process)
 
 
+REPORT_SUFFIXES = (".txt", ".docx", ".html", ".htm", ".pdf")
+
+
+def measure_add_many(folder: Path, limit: int) -> dict:
+    """Time ``qa add`` (the command line, a process of its own) of the first ``limit`` reports of ``folder`` at once
+    into a copy of the corpus and index, from the command to its exit; the metadata is inferred from the text."""
+    import shutil
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in REPORT_SUFFIXES)[:limit]
+    if not files:
+        raise SystemExit(f"no reports in {folder}")
+    with tempfile.TemporaryDirectory(prefix="benchmark-add-") as work:
+        corpus, index = Path(work, "corpus"), Path(work, "index")
+        shutil.copytree(ROOT / "corpus", corpus)
+        if (ROOT / "index").is_dir():
+            shutil.copytree(ROOT / "index", index)
+        command = [sys.executable, "-m", "qa.cli", "add", "--quiet", "--corpus", str(corpus), "--index", str(index), *map(str, files)]
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"qa add failed ({done.returncode}): {done.stderr[-500:]}")
+        manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+        from qa.index.store import Index
+
+        added = {p.stem for p in files}
+        chars = sum(len(d.text) for d in Index.load(index).documents if d.doc_id in added)
+    return {"folder": str(folder), "reports": len(files), "chars": chars, "seconds": round(seconds, 1),
+            "per_100_of_20000_chars_s": round(seconds * 2_000_000 / chars, 1), "passages": manifest["passages"]}
+
+
 def markdown(report: dict) -> str:
     lines = []
     if report.get("cold_start_s") is not None:
@@ -371,6 +402,10 @@ def markdown(report: dict) -> str:
     if report.get("ingest"):
         ingest = report["ingest"]
         lines.append(f"\nOne report uploaded alone ({ingest['file']}, {ingest['chars']} characters): ready after **{ingest['ready_s']} s**")
+    if report.get("add_many"):
+        many = report["add_many"]
+        lines.append(f"\n`qa add` of {many['reports']} reports at once ({many['chars']:,} characters): **{many['seconds']} s**; "
+                     f"at that rate 100 reports of 20,000 characters take {many['per_100_of_20000_chars_s'] / 60:.1f} min")
     if report.get("under_worst_case"):
         level = report["under_worst_case"]
         lines.append(
@@ -398,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rules-too", action="store_true", help="with --spawn: then measure a server with the rules alone (QA_READER=off)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare query embedding (and the ratios to it)")
     parser.add_argument("--ingest", action="store_true", help="then time one real report uploaded to a server of its own")
+    parser.add_argument("--add-many", type=Path, metavar="FOLDER",
+                        help="then time `qa add` of the reports in FOLDER (e.g. data/reports) into a copy of the corpus")
+    parser.add_argument("--add-limit", type=int, default=100, help="with --add-many: at most this many reports (default 100)")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",") if level.strip()]
     if not levels or min(levels) < 1 or args.requests < 1:
@@ -420,6 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.ingest:
         print(f"uploading {INGEST_REPORT.name} to a server of its own …", file=sys.stderr)
         report["ingest"] = measure_ingest(args.start_timeout)
+    if args.add_many:
+        print(f"qa add of the reports in {args.add_many} …", file=sys.stderr)
+        report["add_many"] = measure_add_many(args.add_many, args.add_limit)
     if not args.no_bare:
         print("the bare query embedding, servers stopped …", file=sys.stderr)
         report["bare_embedding"] = bare_embedding()
