@@ -51,6 +51,31 @@ def test_a_base_year_is_not_the_year_a_sentence_speaks_for(tmp_path):
     assert next(v for t, v in periods.items() if "三成" in t) == (2025, "plan")
 
 
+def test_a_span_from_one_year_to_another_speaks_for_where_it_ends(tmp_path):
+    # 由1997年的…增加到2002年的…: the figure asked of it is the one of 2002, as 从2020年 starts a span too
+    (tmp_path / "national-2003.txt").write_text(
+        "各位代表：\n我代表国务院向大会作政府工作报告。\n五年来交通建设空前发展。"
+        "公路通车里程由1997年的123万公里增加到2002年的176万公里，其中高速公路由4771公里增加到2.52万公里。"
+        "农民人均纯收入由2090元增加到2476元。全国平均每个农民的纯收入将由一九八○年的一百九十一元增加到一九八五年的二百五十五元。\n",
+        encoding="utf-8")
+    (tmp_path / "national-2003.json").write_text('{"district": "全国", "year": 2003, "review_year": 2002}', encoding="utf-8")
+    periods = _periods(load_corpus(tmp_path)[0])
+    assert next(v for t, v in periods.items() if "2.52万公里" in t) == (2002, "result")
+    assert next(v for t, v in periods.items() if "二百五十五元" in t) == (1985, "result")
+
+
+def test_a_sentence_naming_a_year_only_as_a_base_speaks_for_the_year_around_it(tmp_path):
+    # the 1981 plan's targets, each compared with 1980: they are 1981's, not 1980's
+    (tmp_path / "national-1980.txt").write_text(
+        "各位代表：\n我代表国务院向大会作政府工作报告。\n二、1981年国民经济计划的任务和主要指标\n"
+        "根据上述要求，1981年国民经济计划主要指标安排如下。工农业总产值，比1980年预计增长5.5%。"
+        "农业，粮食产量34，250万吨，比1980年预计增加1，000万吨；原材料工业，钢产量3，500万吨。\n", encoding="utf-8")
+    (tmp_path / "national-1980.json").write_text('{"district": "全国", "year": 1980, "review_year": 1979}', encoding="utf-8")
+    periods = _periods(load_corpus(tmp_path)[0])
+    for cue in ("增长5.5%", "34，250万吨", "3，500万吨"):
+        assert next(v for t, v in periods.items() if cue in t) == (1981, "plan"), cue
+
+
 def test_years_in_words_the_latest_named_and_relative_words_in_passing(tmp_path):
     # old reports print years in words (按一九八○年不变价格 is a base); 今年 or
     # 去年 further into a sentence (为今年…创造了条件) marks only that sentence, while 一年来 opening one sets a review

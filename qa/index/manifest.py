@@ -19,8 +19,10 @@ from qa.ingest.corpus import corpus_hash
 # (比2020年, 在1992年…的基础上) is not the year a sentence speaks for, 主要/重要 are no plan, years in words are
 # years, and 今年/去年 set the context only where a sentence opens with them; 8: a cue of a sentence's own (要, 预期,
 # 已经) speaks for the figures after it, not for those before it; 9: a sentence opening with 今年/去年 speaks for
-# that year whatever years it names after (过去一年里…把1984年末至1985年…调整过来), 过去年度 is no 去年
-FORMAT_VERSION = 9
+# that year whatever years it names after (过去一年里…把1984年末至1985年…调整过来), 过去年度 is no 去年; 10: a year
+# after 由 starts a span (由1997年的…增加到2002年的… speaks for 2002), and a sentence naming years only as bases
+# (比1980年预计增长5.5%) speaks for the year around it, not for the base
+FORMAT_VERSION = 10
 
 
 @dataclass(frozen=True)

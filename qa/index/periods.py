@@ -25,9 +25,9 @@ _RESULT_CONTEXT = re.compile(r"(?<!过)去年|过去的?一年|一年来|回望|
 _OPENING = 8
 # 要 plans (要加快, 要确保), but not inside a word (主要, 重要, 需要, 要素, 纲要)
 _PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|(?<!年度)(?<!年)计划|力争|确保|预期|(?<![主重需纲摘概首必紧只扼简提])要(?![素点件闻害领])|争取")
-# a year named as the base of a comparison or the start of a span (比2020年, 与上年相比, 在1992年…的基础上, 2021年以来)
-# is not the year the sentence speaks for
-_BASE_BEFORE = re.compile(r"(?:比|较|与|同|自|从|对比|相比|按)$")
+# a year named as the base of a comparison or the start of a span (比2020年, 与上年相比, 在1992年…的基础上, 2021年以来,
+# 由1997年的123万公里增加到2002年的176万公里) is not the year the sentence speaks for
+_BASE_BEFORE = re.compile(r"(?:比|较|与|同|自|从|由|对比|相比|按)$")
 _BASE_AFTER = re.compile(r"[^，。；,;]*?(?:基础上|以来|相比)")
 _FIGURE = re.compile(r"\d")
 _RESULT_LOCAL = re.compile(r"已经|已(?!绘)|累计|荣获|获评|入选|先后|成功|完成了|实现了|目前|超额完成")
@@ -80,14 +80,15 @@ def _opening_cue(text: str) -> re.Pattern | None:
 
 def _spoken_year(text: str) -> int | None:
     """The year a sentence speaks for: the first it names that is not a base of comparison or the start of a span
-    (在1992年快速增长的基础上，1993年… speaks for 1993), else the first it names, else None. (The latest named was
+    (在1992年快速增长的基础上，1993年… speaks for 1993), else None: a sentence that names no year but as a base
+    (比1980年预计增长5.5%) speaks for the year around it. (The latest named was
     tried: it mends 一九八三年…一九八五年…全年总收入, but moves review sentences that list the years of a plan, 制定
     2024年、2025年…清单, into the plan: five train questions fewer.)"""
     years = list(_EXPLICIT_YEAR.finditer(text))
     for match in years:
         if not _BASE_BEFORE.search(text, 0, match.start()) and not _BASE_AFTER.match(text, match.end()):
             return year_number(match.group(1))
-    return year_number(years[0].group(1)) if years else None
+    return None
 
 
 def assign_periods(doc: Document, sentences: list[Sentence]) -> list[Sentence]:
