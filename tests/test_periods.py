@@ -8,6 +8,19 @@ def _periods(doc):
     return {doc.text[s.start : s.end]: (s.year, s.stance) for s in assign_periods(doc, split_sentences(doc))}
 
 
+def _report(folder, doc_id: str, text: str, district: str, year: int, review_year: int) -> dict:
+    """The periods of a report written to ``folder`` with its sidecar: sentence -> (year, stance)."""
+    (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    sidecar = f'{{"district": "{district}", "year": {year}, "review_year": {review_year}}}'
+    (folder / f"{doc_id}.json").write_text(sidecar, encoding="utf-8")
+    return _periods(load_corpus(folder)[0])
+
+
+def _of(periods: dict, cue: str) -> tuple:
+    """The period of the sentence holding ``cue``."""
+    return next(v for t, v in periods.items() if cue in t)
+
+
 def test_review_and_plan_in_one_report_get_their_own_years(small_corpus):
     lixia = _periods(load_corpus(small_corpus)[0])
     review = next(v for t, v in lixia.items() if "12所中小学" in t)
@@ -30,63 +43,57 @@ def test_relative_words_mean_the_reports_years(small_corpus):
 
 
 def test_a_report_of_the_last_century_speaks_for_its_own_years(tmp_path):
-    (tmp_path / "national-1980.txt").write_text(
-        "各位代表：\n我代表国务院向大会作政府工作报告。\n1979年，工农业总产值增长8.5%。\n1981年，要继续调整国民经济。\n", encoding="utf-8")
-    (tmp_path / "national-1980.json").write_text('{"district": "全国", "year": 1980, "review_year": 1979}', encoding="utf-8")
-    periods = _periods(load_corpus(tmp_path)[0])
-    assert next(v for t, v in periods.items() if "8.5%" in t) == (1979, "result")
-    assert next(v for t, v in periods.items() if "继续调整" in t) == (1981, "plan")
+    periods = _report(tmp_path, "national-1980",
+        "各位代表：\n我代表国务院向大会作政府工作报告。\n1979年，工农业总产值增长8.5%。\n1981年，要继续调整国民经济。\n",
+        "全国", 1980, 1979)
+    assert _of(periods, "8.5%") == (1979, "result")
+    assert _of(periods, "继续调整") == (1981, "plan")
 
 
 def test_a_base_year_is_not_the_year_a_sentence_speaks_for(tmp_path):
     # 在1992年…的基础上，1993年… speaks for 1993; 比2020年 is the base of a comparison; 主要 and 重要 plan nothing
-    (tmp_path / "national-1994.txt").write_text(
+    periods = _report(tmp_path, "national-1994",
         "各位代表：\n我代表国务院向大会作政府工作报告。\n国民经济快速增长。在1992年快速增长的基础上，1993年我国经济继续蓬勃发展。"
         "国内生产总值比上年增长百分之十三点四。主要农产品产量都有显著增加，粮食总产量4564亿公斤。一些重要产品产量大幅度增加。\n"
-        "2025年，力争地区生产总值比2020年增长三成。\n", encoding="utf-8")
-    (tmp_path / "national-1994.json").write_text('{"district": "全国", "year": 1994, "review_year": 1993}', encoding="utf-8")
-    periods = _periods(load_corpus(tmp_path)[0])
+        "2025年，力争地区生产总值比2020年增长三成。\n",
+        "全国", 1994, 1993)
     for cue in ("1993年我国经济", "百分之十三点四", "4564亿公斤", "重要产品"):
-        assert next(v for t, v in periods.items() if cue in t) == (1993, "result"), cue
-    assert next(v for t, v in periods.items() if "三成" in t) == (2025, "plan")
+        assert _of(periods, cue) == (1993, "result"), cue
+    assert _of(periods, "三成") == (2025, "plan")
 
 
 def test_a_span_from_one_year_to_another_speaks_for_where_it_ends(tmp_path):
     # 由1997年的…增加到2002年的…: the figure asked of it is the one of 2002, as 从2020年 starts a span too
-    (tmp_path / "national-2003.txt").write_text(
+    periods = _report(tmp_path, "national-2003",
         "各位代表：\n我代表国务院向大会作政府工作报告。\n五年来交通建设空前发展。"
         "公路通车里程由1997年的123万公里增加到2002年的176万公里，其中高速公路由4771公里增加到2.52万公里。"
         "农民人均纯收入由2090元增加到2476元。全国平均每个农民的纯收入将由一九八○年的一百九十一元增加到一九八五年的二百五十五元。\n",
-        encoding="utf-8")
-    (tmp_path / "national-2003.json").write_text('{"district": "全国", "year": 2003, "review_year": 2002}', encoding="utf-8")
-    periods = _periods(load_corpus(tmp_path)[0])
-    assert next(v for t, v in periods.items() if "2.52万公里" in t) == (2002, "result")
-    assert next(v for t, v in periods.items() if "二百五十五元" in t) == (1985, "result")
+        "全国", 2003, 2002)
+    assert _of(periods, "2.52万公里") == (2002, "result")
+    assert _of(periods, "二百五十五元") == (1985, "result")
 
 
 def test_a_sentence_naming_a_year_only_as_a_base_speaks_for_the_year_around_it(tmp_path):
     # the 1981 plan's targets, each compared with 1980: they are 1981's, not 1980's
-    (tmp_path / "national-1980.txt").write_text(
+    periods = _report(tmp_path, "national-1980",
         "各位代表：\n我代表国务院向大会作政府工作报告。\n二、1981年国民经济计划的任务和主要指标\n"
         "根据上述要求，1981年国民经济计划主要指标安排如下。工农业总产值，比1980年预计增长5.5%。"
-        "农业，粮食产量34，250万吨，比1980年预计增加1，000万吨；原材料工业，钢产量3，500万吨。\n", encoding="utf-8")
-    (tmp_path / "national-1980.json").write_text('{"district": "全国", "year": 1980, "review_year": 1979}', encoding="utf-8")
-    periods = _periods(load_corpus(tmp_path)[0])
+        "农业，粮食产量34，250万吨，比1980年预计增加1，000万吨；原材料工业，钢产量3，500万吨。\n",
+        "全国", 1980, 1979)
     for cue in ("增长5.5%", "34，250万吨", "3，500万吨"):
-        assert next(v for t, v in periods.items() if cue in t) == (1981, "plan"), cue
+        assert _of(periods, cue) == (1981, "plan"), cue
 
 
 def test_years_in_words_the_latest_named_and_relative_words_in_passing(tmp_path):
     # old reports print years in words (按一九八○年不变价格 is a base); 今年 or
     # 去年 further into a sentence (为今年…创造了条件) marks only that sentence, while 一年来 opening one sets a review
-    (tmp_path / "national-1986.txt").write_text(
+    periods = _report(tmp_path, "national-1986",
         "各位代表：\n一九八五年，国民经济持续发展。一九八三年财政收入增加一百二十七亿元，一九八五年增加三百六十二亿元，全年总收入达到"
         "一千八百二十九亿元。按一九八○年不变价格计算，一九九○年国民生产总值达到一万一千一百七十亿元。\n"
         "一年来，对外开放继续扩大。稳定经济形势，保持了良好势头，为今年经济持续发展创造了条件。进出口贸易总额达到696亿美元。\n"
-        "2025年，力争到2027年基本建成示范区。\n", encoding="utf-8")
-    (tmp_path / "national-1986.json").write_text('{"district": "全国", "year": 1986, "review_year": 1985}', encoding="utf-8")
-    periods = _periods(load_corpus(tmp_path)[0])
-    found = {cue: next(v for t, v in periods.items() if cue in t)
+        "2025年，力争到2027年基本建成示范区。\n",
+        "全国", 1986, 1985)
+    found = {cue: _of(periods, cue)
              for cue in ("一千八百二十九亿元", "一万一千一百七十亿元", "为今年", "696亿美元", "示范区")}
     assert found["一千八百二十九亿元"] == (1983, "result")  # the first year named: a list of years is left as it is
     assert found["一万一千一百七十亿元"] == (1990, "plan")
@@ -96,23 +103,21 @@ def test_years_in_words_the_latest_named_and_relative_words_in_passing(tmp_path)
 
 def test_a_cue_of_its_own_speaks_for_the_figures_after_it(tmp_path):
     # 市场预期 after the review's figures plans nothing; 力争 before a figure plans it
-    (tmp_path / "prov-2025-x.txt").write_text(
+    periods = _report(tmp_path, "prov-2025-x",
         "各位代表：\n一、2024年工作回顾\n经济运行稳中有进。全年地区生产总值达到32193.15亿元、增长5.7%，市场预期和社会信心不断增强。"
-        "力争新增就业5万人。\n", encoding="utf-8")
-    (tmp_path / "prov-2025-x.json").write_text('{"district": "重庆市", "year": 2025, "review_year": 2024}', encoding="utf-8")
-    periods = _periods(load_corpus(tmp_path)[0])
-    assert next(v for t, v in periods.items() if "32193.15亿元" in t) == (2024, "result")
-    assert next(v for t, v in periods.items() if "5万人" in t) == (2025, "plan")
+        "力争新增就业5万人。\n",
+        "重庆市", 2025, 2024)
+    assert _of(periods, "32193.15亿元") == (2024, "result")
+    assert _of(periods, "5万人") == (2025, "plan")
 
 
 def test_a_sentence_opening_with_a_relative_year_speaks_for_it_whatever_years_it_names_after(tmp_path):
     # 过去一年里…把1984年末至1985年…调整过来 reviews 1986; the figures after it follow; 过去年度 is no 去年
-    (tmp_path / "national-1987.txt").write_text(
+    periods = _report(tmp_path, "national-1987",
         "各位代表：\n1986年是开始执行第七个五年计划的一年。\n在经济领域，过去一年里取得的最重要的成绩，就是把1984年末至1985年一度出现的"
         "经济过热现象初步调整过来。全国社会总产值达到18774亿元。\n今年要启动攻坚计划，到1990年基本普及九年义务教育。\n"
-        "鉴于过去年度计划制定得比较晚，国务院确定提前制定1988年国民经济计划。\n", encoding="utf-8")
-    (tmp_path / "national-1987.json").write_text('{"district": "全国", "year": 1987, "review_year": 1986}', encoding="utf-8")
-    periods = _periods(load_corpus(tmp_path)[0])
-    assert next(v for t, v in periods.items() if "18774亿元" in t) == (1986, "result")
-    assert next(v for t, v in periods.items() if "攻坚计划" in t) == (1987, "plan")
-    assert next(v for t, v in periods.items() if "过去年度" in t) == (1988, "plan")
+        "鉴于过去年度计划制定得比较晚，国务院确定提前制定1988年国民经济计划。\n",
+        "全国", 1987, 1986)
+    assert _of(periods, "18774亿元") == (1986, "result")
+    assert _of(periods, "攻坚计划") == (1987, "plan")
+    assert _of(periods, "过去年度") == (1988, "plan")
