@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Mapping
 
 from qa.errors import QAError
+from qa.index.embedding import DOCUMENT_PRECISIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +62,7 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: Path(_env("QA_INDEX_DIR", str(ROOT / "index"))))
     embedding_model: str = field(default_factory=lambda: _env("QA_EMBEDDING_MODEL", "m3e-small"))
     # how reports are embedded: auto (bfloat16 where the CPU multiplies it in hardware), float32 or bfloat16
-    document_precision: str = field(default_factory=lambda: _choice("QA_DOCUMENT_PRECISION", "auto", ("auto", "float32", "bfloat16")))
+    document_precision: str = field(default_factory=lambda: _choice("QA_DOCUMENT_PRECISION", "auto", DOCUMENT_PRECISIONS))
     host: str = field(default_factory=lambda: _env("QA_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("QA_PORT", "7860")))
     # the Host header values the server answers to; "*" for any (behind a proxy that checks it)

@@ -37,9 +37,7 @@ def derive_user_words(texts: Iterable[str], *, min_count: int = 3, min_len: int 
     is not glued to a function character at either end, is seen with at least two different characters on each
     side (so it is a unit, not part of a longer phrase), and is not always part of one longer such run.
     """
-    import jieba
-
-    quiet_jieba()
+    cutter = _plain_cutter()
     texts = list(texts)
     words: set[str] = set()
     for text in texts:
@@ -51,7 +49,7 @@ def derive_user_words(texts: Iterable[str], *, min_count: int = 3, min_len: int 
     for text in texts:
         # where jieba's own segmentation puts word boundaries: a real word starts and ends on one
         boundaries, position = {0}, 0
-        for token in jieba.lcut(text, HMM=False):
+        for token in cutter.cut(text, HMM=False):
             position += len(token)
             boundaries.add(position)
         for run in re.finditer(rf"[{CJK}]+", text):
@@ -79,7 +77,7 @@ def derive_user_words(texts: Iterable[str], *, min_count: int = 3, min_len: int 
         if any(counts[e] == count for e in extended):
             continue
         accepted[gram] = count
-    dictionary = jieba.dt.FREQ
+    dictionary = cutter.FREQ
     for gram, count in accepted.items():
         # a run made of an accepted name and one more word (区长 + 杨福涛) is a phrase, not a name of its own
         splits = ((gram[:i], gram[i:]) for i in range(1, len(gram)))

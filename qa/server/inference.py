@@ -20,6 +20,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from qa.index.embedding import document_vectors
+
 logger = logging.getLogger(__name__)
 
 # at most this many texts make a call "a question's embedding" (a batch to share); longer calls are indexing
@@ -117,8 +119,6 @@ class QueuedEmbedder:
 
     def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Reports' passages and sentences: on the caller's (indexing) thread, in the inner embedder's precision."""
-        from qa.index.embedding import document_vectors
-
         return document_vectors(self.inner, texts, progress=progress)
 
 
