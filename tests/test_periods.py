@@ -121,3 +121,24 @@ def test_a_sentence_opening_with_a_relative_year_speaks_for_it_whatever_years_it
     assert _of(periods, "18774亿元") == (1986, "result")
     assert _of(periods, "攻坚计划") == (1987, "plan")
     assert _of(periods, "过去年度") == (1988, "plan")
+
+
+def test_a_year_named_further_in_marks_its_own_sentence_not_the_review_after_it(tmp_path):
+    # a review sentence mentioning next year's event (在2025年新年贺词中) does not turn the review into a plan; the
+    # section's heading (一、2024年工作回顾) sets the review's year, the plan's heading the plan's
+    periods = _report(tmp_path, "prov-2025-somewhere",
+        "各位代表：\n\n现在，我代表省人民政府向大会报告工作，请予审议。\n\n一、2024年工作回顾\n\n"
+        "总书记亲临我省考察指导，并在2025年新年贺词中对我省给予充分肯定。\n\n"
+        "主要目标质效齐升。全年实现地区生产总值5503亿元、增长5.4%。\n\n二、2025年工作安排\n\n"
+        "全年粮食产量稳定在75亿斤以上。\n",
+        "某省", 2025, 2024)
+    assert _of(periods, "新年贺词") == (2025, "plan")
+    assert _of(periods, "5503亿元") == (2024, "result")
+    assert _of(periods, "75亿斤") == (2025, "plan")
+
+
+def test_a_heading_sets_the_period_of_the_section_under_it(tmp_path):
+    periods = _report(tmp_path, "city-somewhere-2025",
+        "各位代表：\n\n一、2024年工作回顾\n\n主要指标好于预期。城镇新增就业4.1万人。\n",
+        "某市", 2025, 2024)
+    assert _of(periods, "4.1万人") == (2024, "result")

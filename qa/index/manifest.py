@@ -21,8 +21,10 @@ from qa.ingest.corpus import corpus_hash
 # 已经) speaks for the figures after it, not for those before it; 9: a sentence opening with 今年/去年 speaks for
 # that year whatever years it names after (过去一年里…把1984年末至1985年…调整过来), 过去年度 is no 去年; 10: a year
 # after 由 starts a span (由1997年的…增加到2002年的… speaks for 2002), and a sentence naming years only as bases
-# (比1980年预计增长5.5%) speaks for the year around it, not for the base
-FORMAT_VERSION = 10
+# (比1980年预计增长5.5%) speaks for the year around it, not for the base; 11: a heading's year or relative word
+# (一、2024年工作回顾) sets the context, and a year named further into a sentence than its opening marks only that
+# sentence (…并在2025年新年贺词中… inside a review)
+FORMAT_VERSION = 11
 
 
 @dataclass(frozen=True)
