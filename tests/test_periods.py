@@ -142,3 +142,15 @@ def test_a_heading_sets_the_period_of_the_section_under_it(tmp_path):
         "各位代表：\n\n一、2024年工作回顾\n\n主要指标好于预期。城镇新增就业4.1万人。\n",
         "某市", 2025, 2024)
     assert _of(periods, "4.1万人") == (2024, "result")
+
+
+def test_an_expectation_is_no_plan_but_an_expected_target_is(tmp_path):
+    # 预期 plans where it names the target (主要预期目标, 预期增长); 好于预期, 人均预期寿命, 市场预期 review the year
+    periods = _report(tmp_path, "national-2021",
+        "各位代表：\n\n一、2020年工作回顾\n\n过去一年，极不平凡。\n\n"
+        "我们率先实现复工复产，经济恢复好于预期，全年国内生产总值增长2.3%。人均预期寿命达到77.3岁。\n\n"
+        "今年发展主要预期目标是：国内生产总值增长6%以上。\n",
+        "全国", 2021, 2020)
+    assert _of(periods, "2.3%") == (2020, "result")
+    assert _of(periods, "77.3岁") == (2020, "result")
+    assert _of(periods, "6%以上") == (2021, "plan")

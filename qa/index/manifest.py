@@ -23,8 +23,9 @@ from qa.ingest.corpus import corpus_hash
 # after 由 starts a span (由1997年的…增加到2002年的… speaks for 2002), and a sentence naming years only as bases
 # (比1980年预计增长5.5%) speaks for the year around it, not for the base; 11: a heading's year or relative word
 # (一、2024年工作回顾) sets the context, and a year named further into a sentence than its opening marks only that
-# sentence (…并在2025年新年贺词中… inside a review)
-FORMAT_VERSION = 11
+# sentence (…并在2025年新年贺词中… inside a review); 12: 预期 plans only before what is expected (预期目标, 预期增长),
+# not in 好于预期, 人均预期寿命, 市场预期
+FORMAT_VERSION = 12
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ _RESULT_CONTEXT = re.compile(r"(?<!过)去年|过去的?一年|一年来|回望|
 _OPENING = 8
 # a year named within this many characters of a sentence's start sets the context (初步统计，2024年全省…)
 _OPENING_YEAR = 12
-# 要 plans (要加快, 要确保), but not inside a word (主要, 重要, 需要, 要素, 纲要)
-_PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|(?<!年度)(?<!年)计划|力争|确保|预期|(?<![主重需纲摘概首必紧只扼简提])要(?![素点件闻害领])|争取")
+# 要 plans (要加快, 要确保), but not inside a word (主要, 重要, 需要, 要素, 纲要); 预期 where it names what is expected
+# (主要预期目标, 预期增长), not an expectation (好于预期, 人均预期寿命, 市场预期 review the year)
+_PLAN_LOCAL = re.compile(r"(?<!即)将(?!军)|(?<!年度)(?<!年)计划|力争|确保|预期(?=目标|增长|性|为|达到)|(?<![主重需纲摘概首必紧只扼简提])要(?![素点件闻害领])|争取")
 # a year named as the base of a comparison or the start of a span (比2020年, 与上年相比, 在1992年…的基础上, 2021年以来,
 # 由1997年的123万公里增加到2002年的176万公里) is not the year the sentence speaks for
 _BASE_BEFORE = re.compile(r"(?:比|较|与|同|自|从|由|对比|相比|按)$")
