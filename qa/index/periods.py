@@ -98,8 +98,8 @@ def _opens_with(text: str, at: int) -> bool:
 
 def _spoken_year(text: str) -> tuple[int, int] | None:
     """The year a sentence speaks for and where it is named: the first it names that is not a base of comparison or
-    the start of a span (在1992年快速增长的基础上，1993年… speaks for 1993), else None: a sentence that names no year but as a base
-    (比1980年预计增长5.5%) speaks for the year around it. (The latest named was
+    the start of a span (在1992年快速增长的基础上，1993年… speaks for 1993), else None: a sentence that names no year
+    but as a base (比1980年预计增长5.5%) speaks for the year around it. (The latest named was
     tried: it mends 一九八三年…一九八五年…全年总收入, but moves review sentences that list the years of a plan, 制定
     2024年、2025年…清单, into the plan: five train questions fewer.)"""
     years = list(_EXPLICIT_YEAR.finditer(text))
