@@ -70,15 +70,24 @@ def test_view_coverage_is_the_years_sentences_speak_for(parts):
 
 # -- Scope: where a question may be answered from -----------------------------------------------------------------
 
-def test_scope_boost_zeroes_other_districts_and_lowers_other_years(parts):
+@pytest.mark.parametrize(
+    "question, year, stance, kinds",
+    [
+        ("历下区2022年新增学位多少个", 2022, "result", {1.0, 0.5}),  # the 2023 report reviews 2022
+        ("历下区2022年计划新增学位多少个", 2022, "plan", {0.7, 0.5}),  # no report plans 2022: its result is nearest
+        ("历下区2023年计划新增学位多少个", 2023, "plan", {1.0}),  # every passage of it plans 2023
+        ("历下区2023年新增学位多少个", 2023, "result", {0.7}),  # a year asked without a plan word asks its result
+    ],
+)
+def test_scope_boost_zeroes_other_districts_and_lowers_other_years_and_stances(parts, question, year, stance, kinds):
     view, scope = parts.view, parts.scope
-    boost = scope.passage_boost(analyse("历下区2022年新增学位多少个", view.districts))
-    for passage, factor, years in zip(view.index.passages, boost, view.passage_years):
+    boost = scope.passage_boost(analyse(question, view.districts))
+    for passage, factor, periods, years in zip(view.index.passages, boost, view.passage_periods, view.passage_years):
         if view.docs[passage.doc_id].district != "历下区":
             assert factor == 0.0
         else:
-            assert factor == (1.0 if 2022 in years else pytest.approx(0.6))
-    assert {1.0, 0.6} <= set(boost.tolist())  # both kinds of 历下 passage are there
+            assert factor == (1.0 if (year, stance) in periods else pytest.approx(0.7) if year in years else pytest.approx(0.5))
+    assert set(np.round(boost[boost > 0], 6).tolist()) == kinds
     assert np.all(scope.passage_boost(analyse("新增学位多少个", view.districts)) == 1.0)
 
 

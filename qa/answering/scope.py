@@ -17,7 +17,12 @@ from qa.schema import Hit, Turn
 
 RIVAL_SCORE = 0.9  # a passage of another district this close to the answer's best passage makes the question ambiguous
 ANCHOR_BOOST = 1.5  # the passage of the answer a follow-up refers to (its sentence is evidence for the next turn)
-_YEAR_MISS_BOOST = 0.6  # passages that speak for no sentence of the asked year are kept, but lowered
+# Passages that speak for no sentence of the asked year are kept, but lowered; those that speak for it only in the
+# other stance (the plan for a year when its result is asked, or the reverse) less so. A year asked without a plan word
+# (2008年全国粮食产量, 驻马店2023年经济增速) asks its result: the next year's review, not that year's plan. Measured on
+# the read splits' retrieval (the evidence's passage first: dev 0.763 -> 0.833, train 0.782 -> 0.794; session 28).
+_YEAR_MISS_BOOST = 0.5
+_STANCE_MISS_BOOST = 0.7
 # an administrative name (张店区, 潍坊市, 滨海新区, 南部山区) ends in one of these
 _ADMIN_END = re.compile(r"[区县市省州旗]$")
 PLACE_WORD = re.compile("|".join(["济南市?", "山东省?", "全市", "全区", "全省", "本区", "辖区", *(rf"{name}(?:区|县)?" for name in DISTRICT_NAMES)]))
@@ -28,7 +33,7 @@ class Scope:
 
     def __init__(self, view: CorpusView) -> None:
         self.view = view
-        self._year_cache: dict[int, np.ndarray] = {}
+        self._year_cache: dict[tuple[int, str], np.ndarray] = {}
 
     def passage_boost(self, asked: Question, anchor: Turn | None = None) -> np.ndarray:
         """Per-passage factors: 0 for another district's reports, lowered for passages speaking for no sentence of the
@@ -42,16 +47,20 @@ class Scope:
         if asked.report_year is not None:  # 2004年政府工作报告里…: that year's reports only
             boost *= self.view.passage_report_year == asked.report_year
         if asked.year is not None:
-            boost *= self._year_factors(asked.year)
+            boost *= self._year_factors(asked.year, asked.stance or "result")
         return boost
 
-    def _year_factors(self, year: int) -> np.ndarray:
-        """1 for the passages with a sentence speaking for ``year``, ``_YEAR_MISS_BOOST`` for the others (kept per year)."""
-        factors = self._year_cache.get(year)
+    def _year_factors(self, year: int, stance: str) -> np.ndarray:
+        """1 for the passages with a sentence speaking for ``year`` in ``stance``, ``_STANCE_MISS_BOOST`` for those
+        speaking for it only in the other, ``_YEAR_MISS_BOOST`` for the others (kept per year and stance)."""
+        factors = self._year_cache.get((year, stance))
         if factors is None:
-            factors = np.array([1.0 if year in years else _YEAR_MISS_BOOST for years in self.view.passage_years])
+            factors = np.array([
+                1.0 if (year, stance) in periods else _STANCE_MISS_BOOST if year in years else _YEAR_MISS_BOOST
+                for periods, years in zip(self.view.passage_periods, self.view.passage_years)
+            ])
             factors.flags.writeable = False
-            self._year_cache[year] = factors
+            self._year_cache[(year, stance)] = factors
         return factors
 
     def foreign_place(self, text: str) -> str | None:

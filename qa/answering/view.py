@@ -24,6 +24,7 @@ class CorpusView:
         self.docs: dict[str, Document] = index.by_id
         self.passage_sentences: list[list[int]] = []
         self.passage_years: list[set[int]] = []
+        self.passage_periods: list[set[tuple[int, str | None]]] = []  # (year, stance) of the sentences a passage holds
         by_doc: dict[str, list[int]] = defaultdict(list)
         for i, sentence in enumerate(index.sentences):
             by_doc[sentence.doc_id].append(i)
@@ -32,7 +33,9 @@ class CorpusView:
             ids, at = by_doc[passage.doc_id], starts[passage.doc_id]
             inside = ids[bisect.bisect_left(at, passage.start) : bisect.bisect_left(at, passage.end)]
             self.passage_sentences.append(inside)
-            self.passage_years.append({index.sentences[i].year for i in inside if index.sentences[i].year})
+            periods = {(index.sentences[i].year, index.sentences[i].stance) for i in inside if index.sentences[i].year}
+            self.passage_periods.append(periods)
+            self.passage_years.append({year for year, _ in periods})
         self.coverage: dict[str, set[int]] = defaultdict(set)  # district -> years some sentence speaks for
         for sentence in index.sentences:
             district = self.docs[sentence.doc_id].district
