@@ -285,3 +285,12 @@ def test_the_subject_keeps_the_counted_words_and_leaves_the_counts_classifier_to
 def test_that_with_a_count_word_points_rather_than_leads():
     assert read("那个是多少", Turn("驻马店九大产业集群都是哪些", "食品加工、生物医药")).resolved == "驻马店九大产业集群是多少"
     assert read("那么粮食产量呢", "驻马店2024年生猪出栏多少万头").resolved == "驻马店2024年粮食产量多少"
+
+
+def test_a_follow_up_stating_neither_plan_nor_result_keeps_the_chats_stance():
+    target = "2006年GDP预期增长目标多少"
+    assert read("单位GDP能耗呢", target).stance == "plan"  # the target of another measure
+    assert read("主要污染物排放呢", target, "单位GDP能耗呢").stance == "plan"  # carried over a turn that said neither
+    assert read("单位GDP能耗的目标呢", "2006年GDP实际增长了多少").stance == "plan"  # a turn naming its own keeps it
+    assert read("城镇新增就业呢", "2006年城镇新增就业多少").stance is None
+    assert read("2006年GDP多少").stance is None  # a first turn inherits nothing

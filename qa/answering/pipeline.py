@@ -239,6 +239,8 @@ class QA:
         reading = read_conversation(text, checked_history(history, self.view.docs), self.view.districts)
         resolved = reading.resolved
         asked = self.scope.placed(analyse(resolved, self.view.districts))
+        if asked.stance is None and reading.stance is not None:  # a follow-up stating neither plan nor result
+            asked = replace(asked, stance=reading.stance)
         # district and year filter and boost the passages; searching with them would favour any passage naming them
         scores = self.retriever.scores(asked.focus or resolved)
         boost = self.scope.passage_boost(asked, reading.anchor)

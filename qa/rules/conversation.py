@@ -19,7 +19,7 @@ from qa.rules.asking import GROWTH_Q
 from qa.rules.lexicon import CLASSIFIERS, CN_DIGITS, SHARE, UNITS
 from qa.index.tokenize import dictionary_tag, word_edges
 from qa.ingest.gazetteer import NATIONAL
-from qa.rules.question import NO_DISTRICTS, Districts, find_district
+from qa.rules.question import NO_DISTRICTS, Districts, find_district, stance_of
 from qa.rules.years import find_report_year, find_year
 from qa.schema import Turn
 
@@ -106,6 +106,9 @@ class Frame:
     # after a turn that picked an item of a list (第二个是什么), the frame of the list, which later ordinals still read
     listed: "Frame | None" = None
     part: str | None = None  # the part of the subject the turn named (其中中央的呢 → 中央), which another part replaces
+    # plan or result, as the question said it or, when it says neither, as the turn before it asked: 单位GDP能耗呢 after
+    # 2006年GDP预期增长目标多少 asks the target
+    stance: str | None = None
 
     @classmethod
     def of(cls, resolved: str, turn: Turn, districts: Districts = NO_DISTRICTS, listed: "Frame | None" = None) -> "Frame":
@@ -257,6 +260,7 @@ of the list just answered (第二个是什么) also has that item's place, which
     # subject is still this one, not the question with the measure
     subject: str | None = None
     part: str | None = None  # the part of the subject the turn named (中央 of 其中中央的呢), which a later part replaces
+    stance: str | None = None  # plan or result as the turn says it, else as the chat was in before it (``Frame.stance``)
 
 
 def _count_end(text: str, asking: re.Match) -> int:
@@ -469,9 +473,12 @@ def read_conversation(question: str, history: Sequence[Turn], districts: Distric
         listed = frame.list_frame() if frame is not None and reading.kind == "ordinal" else None
         # 第三个是什么 answered 汕头: the chat is still about the list's question, now with that item as its answer
         understood = listed.question if listed is not None and reading.picked else reading.resolved
+        earlier = frame.stance if frame is not None else None
         frame = Frame.of(understood, turn, districts, listed)
+        frame = replace(frame, stance=stance_of(understood) or earlier)
         if reading.subject:  # a new measure of the same subject: the subject stays
             frame = replace(frame, subject=reading.subject)
         if reading.part:
             frame = replace(frame, part=reading.part)
-    return read_turn(question, frame, districts)
+    reading = read_turn(question, frame, districts)
+    return reading if frame is None else replace(reading, stance=stance_of(reading.resolved) or frame.stance)

@@ -267,6 +267,14 @@ def item_position(text: str) -> int | None:
     return CN_DIGITS[m.group(1)] if m.group(1) else 1
 
 
+def stance_of(text: str) -> str | None:
+    """Whether a question asks a plan or a result by its words (the first named when both are), or None."""
+    plan, result = _PLAN.search(text), _RESULT.search(text)
+    if plan and result:
+        return "plan" if plan.start() < result.start() else "result"
+    return "plan" if plan else "result" if result else None
+
+
 def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
     """Describe a question: district (Jinan's or one of ``districts``), year, plan or result, answer type, unit and
     focus."""
@@ -277,10 +285,7 @@ def analyse(text: str, districts: Districts = NO_DISTRICTS) -> Question:
     report_year, report_span = find_report_year(text)
     # the year the facts asked speak for: another than the report's (2004年政府工作报告里2003年GDP), or none
     year, year_span = find_year(text if report_span is None else text[: report_span[0]] + " " * (report_span[1] - report_span[0]) + text[report_span[1] :])
-    plan, result = _PLAN.search(text), _RESULT.search(text)
-    stance = "plan" if plan and not result else "result" if result and not plan else None
-    if plan and result:
-        stance = "plan" if plan.start() < result.start() else "result"
+    stance = stance_of(text)
     focus = bare = text  # bare: the question without its district and year, which no answer sentence repeats
     for span in sorted((s for s in (district_span, year_span, report_span) if s), reverse=True):
         focus = focus[: span[0]] + " " + focus[span[1] :]
