@@ -338,10 +338,10 @@ def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, 
     from qa.training.evaluate import load_items
     from dataclasses import replace
 
-    from qa.models.ranker import GENERAL_PATH
+    from qa.models.ranker import GENERAL_PATH, Ranker
     from qa.index.embedding import resolve_model
     from qa.models.reader import SpanReader
-    from qa.training.ranker_data import collect, familiar_fingerprints, read_rows, report_folds, train_ranker, write_rows
+    from qa.training.ranker_data import collect, familiar_fingerprints, read_rows, report_folds, train_ranker, with_null_scale, write_rows
 
     eval_dir = Path(args.eval_dir)
     fold_of_report = report_folds(eval_dir, args.split, folds)
@@ -372,8 +372,14 @@ def _train_ranker_on_split(args: argparse.Namespace, settings: Settings, prior, 
         write_rows(data, rows_path)
         print(f"{len(items)} questions and turns of {args.split} read → {rows_path}")
     rows, refused = [r for r in data if "options" in r], [r for r in data if "options" not in r]
-    ranker, report = train_ranker(rows, refused, lambda label: fold_of_report[label.split("/", 1)[1]], prior=prior,
-                                  penalties=args.l2, l2_new=args.l2_new, log=print)
+    fold_of = lambda label: fold_of_report[label.split("/", 1)[1]]  # noqa: E731
+    if args.null_scale_only:
+        out = Path(args.out) if args.out else GENERAL_PATH
+        ranker = with_null_scale(Ranker.load(out), rows, refused, fold_of, prior)
+        ranker.save(out)
+        print(f"null_scale {ranker.null_scale} (out-of-fold exact match by scale: {ranker.meta['null_scale']['out_of_fold_em']}) → {out}")
+        return 0
+    ranker, report = train_ranker(rows, refused, fold_of, prior=prior, penalties=args.l2, l2_new=args.l2_new, log=print)
     # it decides every report but those the reader was trained on, where the shipped ranker knows the regime
     not_for = familiar_fingerprints(ROOT / "eval", ROOT / "corpus", ROOT / "qa" / "models" / "reader_card.json")
     print(f"not for the {len(not_for)} reports the reader was trained on")
@@ -500,6 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fold-readers", help="with --split: a folder with fold<k>/reader.safetensors, each trained without the "
                                           "reports of fold k (scripts/continue_reader.py --fold k), to read that fold with")
     p.add_argument("--rows", help="where the collected rows go with --split (default: build/ranker-<split>/ranker_rows.jsonl)")
+    p.add_argument("--null-scale-only", action="store_true", help="with --split: keep the saved ranker's weights (--out's, "
+                   "else ranker-general.json) and choose only how much no answer is discounted (Ranker.null_scale) on its rows")
     p.set_defaults(func=cmd_train_ranker)
 
     p = sub.add_parser("serve", help="serve the chat page and the JSON API")

@@ -364,3 +364,25 @@ def test_one_text_printed_twice_in_a_report_is_one_answer_with_both_probabilitie
     # a ranker saved before, which weighed the best option alone, keeps doing so
     alone = _ranker({"x": 1.0}, 1.3).decide(options, {"bias": 1.0})
     assert alone.best == 1 and alone.chosen is None
+
+
+def test_no_answer_weighed_at_the_null_scale_answers_what_it_outweighed_by_less_than_the_scale():
+    options = [Option("doc", 0, 4, "10%", features={"x": 1.0})]
+    plain = _ranker({"x": 1.0}, 1.5)  # e^1 against e^1.5: no answer is 1.65 times as probable as the answer
+    decision = plain.decide(options, {"bias": 1.0})
+    assert decision.chosen is None and decision.probabilities[0] < decision.null_probability
+    assert replace(plain, null_scale=0.7).decide(options, {"bias": 1.0}).chosen is None  # 1.65 × 0.7 > 1
+    discounted = replace(plain, null_scale=0.55).decide(options, {"bias": 1.0})
+    assert discounted.chosen == 0 and discounted.confidence == decision.confidence  # the confidence is the answer's
+
+
+def test_the_null_scale_is_the_one_with_most_out_of_fold_questions_right_the_largest_of_equals():
+    from qa.training.ranker_data import choose_null_scale
+
+    def predicted(answerable: bool, right: bool, mass: float, p_null: float) -> dict:
+        return {"answerable": answerable, "best": 0, "best_right": right, "mass": mass, "p_null": p_null}
+
+    shy = [predicted(True, True, 0.4, 0.5), predicted(True, True, 0.36, 0.5), predicted(False, False, 0.3, 0.5)]
+    scale, ems = choose_null_scale(shy, refused=[{"answerable": False}], scales=(1.0, 0.8, 0.7, 0.5))
+    assert ems == {"1.0": 0.5, "0.8": 0.5, "0.7": 1.0, "0.5": 0.75} and scale == 0.7  # 0.5 answers the unanswerable too
+    assert choose_null_scale([predicted(True, True, 0.4, 0.5)], scales=(0.5, 0.6))[0] == 0.6  # equals: the larger

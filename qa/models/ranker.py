@@ -95,6 +95,9 @@ class Ranker:
     # how it decides to answer: with the options overlapping the best pooled (``overlapping_mass``; how every ranker
     # is fitted now), or the best option alone (how rankers saved before were fitted and calibrated)
     pooled: bool = False
+    # the no-answer probability is weighed at this multiple against the answer's (1: the softmax as fitted); chosen
+    # on out-of-fold decisions (``qa.training.ranker_data.choose_null_scale``): the fit's penalties make it shy
+    null_scale: float = 1.0
 
     def scores(self, candidates: np.ndarray, question: np.ndarray) -> tuple[np.ndarray, float]:
         """Each candidate's probability of being the right outcome, and that of no answer, from raw (unstandardised)
@@ -125,6 +128,10 @@ class Ranker:
         options overlapping it or printing its text in its report when the ranker is ``pooled``."""
         return overlapping_mass(p, best, spans) if self.pooled and spans else float(p[best])
 
+    def answers(self, mass: float, p0: float) -> bool:
+        """Whether an answer of probability ``mass`` is given against no answer of probability ``p0``."""
+        return mass > self.null_scale * p0
+
     def best(self, p: np.ndarray, spans: Sequence[Place]) -> tuple[int | None, float]:
         """The best option and the probability its confidence is calibrated on: a ``pooled`` ranker's is the most
         probable answer (the options printing one text in one report together), a ranker saved before that
@@ -144,7 +151,7 @@ class Ranker:
         p, p0 = self.probabilities(options, question)
         spans = [(o.doc_id, o.start, o.end, o.text) for o in options]
         best, p_best = self.best(p, spans)
-        chosen = best if best is not None and self.answer_mass(p, best, spans) > p0 else None
+        chosen = best if best is not None and self.answers(self.answer_mass(p, best, spans), p0) else None
         confidence = self.calibrate(p_best) if best is not None else 0.0
         return Decision(chosen, tuple(float(v) for v in p), float(p0), best, confidence)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 PRIOR_L2_GRID = (3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)  # towards a prior ranker: up to keeping it
+NULL_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # how much no answer may be discounted against an answer (``Ranker.null_scale``)
 
 
 def collect(qa: Answerer, items: Sequence[dict], split: str) -> tuple[list[dict], list[dict]]:
@@ -75,12 +77,14 @@ def to_groups(rows: Sequence[dict], candidate_names: Sequence[str], question_nam
     return groups
 
 
-def _predict(ranker: Ranker, group: Group) -> tuple[int | None, float, float, int | None]:
-    """(chosen option or None, best option's probability, no-answer probability, best option) for a group."""
+def _predict(ranker: Ranker, group: Group) -> tuple[int | None, float, float, int | None, float]:
+    """(chosen option or None, best option's probability, no-answer probability, best option, the probability
+    answering with it is weighed on) for a group."""
     p, p0 = ranker.scores(group.candidates, group.question)
     best, p_best = ranker.best(p, group.spans)
-    answers = best is not None and ranker.answer_mass(p, best, group.spans) > p0
-    return (best if answers else None), p_best, float(p0), best
+    mass = ranker.answer_mass(p, best, group.spans) if best is not None else 0.0
+    answers = best is not None and ranker.answers(mass, p0)
+    return (best if answers else None), p_best, float(p0), best, mass
 
 
 def cross_validate(groups: Sequence[Group], names: tuple[Sequence[str], Sequence[str]], fold_of: Callable[[str], int], l2: float,
@@ -92,9 +96,9 @@ def cross_validate(groups: Sequence[Group], names: tuple[Sequence[str], Sequence
         train = [g for g in groups if fold_of(g.split) != k]
         ranker = fit(train, *names, l2=l2, prior=prior, l2_new=l2_new)
         for g in (g for g in groups if fold_of(g.split) == k):
-            chosen, p_best, p0, best = _predict(ranker, g)
+            chosen, p_best, p0, best, mass = _predict(ranker, g)
             out.append({"id": g.qid, "split": g.split, "fold": k, "answerable": g.answerable, "chosen": chosen, "best": best,
-                        "p_best": p_best, "p_null": p0, "best_right": bool(best is not None and g.correct[best]),
+                        "p_best": p_best, "p_null": p0, "mass": mass, "best_right": bool(best is not None and g.correct[best]),
                         "right": bool(g.correct[chosen]) if chosen is not None else not g.answerable,
                         "oracle": bool(g.correct.any()) or not g.answerable})
     return out
@@ -124,6 +128,29 @@ def summary(predictions: Sequence[dict], refused: Sequence[dict] = ()) -> dict:
     }
 
 
+def choose_null_scale(predictions: Sequence[dict], refused: Sequence[dict] = (), scales: Sequence[float] = NULL_SCALES) -> tuple[float, dict[str, float]]:
+    """The ``Ranker.null_scale`` with the most out-of-fold questions right (answered right, or unanswerable and not
+    answered), the largest of equals (nearest the fit), and each scale's exact match. ``predictions`` are
+    ``cross_validate``'s (fold rankers deciding at scale 1, so each records its answer's and no answer's mass)."""
+    def em(scale: float) -> float:
+        right = [(p["best_right"] if p["best"] is not None and p["mass"] > scale * p["p_null"] else not p["answerable"]) for p in predictions]
+        right += [not r["answerable"] for r in refused]
+        return round(float(np.mean(right)), 4) if right else 0.0
+    ems = {str(scale): em(scale) for scale in scales}
+    return max(scales, key=lambda v: (ems[str(v)], v)), ems
+
+
+def with_null_scale(ranker: Ranker, rows: Sequence[dict], refused: Sequence[dict], fold_of: Callable[[str], int],
+                    prior: Ranker | None = None) -> Ranker:
+    """``ranker`` with its ``null_scale`` chosen on out-of-fold decisions of rankers fitted as it was (its features
+    and penalties) on ``rows``; its weights and calibration are kept."""
+    groups = to_groups(rows, ranker.candidate_names, ranker.question_names)
+    l2, l2_new = float(ranker.meta.get("l2", 3.0)), ranker.meta.get("l2_new")
+    predictions = cross_validate(groups, (ranker.candidate_names, ranker.question_names), fold_of, l2, prior, l2_new)
+    scale, ems = choose_null_scale(predictions, refused)
+    return replace(ranker, null_scale=scale, meta={**ranker.meta, "null_scale": {"chosen": scale, "out_of_fold_em": ems}})
+
+
 def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callable[[str], int], *, prior: Ranker | None = None,
                  penalties: Sequence[float] | None = None, l2_new: float | None = None,
                  log: Callable[[str], None] = logger.info) -> tuple[Ranker, dict]:
@@ -150,7 +177,9 @@ def train_ranker(rows: Sequence[dict], refused: Sequence[dict], fold_of: Callabl
         "ece_cross_fitted": round(expected_calibration_error([c for c, _ in answered], [r for _, r in answered]), 4),
         "questions": len(rows), "refused_outright": len(refused),
     }
-    ranker = fit(groups, *names, l2=l2, prior=prior, l2_new=l2_new)
+    null_scale, report["null_scale_out_of_fold_em"] = choose_null_scale(predictions, refused)
+    report["null_scale"] = null_scale
+    ranker = replace(fit(groups, *names, l2=l2, prior=prior, l2_new=l2_new), null_scale=null_scale)
     xs, ys = isotonic([p["p_best"] for p in predictions if p["best"] is not None], [float(p["best_right"]) for p in predictions if p["best"] is not None])
     meta = {**ranker.meta, "fitted_on": sorted({r["split"].split("/")[0] for r in rows}), "report": report}
     return Ranker(**{**ranker.__dict__, "calibration_x": xs, "calibration_y": ys, "meta": meta}), report
