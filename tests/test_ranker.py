@@ -85,6 +85,20 @@ def _ranker(candidate: dict[str, float], null_bias: float) -> Ranker:
     return Ranker(names, ("bias",), tuple(candidate.values()), (null_bias,), (0.0,) * len(names), (1.0,) * len(names), (0.0,), (1.0,))
 
 
+def test_a_rate_is_not_offered_for_a_measure_asked_in_a_unit_of_its_own():
+    sentence = "2023年，全区地区生产总值达到2500亿元，增长6.5%，占全市比重18%。"
+
+    def spans(*texts: str) -> list[Span]:
+        evidence = Evidence("doc", 0, sentence, "", 2023, "result", 1.0)
+        return [Span("doc", sentence.index(t), sentence.index(t) + len(t), t, "amount", 0.5, evidence, sentence, {}) for t in texts]
+
+    offered = lambda question: [o.text for o in gather(analyse(question), spans("2500亿元", "6.5%", "18%"), None, 0.9, 0.0, [], _facts())[0]]  # noqa: E731
+    assert offered("2023年历下地区生产总值是多少亿元") == ["2500亿元"]
+    assert offered("2023年历下地区生产总值增长多少") == ["2500亿元", "6.5%", "18%"]  # a rate asked, or not said
+    assert offered("2023年历下地区生产总值占全市比重多少") == ["2500亿元", "6.5%", "18%"]
+    assert offered("2023年历下地区生产总值是多少") == ["2500亿元", "6.5%", "18%"]
+
+
 def test_the_most_probable_outcome_is_chosen_and_no_answer_is_an_outcome():
     asked = analyse("2023年历下增加多少学位")
     pieces = StubReader("4100套").read("q", [Window("doc", 0, SENTENCE)])

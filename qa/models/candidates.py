@@ -154,6 +154,8 @@ def gather(
             continue
         if another_items_figure(asked.text, sentence.text, option.start - sentence.start, option.end - sentence.start):
             continue  # 58亿元 of 中集华骏、蓝天集团分别达到69亿元、58亿元 is not 中集华骏's
+        if _rate_for_measure(asked, option.text):
+            continue  # 5.3% for 地区生产总值是多少亿元: a rate is not the amount asked in its unit
         kept.append((key, option, sentence))
     # with no year asked, a figure of the newest year covering the topic is what is meant
     latest = max((s.year for _, _, s in kept if s.year), default=None) if asked.year is None else None
@@ -165,6 +167,15 @@ def gather(
         f |= turn_candidate_features(turn, option.doc_id, option.start, option.end)
         options.append(Option(option.doc_id, option.start, option.end, option.text, rule=option.rule, reader=read, features=f))
     return options, qf
+
+
+_RATE = re.compile(r"[\d０-９.]+\s*[%‰％]|百分之|个?百分点")
+
+
+def _rate_for_measure(asked: Question, text: str) -> bool:
+    """A rate or share offered for a question asking a measure in a unit of its own (多少亿元, 多少人, 多少公里)."""
+    return (bool(asked.unit) and asked.answer_type != "percentage" and not _RATE.search(asked.unit) and asked.unit not in text
+            and _RATE.search(text) is not None)
 
 
 def _overlap(a: Option | Span | ReaderSpan, b: Option | Span | ReaderSpan) -> bool:
