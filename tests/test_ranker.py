@@ -400,3 +400,26 @@ def test_the_null_scale_is_the_one_with_most_out_of_fold_questions_right_the_lar
     scale, ems = choose_null_scale(shy, refused=[{"answerable": False}], scales=(1.0, 0.8, 0.7, 0.5))
     assert ems == {"1.0": 0.5, "0.8": 0.5, "0.7": 1.0, "0.5": 0.75} and scale == 0.7  # 0.5 answers the unanswerable too
     assert choose_null_scale([predicted(True, True, 0.4, 0.5)], scales=(0.5, 0.6))[0] == 0.6  # equals: the larger
+
+
+def _rows_of(groups, names=("good", "noise"), question_names=("bias", "answerable_hint")) -> list[dict]:
+    """Synthetic groups as the rows ``qa train-ranker`` collects, spread over four reports."""
+    return [{"id": g.qid, "split": f"train/doc{i % 4}", "answerable": g.answerable,
+             "question": dict(zip(question_names, g.question.tolist())),
+             "options": [{"doc_id": f"doc{i % 4}", "start": 10 * j, "end": 10 * j + 3, "text": f"{j}%", "right": bool(g.correct[j]),
+                          "features": dict(zip(names, row.tolist()))} for j, row in enumerate(g.candidates)]}
+            for i, g in enumerate(groups)]
+
+
+def test_training_chooses_the_null_scale_out_of_fold_and_setting_it_alone_keeps_the_weights():
+    from qa.training.ranker_data import NULL_SCALES, train_ranker, with_null_scale
+
+    rows = _rows_of(_synthetic_groups(120, seed=2))
+    fold_of = lambda label: int(label[-1])  # noqa: E731
+    ranker, report = train_ranker(rows, [], fold_of, penalties=[1.0], log=lambda _: None)
+    assert ranker.null_scale == report["null_scale"] in NULL_SCALES
+    ems = report["null_scale_out_of_fold_em"]
+    assert ems[str(ranker.null_scale)] == max(ems.values())
+    rescaled = with_null_scale(replace(ranker, null_scale=1.0), rows, [], fold_of)
+    assert rescaled.null_scale == ranker.null_scale and rescaled.candidate_weights == ranker.candidate_weights
+    assert rescaled.meta["null_scale"]["out_of_fold_em"] == ems  # the same folds and penalty as the fit's
