@@ -36,8 +36,9 @@ class Scope:
         self._year_cache: dict[tuple[int, str], np.ndarray] = {}
 
     def passage_boost(self, asked: Question, anchor: Turn | None = None) -> np.ndarray:
-        """Per-passage factors: 0 for another district's reports, lowered for passages speaking for no sentence of the
-        asked year, raised for the passages holding the earlier answer a follow-up refers to (``anchor``)."""
+        """Per-passage factors: 0 for another district's reports, lowered for passages speaking for the asked year only
+        in the other stance than the one asked (a question saying neither asks the result), more for those speaking
+        for no sentence of it, raised for the passages holding the earlier answer a follow-up refers to (``anchor``)."""
         boost = np.ones(len(self.view.index.passages), dtype=np.float64)
         if anchor is not None and anchor.doc_id is not None and anchor.start is not None and anchor.end is not None:
             boost[self.view.passages_holding(anchor.doc_id, anchor.start, anchor.end)] = ANCHOR_BOOST
