@@ -91,6 +91,14 @@ def test_scope_boost_zeroes_other_districts_and_lowers_other_years_and_stances(p
     assert np.all(scope.passage_boost(analyse("新增学位多少个", view.districts)) == 1.0)
 
 
+def test_scope_keeps_the_factors_of_a_bounded_number_of_years(parts):
+    from qa.answering.scope import YEAR_FACTORS_KEPT
+
+    for year in range(1900, 1900 + 3 * YEAR_FACTORS_KEPT):  # any year a question names may be asked
+        assert parts.scope.passage_boost(analyse(f"历下区{year}年新增学位多少个", parts.view.districts)).max() <= 1.0
+    assert parts.scope._year_factors.cache_info().currsize == YEAR_FACTORS_KEPT
+
+
 def test_scope_refuses_what_no_report_can_answer_and_nothing_else(parts):
     scope, districts = parts.scope, parts.view.districts
     assert scope.out_of_scope(analyse("你好", districts)) == messages.CHITCHAT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -23,6 +24,7 @@ ANCHOR_BOOST = 1.5  # the passage of the answer a follow-up refers to (its sente
 # the read splits' retrieval (the evidence's passage first: dev 0.763 -> 0.833, train 0.782 -> 0.794; session 28).
 _YEAR_MISS_BOOST = 0.5
 _STANCE_MISS_BOOST = 0.7
+YEAR_FACTORS_KEPT = 32  # (year, stance) pairs whose passage factors are kept: 8 bytes a passage each
 # an administrative name (张店区, 潍坊市, 滨海新区, 南部山区) ends in one of these
 _ADMIN_END = re.compile(r"[区县市省州旗]$")
 PLACE_WORD = re.compile("|".join(["济南市?", "山东省?", "全市", "全区", "全省", "本区", "辖区", *(rf"{name}(?:区|县)?" for name in DISTRICT_NAMES)]))
@@ -33,7 +35,9 @@ class Scope:
 
     def __init__(self, view: CorpusView) -> None:
         self.view = view
-        self._year_cache: dict[tuple[int, str], np.ndarray] = {}
+        # a few arrays of one factor per passage, the years asked most recently (any year a question names could be
+        # asked: the cache is bounded, and thread-safe)
+        self._year_factors = lru_cache(maxsize=YEAR_FACTORS_KEPT)(self._factors_for_year)
 
     def passage_boost(self, asked: Question, anchor: Turn | None = None) -> np.ndarray:
         """Per-passage factors: 0 for another district's reports, lowered for passages speaking for the asked year only
@@ -51,17 +55,14 @@ class Scope:
             boost *= self._year_factors(asked.year, asked.stance or "result")
         return boost
 
-    def _year_factors(self, year: int, stance: str) -> np.ndarray:
+    def _factors_for_year(self, year: int, stance: str) -> np.ndarray:
         """1 for the passages with a sentence speaking for ``year`` in ``stance``, ``_STANCE_MISS_BOOST`` for those
-        speaking for it only in the other, ``_YEAR_MISS_BOOST`` for the others (kept per year and stance)."""
-        factors = self._year_cache.get((year, stance))
-        if factors is None:
-            factors = np.array([
-                1.0 if (year, stance) in periods else _STANCE_MISS_BOOST if year in years else _YEAR_MISS_BOOST
-                for periods, years in zip(self.view.passage_periods, self.view.passage_years)
-            ])
-            factors.flags.writeable = False
-            self._year_cache[(year, stance)] = factors
+        speaking for it only in the other, ``_YEAR_MISS_BOOST`` for the others."""
+        factors = np.array([
+            1.0 if (year, stance) in periods else _STANCE_MISS_BOOST if year in years else _YEAR_MISS_BOOST
+            for periods, years in zip(self.view.passage_periods, self.view.passage_years)
+        ])
+        factors.flags.writeable = False
         return factors
 
     def foreign_place(self, text: str) -> str | None:
