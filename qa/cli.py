@@ -296,6 +296,9 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.split:
         return _train_ranker_on_split(args, settings, prior, folds)
+    if args.null_scale_only:  # not a full refit of the seeds' ranker in its place
+        print("qa: --null-scale-only needs --split (the rows of a development corpus's read split)", file=sys.stderr)
+        return 2
     adapters = Path(args.adapters)
     rows_path = adapters / "ranker_rows.jsonl"
     splits = read_splits(available_splits(Path(args.eval_dir)))

@@ -423,3 +423,11 @@ def test_training_chooses_the_null_scale_out_of_fold_and_setting_it_alone_keeps_
     rescaled = with_null_scale(replace(ranker, null_scale=1.0), rows, [], fold_of)
     assert rescaled.null_scale == ranker.null_scale and rescaled.candidate_weights == ranker.candidate_weights
     assert rescaled.meta["null_scale"]["out_of_fold_em"] == ems  # the same folds and penalty as the fit's
+
+
+def test_setting_the_null_scale_alone_needs_a_split_and_never_refits_a_ranker_in_its_place(tmp_path, capsys):
+    from qa.cli import main
+
+    out = tmp_path / "ranker.json"
+    assert main(["train-ranker", "--null-scale-only", "--out", str(out)]) == 2
+    assert "--split" in capsys.readouterr().err and not out.exists()
